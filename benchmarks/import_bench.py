@@ -1,0 +1,252 @@
+"""How fast is `crm import` next to the floor for any CSV loader written in Python?
+
+usage: python benchmarks/import_bench.py [--rows 100000] [--keep DIR] [--shared DIR] [--second]
+
+One generated file (benchmark generator of the shared folder) is loaded, each tool as a whole
+process, by:
+
+* `raw_copy.py FILE DB`: csv.reader into one table, no parsing or checks (the floor);
+* `sqlite-utils insert DB t FILE --csv --no-detect-types`: a general-purpose loader;
+* `crm import FILE --mapping gen_map.yaml` into a database prepared by the shared setup.sh
+  (the preparation is not timed);
+* with `--second`, `crm import` of the same file again with `match: [email]` added to the
+  mapping, so every row finds the contact the first import created and updates it.
+
+For each it prints the wall time, its ratio to raw_copy and the child's peak RSS (from
+`os.wait4`, so each figure belongs to that one process). The crm runs are checked: exit code
+consistent with the report, and as many persons in the database as rows accepted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Run", "main", "measure"]
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Run:
+    """One timed child process."""
+
+    tool: str
+    seconds: float
+    peak_mib: float
+    exit_code: int
+    stdout: str
+
+
+def measure(tool: str, command: Sequence[str], *, env: dict[str, str], workdir: Path) -> Run:
+    """Run one command as a child process; wall time and its own peak RSS."""
+    out_path = workdir / f"{tool.replace(' ', '_')}.out"
+    with open(out_path, "wb") as out, open(workdir / f"{tool.replace(' ', '_')}.err", "wb") as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(list(command), stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    peak_kib = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
+    return Run(tool, seconds, peak_kib / 1024, child.returncode, out_path.read_text("utf-8"))
+
+
+def tool_path(name: str) -> str:
+    """A console script of this interpreter's environment, else the one on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise SystemExit(f"{name} is not installed (pip install -e {REPO})")
+    return found
+
+
+def check_crm_run(run: Run, db: Path, expect_rows: int, *, updating: bool) -> dict[str, int]:
+    """The import's JSON report must agree with its exit code and with the database."""
+    try:
+        report = json.loads(run.stdout)
+    except json.JSONDecodeError:
+        message = f"{run.tool}: exit code {run.exit_code}, no JSON report:\n{run.stdout}"
+        raise SystemExit(message) from None
+    rejected = report["rejected"]
+    expected_code = 3 if rejected else 0
+    problems = []
+    if run.exit_code != expected_code:
+        problems.append(f"exit code {run.exit_code}, expected {expected_code}")
+    if report["rows_read"] != expect_rows:
+        problems.append(f"read {report['rows_read']} rows of {expect_rows}")
+    accepted = expect_rows - rejected
+    with sqlite3.connect(db) as conn:
+        persons = conn.execute("SELECT count(*) FROM contacts WHERE kind = 'person'").fetchone()[0]
+    if persons != accepted:
+        problems.append(f"{persons} persons in the database for {accepted} accepted rows")
+    done = report["updated"] if updating else report["created"]
+    if done < accepted:
+        verb = "updated" if updating else "created"
+        problems.append(f"{verb} {done} of {accepted} accepted rows")
+    if problems:
+        raise SystemExit(f"{run.tool}: " + "; ".join(problems))
+    return {
+        "rejected": rejected,
+        "persons": persons,
+        "created": report["created"],
+        "updated": report["updated"],
+    }
+
+
+def print_table(runs: list[Run]) -> None:
+    floor = runs[0].seconds
+    print(f"{'tool':<28} {'seconds':>9} {'x raw_copy':>11} {'peak MiB':>9}")
+    for run in runs:
+        ratio = run.seconds / floor
+        print(f"{run.tool:<28} {run.seconds:>9.2f} {ratio:>11.1f} {run.peak_mib:>9.1f}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="rows to generate")
+    parser.add_argument("--seed", type=int, default=1, help="generator seed")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep its files")
+    parser.add_argument(
+        "--shared", type=Path, default=REPO.parent / "shared", help="the shared folder (bench/)"
+    )
+    parser.add_argument(
+        "--second", action="store_true", help="also re-import the file with match: [email]"
+    )
+    args = parser.parse_args(argv)
+    bench = args.shared / "bench"
+    for needed in ("gen_contacts.py", "gen_map.yaml", "raw_copy.py", "setup.sh"):
+        if not (bench / needed).exists():
+            raise SystemExit(f"{bench / needed} is missing; point --shared at the shared folder")
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        workdir = args.keep.resolve()
+        cleanup = None
+    else:
+        cleanup = tempfile.TemporaryDirectory(prefix="crm-bench-")
+        workdir = Path(cleanup.name)
+    try:
+        run_all(args, bench, workdir)
+    finally:
+        if cleanup is not None:
+            cleanup.cleanup()
+
+
+def run_all(args: argparse.Namespace, bench: Path, workdir: Path) -> None:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("CRM_DB", None)
+    env.pop("CRM_USER", None)
+    data = workdir / "contacts.csv"
+    subprocess.run(
+        [
+            sys.executable,
+            str(bench / "gen_contacts.py"),
+            str(args.rows),
+            "--seed",
+            str(args.seed),
+            "--out",
+            str(data),
+        ],
+        check=True,
+    )
+    size_mib = data.stat().st_size / (1 << 20)
+    print(f"{args.rows} rows, {size_mib:.1f} MiB: {data}")
+    for name in ("raw.db", "sqlite_utils.db", "crm.db"):
+        for suffix in ("", "-wal", "-shm"):
+            (workdir / f"{name}{suffix}").unlink(missing_ok=True)
+    crm_db = workdir / "crm.db"
+    subprocess.run(
+        ["bash", str(bench / "setup.sh"), str(crm_db)],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    crm = tool_path("crm")
+    runs = [
+        measure(
+            "raw_copy",
+            [sys.executable, str(bench / "raw_copy.py"), str(data), str(workdir / "raw.db")],
+            env=env,
+            workdir=workdir,
+        ),
+        measure(
+            "sqlite-utils insert",
+            [
+                tool_path("sqlite-utils"),
+                "insert",
+                str(workdir / "sqlite_utils.db"),
+                "t",
+                str(data),
+                "--csv",
+                "--no-detect-types",
+            ],
+            env=env,
+            workdir=workdir,
+        ),
+        measure(
+            "crm import",
+            [
+                crm,
+                "--db",
+                str(crm_db),
+                "import",
+                str(data),
+                "--mapping",
+                str(bench / "gen_map.yaml"),
+                "--format",
+                "json",
+            ],
+            env=env,
+            workdir=workdir,
+        ),
+    ]
+    for run in runs[:2]:
+        if run.exit_code != 0:
+            raise SystemExit(f"{run.tool} failed with exit code {run.exit_code}")
+    facts = [check_crm_run(runs[2], crm_db, args.rows, updating=False)]
+    if args.second:
+        mapping = workdir / "gen_map_match_email.yaml"
+        base = (bench / "gen_map.yaml").read_text("utf-8")
+        mapping.write_text(base.rstrip("\n") + "\nmatch: [email]\n", "utf-8")
+        runs.append(
+            measure(
+                "crm import (match email)",
+                [
+                    crm,
+                    "--db",
+                    str(crm_db),
+                    "import",
+                    str(data),
+                    "--mapping",
+                    str(mapping),
+                    "--format",
+                    "json",
+                ],
+                env=env,
+                workdir=workdir,
+            )
+        )
+        facts.append(check_crm_run(runs[3], crm_db, args.rows, updating=True))
+    print_table(runs)
+    for run, fact in zip(runs[2:], facts, strict=True):
+        print(
+            f"{run.tool}: exit {run.exit_code}, created {fact['created']}, updated "
+            f"{fact['updated']}, rejected {fact['rejected']}, "
+            f"{fact['persons']} persons in the database"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""The contact card in the terminal (`crm show ID`), drawn with rich.
+
+Every value from the database goes into `rich.text.Text` objects, never into
+markup strings, so a name such as `[bold]x[/]` prints as typed.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from crmkit.card_data import DETAIL_FIELDS, period_text, phone_text, size_text
+from crmkit.timeline import format_duration
+
+__all__ = ["render_card", "card_text"]
+
+_MEMBERS_SHOWN = 20
+_BODY_CHARS = 160
+
+
+def render_card(
+    data: dict[str, Any],
+    custom_rows: list[tuple[str, str]],
+    *,
+    file: IO[str] | None = None,
+    width: int | None = None,
+) -> None:
+    """Print the card of `card_data(...)` to a terminal (or to `file`)."""
+    console = Console(file=file, width=width, highlight=False, soft_wrap=False)
+    console.print(_profile(data))
+    console.print(_details(data))
+    if custom_rows:
+        console.print(_pairs_table("Custom fields", custom_rows))
+    console.print(_files(data))
+    console.print(_timeline(data))
+
+
+def card_text(data: dict[str, Any], custom_rows: list[tuple[str, str]], width: int = 100) -> str:
+    """The card as plain text (no colours), e.g. for tests and e-mails."""
+    import io
+
+    buffer = io.StringIO()
+    render_card(data, custom_rows, file=buffer, width=width)
+    return buffer.getvalue()
+
+
+def _profile(data: dict[str, Any]) -> Panel:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold cyan", no_wrap=True)
+    grid.add_column(overflow="fold")
+    if data.get("tags"):
+        tags = Text()
+        for index, tag in enumerate(data["tags"]):
+            if index:
+                tags.append(" ")
+            tags.append(f" {tag} ", style="black on yellow")
+        grid.add_row("Tags", tags)
+    if data.get("position"):
+        grid.add_row("Position", Text(data["position"]))
+    phones = [
+        f"{phone_text(p['number'])} ({p['label'] or p['type']})" for p in data.get("phones") or []
+    ]
+    if phones:
+        grid.add_row("Phones", Text("\n".join(phones)))
+    emails = [
+        e["address"] + (f" ({e['label']})" if e.get("label") else "") for e in data.get("emails") or []
+    ]
+    if emails:
+        grid.add_row("E-mails", Text("\n".join(emails)))
+    address = _address(data.get("address") or {})
+    if address:
+        grid.add_row("Address", Text(address))
+    for label, key in (("Guardians", "guardians"), ("Observers", "observers")):
+        if data.get(key):
+            grid.add_row(label, Text(", ".join(data[key])))
+    links_key = "organizations" if data["kind"] == "person" else "members"
+    links = data.get(links_key) or []
+    if links:
+        shown = [
+            f"{link['name']} (#{link['id']}), {period_text(link['since'], link['until'])}"
+            for link in links[:_MEMBERS_SHOWN]
+        ]
+        if len(links) > _MEMBERS_SHOWN:
+            shown.append(f"... and {len(links) - _MEMBERS_SHOWN} more")
+        grid.add_row("Organizations" if links_key == "organizations" else "Members", Text("\n".join(shown)))
+    avatar = data.get("avatar") or {}
+    if avatar.get("file_id"):
+        grid.add_row("Avatar", Text(f"file {avatar['file_id']}"))
+    elif avatar.get("gravatar"):
+        grid.add_row("Avatar", Text(avatar["gravatar"]))
+    title = Text(data.get("name") or "(no name)", style="bold")
+    title.append(f"  {data['kind']} #{data['id']}", style="dim")
+    if data.get("vip"):
+        title.append("  VIP", style="bold red")
+    return Panel(grid, title=title, title_align="left", box=box.ROUNDED, expand=True)
+
+
+def _address(address: dict[str, Any]) -> str:
+    town = " ".join(part for part in (address.get("postal_code"), address.get("city")) if part)
+    parts = [address.get("street"), address.get("street2"), town, address.get("region"), address.get("country")]
+    return ", ".join(part for part in parts if part)
+
+
+def _details(data: dict[str, Any]) -> Table:
+    rows: list[tuple[str, str]] = []
+    for key in DETAIL_FIELDS:
+        if key not in data:
+            continue
+        value = data[key]
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            if not value:
+                continue
+            value = "yes"
+        rows.append((key.replace("_", " "), str(value)))
+    return _pairs_table("Details", rows)
+
+
+def _pairs_table(title: str, rows: list[tuple[str, str]]) -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE, show_header=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for label, value in rows:
+        table.add_row(Text(label), Text(value))
+    return table
+
+
+def _files(data: dict[str, Any]) -> Group | Table:
+    files = data.get("files") or []
+    if not files:
+        return Group(Text("Files: none", style="dim"))
+    table = Table(title="Files", title_justify="left", box=box.SIMPLE, expand=True)
+    for column in ("id", "name", "size", "type", "attached to", "added"):
+        table.add_column(column, overflow="fold")
+    for info in files:
+        where = f"note {info['note_id']}" if info.get("note_id") else "profile"
+        table.add_row(
+            str(info["id"]),
+            Text(info["name"]),
+            size_text(info["size"]),
+            Text(info["media_type"]),
+            where,
+            info["created_at"],
+        )
+    return table
+
+
+def _timeline(data: dict[str, Any]) -> Group | Table:
+    items = data.get("timeline") or []
+    if not items:
+        return Group(Text("Timeline: nothing yet", style="dim"))
+    table = Table(title=f"Timeline (latest {len(items)})", title_justify="left", box=box.SIMPLE, expand=True)
+    table.add_column("when", no_wrap=True)
+    table.add_column("what", no_wrap=True)
+    table.add_column("who", overflow="fold")
+    table.add_column("agent", overflow="fold")
+    table.add_column("subject / text", overflow="fold", ratio=1)
+    for item in items:
+        who = item.get("contact_name") if item.get("contact_id") != data["id"] else ""
+        if item["type"] == "note":
+            table.add_row(
+                item["occurred_at"], "note", Text(who or ""), Text(item.get("author") or ""),
+                Text(_short(item["body"])),
+            )
+            continue
+        what = item["kind"] + (f" {item['direction']}" if item.get("direction") else "")
+        if item.get("duration") is not None:
+            what += f" {format_duration(item['duration'])}"
+        text = " — ".join(part for part in (item.get("subject"), item.get("body")) if part)
+        if item.get("channel"):
+            text = f"[{item['channel']}] {text}".strip()
+        table.add_row(item["occurred_at"], what, Text(who or ""), Text(item.get("agent") or ""), Text(_short(text)))
+        for note in item.get("notes") or []:
+            table.add_row(
+                "", Text("  ↳ note", style="dim"), "", Text(note.get("author") or ""),
+                Text(_short(note["body"]), style="italic"),
+            )
+    return table
+
+
+def _short(text: str | None) -> str:
+    if not text:
+        return ""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _BODY_CHARS else flat[: _BODY_CHARS - 1] + "…"

@@ -1,0 +1,86 @@
+"""The `crm` command: global options, error handling and the command groups.
+
+Every command parses its options, makes one call on `crmkit.CRM` and prints.
+A `CrmError` becomes one plain sentence on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from crmkit.errors import CrmError
+
+__all__ = ["app", "main", "get_crm"]
+
+
+class _CrmGroup(TyperGroup):
+    """Turns user-fixable errors into a sentence and exit code 1, for every subcommand."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CrmError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except BrokenPipeError:
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+
+
+app = typer.Typer(
+    cls=_CrmGroup,
+    help="crmkit: a customer base (contacts, reference data, imports, search, timelines) in one SQLite file.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    db: str = typer.Option(None, "--db", envvar="CRM_DB", help="Database file (default ./crm.db)."),
+    acting_user: str = typer.Option(
+        None, "--as", envvar="CRM_USER", help="Acting user, for notes, views and import history."
+    ),
+) -> None:
+    ctx.obj = {"db": db, "user": acting_user, "crm": None}
+
+
+def get_crm(ctx: typer.Context) -> Any:
+    """The CRM for this invocation, opened on first use and closed at exit."""
+    root = ctx.find_root()
+    state = root.obj
+    if state.get("crm") is None:
+        from crmkit.crm import open_crm
+
+        state["crm"] = open_crm(state.get("db"), user=state.get("user"))
+        root.call_on_close(state["crm"].close)
+    return state["crm"]
+
+
+def _register() -> None:
+    from crmkit.cli import contacts, imports, reference
+
+    reference.register(app)
+    contacts.register(app)
+    imports.register(app)
+    for optional in ("search", "timeline"):
+        try:
+            module = __import__(f"crmkit.cli.{optional}", fromlist=["register"])
+        except ModuleNotFoundError:
+            continue
+        module.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    app(prog_name="crm")

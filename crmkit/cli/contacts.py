@@ -1,0 +1,92 @@
+"""`crm init`, `crm add`, `crm edit`, `crm delete` and `crm link`."""
+
+from __future__ import annotations
+
+import typer
+
+from crmkit.cli.app import get_crm
+from crmkit.cli.output import OutputFormat, dump_json
+from crmkit.errors import CrmError
+
+__all__ = ["register", "parse_assignments"]
+
+SET = typer.Option(..., "--set", "-s", help="FIELD=VALUE with the targets of a mapping; repeat.")
+
+
+def parse_assignments(pairs: list[str]) -> list[tuple[str, str]]:
+    """`first_name=Anna` pairs as (target, value); the value may contain '='."""
+    parsed = []
+    for pair in pairs:
+        target, equals, value = pair.partition("=")
+        if not equals or not target.strip():
+            raise CrmError(f"--set {pair!r} must look like FIELD=VALUE")
+        parsed.append((target.strip(), value))
+    return parsed
+
+
+def init(ctx: typer.Context) -> None:
+    """Create the database, or upgrade an older one (safe to run again)."""
+    info = get_crm(ctx).init()
+    if info["upgraded_from"] == 0:
+        typer.echo(f"Created {info['path']} (schema version {info['schema_version']}).")
+    elif info["upgraded_from"] < info["schema_version"]:
+        typer.echo(f"Upgraded {info['path']} from schema {info['upgraded_from']} to {info['schema_version']}.")
+    else:
+        typer.echo(f"{info['path']} is up to date (schema version {info['schema_version']}).")
+
+
+def add(
+    ctx: typer.Context,
+    kind: str = typer.Argument(..., help="person or organization."),
+    assignments: list[str] = SET,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+) -> None:
+    """Create one contact: `crm add person --set first_name=Anna --set phone.mobile="601 234 567"`."""
+    contact = get_crm(ctx).add(kind, parse_assignments(assignments))
+    if fmt in (OutputFormat.json, OutputFormat.jsonl):
+        typer.echo(dump_json(contact.record()))
+    else:
+        typer.echo(f"Added {contact.kind} {contact.id}: {contact.name}")
+
+
+def edit(
+    ctx: typer.Context,
+    contact_id: int = typer.Argument(..., metavar="ID"),
+    assignments: list[str] = SET,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+) -> None:
+    """Change fields of one contact: `crm edit 7 --set stage=client --set tags="VIP | Newsletter"`."""
+    contact = get_crm(ctx).edit(contact_id, parse_assignments(assignments))
+    if fmt in (OutputFormat.json, OutputFormat.jsonl):
+        typer.echo(dump_json(contact.record()))
+    else:
+        typer.echo(f"Updated {contact.kind} {contact.id}: {contact.name}")
+
+
+def delete(ctx: typer.Context, contact_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Delete one contact with its phones, links, events, notes and files."""
+    crm = get_crm(ctx)
+    name = crm.record(contact_id)["name"]
+    crm.delete(contact_id)
+    typer.echo(f"Deleted contact {contact_id}: {name}")
+
+
+def link(
+    ctx: typer.Context,
+    person_id: int = typer.Argument(..., metavar="PERSON_ID"),
+    organization_id: int = typer.Argument(..., metavar="ORG_ID"),
+    since: str = typer.Option(None, "--since", help="Start of the membership (date or datetime)."),
+    until: str = typer.Option(None, "--until", help="End of the membership; open if left out."),
+) -> None:
+    """Make a person a member of an organization: `crm link 7 3 --since 2024-01-01`."""
+    membership = get_crm(ctx).link(person_id, organization_id, since=since, until=until)
+    period = f" from {membership['since'] or 'the start'} until {membership['until'] or 'now'}"
+    typer.echo(f"Linked person {person_id} to organization {organization_id}{period}.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("add")(add)
+    app.command("edit")(edit)
+    app.command("delete")(delete)
+    app.command("link")(link)

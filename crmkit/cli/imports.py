@@ -1,0 +1,145 @@
+"""`crm import FILE` and `crm imports`: bring files in and look back at what came in."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from crmkit.cli.app import get_crm
+from crmkit.cli.output import OutputFormat, dump_json, emit
+from crmkit.model import ImportReport
+
+__all__ = ["register", "print_report"]
+
+imports_app = typer.Typer(help="Import history: `crm imports`, `crm imports show ID`.")
+
+
+def import_command(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., help="CSV, TSV, JSON array or JSON Lines file; - for stdin."),
+    mapping: str = typer.Option(None, "--mapping", "-m", help="YAML mapping of columns to targets."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Do all the work and report, but write nothing."),
+    create_missing: bool = typer.Option(False, "--create-missing", help="Create unknown tags, users and options."),
+    strict: bool = typer.Option(False, "--strict", help="Reject rows with unknown tags, users or options."),
+    all_or_nothing: bool = typer.Option(False, "--all-or-nothing", help="Write nothing if any row is rejected."),
+    encoding: str = typer.Option(None, "--encoding", help="Force the file's encoding (e.g. cp1250)."),
+    delimiter: str = typer.Option(None, "--delimiter", help="Force the CSV delimiter (, ; tab |)."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="table or json summary."),
+) -> None:
+    """Import contacts (or events, with a `target: events` mapping).
+
+    Example: `crm import kontakty.csv --mapping map.yaml --dry-run`
+    """
+    crm = get_crm(ctx)
+    with _progress(fmt) as progress:
+        report = crm.import_file(
+            file,
+            mapping=mapping,
+            dry_run=dry_run,
+            create_missing=create_missing,
+            strict=strict,
+            all_or_nothing=all_or_nothing,
+            encoding=encoding,
+            delimiter=delimiter,
+            progress=progress,
+        )
+    print_report(report, fmt)
+    raise typer.Exit(report.exit_code)
+
+
+def print_report(report: ImportReport, fmt: OutputFormat) -> None:
+    """The summary at the end of an import, as sentences or as one JSON object."""
+    if fmt in (OutputFormat.json, OutputFormat.jsonl):
+        data = report.model_dump(exclude={"warning_details"})
+        data["warning_details"] = [p.model_dump() for p in report.warning_details]
+        typer.echo(dump_json(data))
+        return
+    if report.rows_read == 0 and report.status in ("nothing to import", "finished"):
+        typer.echo(f"{report.file}: no rows to import (the file has only a header); nothing imported.")
+        return
+    prefix = "Dry run, nothing written: " if report.dry_run else ""
+    ident = f"Import {report.import_id}" if report.import_id else "Import"
+    typer.echo(f"{prefix}{ident} of {report.file}: {report.status}.")
+    typer.echo(
+        f"  rows read {report.rows_read}, created {report.created}, updated {report.updated}, "
+        f"skipped {report.skipped}, rejected {report.rejected}, warnings {report.warnings}"
+    )
+    if report.ignored_columns:
+        typer.echo(f"  ignored columns: {', '.join(report.ignored_columns)}")
+    for problem in report.errors:
+        typer.echo(f"  rejected {problem.sentence()}")
+    for problem in report.warning_details:
+        typer.echo(f"  warning {problem.sentence()}")
+    shown = len(report.errors) + len(report.warning_details)
+    if shown < report.rejected + report.warnings and report.import_id:
+        typer.echo(f"  ... all of them: crm imports show {report.import_id}")
+
+
+class _progress:
+    """A rich progress bar on stderr, only on a terminal and never with JSON output."""
+
+    def __init__(self, fmt: OutputFormat) -> None:
+        self.enabled = fmt is OutputFormat.table and sys.stderr.isatty()
+        self.bar: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if not self.enabled:
+            return None
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(
+            TextColumn("importing"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[rows]} rows"),
+            TimeRemainingColumn(), transient=True,
+        )
+        self.bar.start()
+        task = self.bar.add_task("import", total=None, rows=0)
+
+        def update(done: int, rows: int) -> None:
+            self.bar.update(task, completed=done, rows=rows)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@imports_app.callback(invoke_without_command=True)
+def imports_list(
+    ctx: typer.Context,
+    limit: int = typer.Option(None, "--limit", "-n", help="Show only the newest N."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+) -> None:
+    """Import history, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    columns = ["id", "target", "file", "started_at", "status", "rows_read", "created", "updated", "rejected", "warnings"]
+    emit(get_crm(ctx).imports(limit), fmt, columns if fmt in (OutputFormat.table, OutputFormat.csv) else None)
+
+
+@imports_app.command("show")
+def imports_show(
+    ctx: typer.Context,
+    import_id: int = typer.Argument(..., metavar="ID"),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+) -> None:
+    """One import and its rejected rows and warnings."""
+    summary, problems = get_crm(ctx).import_details(import_id)
+    if fmt in (OutputFormat.json, OutputFormat.jsonl):
+        typer.echo(dump_json({**summary, "problems": problems}))
+        return
+    typer.echo(
+        f"Import {summary['id']} of {summary['file']} ({summary['target']}), {summary['started_at']}: "
+        f"{summary['status']}; rows read {summary['rows_read']}, created {summary['created']}, "
+        f"updated {summary['updated']}, rejected {summary['rejected']}, warnings {summary['warnings']}."
+    )
+    if problems:
+        emit(problems, fmt, ["row", "level", "column", "value", "reason"])
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_command)
+    app.add_typer(imports_app, name="imports")

@@ -1,0 +1,331 @@
+"""The contact write path: create, update, match, link and delete.
+
+`ContactWriter` buffers new contacts and writes them per table with
+`executemany`, assigning ids itself so that child rows (phones, tags, ...)
+need no round trip. It must be used inside one `Store.transaction()`; the
+caller decides whether that transaction commits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from crmkit.errors import CrmError
+from crmkit.schema import CONTACT_COLUMNS
+from crmkit.search_index import refresh_search_index
+from crmkit.store import Store
+from crmkit.targets import ContactDraft
+from crmkit.values.names import name_key
+
+__all__ = ["ContactWriter", "MATCH_KEYS", "person_name"]
+
+MATCH_KEYS = ("external_id", "email", "phone", "nip", "pesel", "regon", "krs")
+_INSERT_CONTACT = (
+    f"INSERT INTO contacts (id, {', '.join(CONTACT_COLUMNS)}) "
+    f"VALUES (?, {', '.join('?' * len(CONTACT_COLUMNS))})"
+)
+_SCALAR_COLUMNS = frozenset(CONTACT_COLUMNS) - {"kind", "custom", "created_at", "updated_at"}
+_ORG_CACHE_LIMIT = 100_000
+
+
+def person_name(first: str | None, last: str | None) -> str:
+    return " ".join(part for part in (first, last) if part)
+
+
+class ContactWriter:
+    """Writes many contacts in one transaction, batching inserts per table."""
+
+    def __init__(self, store: Store, *, now: str, batch_size: int = 5000) -> None:
+        self.store = store
+        self.conn = store.conn
+        self.now = now
+        self.batch_size = batch_size
+        self.next_id = int(store.one("SELECT coalesce(max(id), 0) FROM contacts")) + 1
+        self._contacts: list[tuple[Any, ...]] = []
+        self._phones: list[tuple[Any, ...]] = []
+        self._emails: list[tuple[Any, ...]] = []
+        self._tags: list[tuple[int, int]] = []
+        self._users: list[tuple[int, int, str]] = []
+        self._members: list[tuple[int, int, str | None, str | None]] = []
+        self._pending_keys: dict[tuple[str, str], int] = {}
+        self._orgs: dict[str, int] = {}
+        self.touched: set[int] = set()
+        self.created = 0
+
+    # -- matching -------------------------------------------------------------
+
+    def find(self, draft: ContactDraft, keys: Iterable[str]) -> list[int]:
+        """Existing contacts this draft names by the first match key it has a value for."""
+        for key in keys:
+            for value in self._key_values(draft, key):
+                pending = self._pending_keys.get((key, value))
+                if pending is not None:
+                    return [pending]
+                found = self._lookup(key, value)
+                if found:
+                    return found
+        return []
+
+    def _key_values(self, draft: ContactDraft, key: str) -> list[str]:
+        if key == "email":
+            return [address.lower() for address, _ in draft.emails]
+        if key == "phone":
+            return [number for number, _, _ in draft.phones]
+        value = draft.scalars.get(key)
+        return [] if value is None else [value]
+
+    def _lookup(self, key: str, value: str) -> list[int]:
+        if key == "email":
+            sql = "SELECT DISTINCT contact_id FROM emails WHERE address = ? COLLATE NOCASE"
+        elif key == "phone":
+            sql = "SELECT DISTINCT contact_id FROM phones WHERE number = ?"
+        else:
+            sql = f"SELECT id FROM contacts WHERE {key} = ?"
+        return [row[0] for row in self.conn.execute(sql, (value,))]
+
+    def external_id_owner(self, external_id: str) -> int | None:
+        pending = self._pending_keys.get(("external_id", external_id))
+        if pending is not None:
+            return pending
+        return self.store.one("SELECT id FROM contacts WHERE external_id = ?", (external_id,))
+
+    # -- creating -------------------------------------------------------------
+
+    def create(self, draft: ContactDraft, kind: str) -> int:
+        contact_id = self.next_id
+        self.next_id += 1
+        self.created += 1
+        values = draft.scalars
+        row: list[Any] = []
+        for column in CONTACT_COLUMNS:
+            row.append(values.get(column))
+        row[0] = kind
+        if kind == "person" and values.get("name") is None:
+            row[4] = person_name(values.get("first_name"), values.get("last_name"))
+        elif row[4] is None:
+            row[4] = ""
+        custom = {k: v for k, v in draft.custom.items() if v is not None}
+        row[20] = json.dumps(custom, ensure_ascii=False) if custom else "{}"
+        row[21] = int(bool(row[21]))
+        row[22] = int(bool(row[22]))
+        row[24] = row[24] or self.now
+        row[25] = row[25] or self.now
+        self._contacts.append((contact_id, *row))
+        self._add_children(contact_id, draft, phone_start=0, email_start=0)
+        pending = self._pending_keys
+        if row[1] is not None:
+            pending[("external_id", row[1])] = contact_id
+        for address, _ in draft.emails:
+            pending[("email", address.lower())] = contact_id
+        for number, _, _ in draft.phones:
+            pending[("phone", number)] = contact_id
+        for key in ("nip", "pesel", "regon", "krs"):
+            if values.get(key):
+                pending[(key, values[key])] = contact_id
+        if kind == "organization" and row[4]:
+            self._orgs.setdefault(name_key(row[4]), contact_id)
+        return contact_id
+
+    def maybe_flush(self) -> None:
+        """Flush once the buffer is full; called between rows, never inside one."""
+        if len(self._contacts) >= self.batch_size:
+            self.flush()
+
+    def _add_children(
+        self, contact_id: int, draft: ContactDraft, *, phone_start: int, email_start: int
+    ) -> None:
+        for offset, (number, phone_type, label) in enumerate(draft.phones):
+            self._phones.append((contact_id, phone_start + offset, number, phone_type, label))
+        for offset, (address, label) in enumerate(draft.emails):
+            self._emails.append((contact_id, email_start + offset, address, label))
+        for tag_id in draft.tags or ():
+            self._tags.append((contact_id, tag_id))
+        for role, users in (("guardian", draft.guardians), ("observer", draft.observers)):
+            for user_id in users or ():
+                self._users.append((contact_id, user_id, role))
+        for org, since, until in draft.organizations or ():
+            self._members.append((contact_id, self.organization_id(org), since, until))
+        self.touched.add(contact_id)
+
+    def find_organization(self, draft: ContactDraft) -> list[int]:
+        """An existing organization with the draft's NIP, else its name.
+
+        Organizations are linked by name or NIP, so an organization row must land on
+        the one a person row may already have created, not beside it.
+        """
+        for key in ("nip", "name"):
+            value = draft.scalars.get(key)
+            if value:
+                found = self._organization_by(key, value)
+                if found is not None:
+                    return [found]
+        return []
+
+    def _organization_by(self, key: str, value: str) -> int | None:
+        if key == "nip":
+            pending = self._pending_keys.get(("nip", value))
+            sql = "SELECT id FROM contacts WHERE kind = 'organization' AND nip = ? ORDER BY id"
+        else:
+            pending = self._orgs.get(name_key(value))
+            sql = (
+                "SELECT id FROM contacts WHERE kind = 'organization' AND name = ? COLLATE NOCASE"
+                " ORDER BY id"
+            )
+        return pending if pending is not None else self.store.one(sql, (value,))
+
+    def organization_id(self, name_or_nip: str) -> int:
+        """The organization with this NIP or name, created (buffered) if there is none."""
+        clean = " ".join(name_or_nip.split())
+        key = name_key(clean)
+        cached = self._orgs.get(key)
+        if cached is not None:
+            return cached
+        digits = clean.replace("-", "").replace(" ", "").removeprefix("PL")
+        found = None
+        if digits.isdigit() and len(digits) == 10:
+            found = self._organization_by("nip", digits)
+        if found is None:
+            found = self._organization_by("name", clean)
+        if found is None:
+            found = self.create(ContactDraft(scalars={"name": clean}), "organization")
+        self._orgs[key] = found
+        return int(found)
+
+    # -- updating -------------------------------------------------------------
+
+    def update(self, contact_id: int, draft: ContactDraft, *, replace_links: bool = False) -> None:
+        """Change what the draft gives; everything else stays as it is."""
+        if self._contacts:
+            self.flush()
+        conn = self.conn
+        kind = self.store.one("SELECT kind FROM contacts WHERE id = ?", (contact_id,))
+        if kind is None:
+            raise CrmError(f"no contact with id {contact_id}")
+        if draft.kind is not None and draft.kind != kind:
+            raise CrmError(f"contact {contact_id} is a {kind}; its kind cannot change")
+        scalars = {k: v for k, v in draft.scalars.items() if k in _SCALAR_COLUMNS}
+        if "vip" in scalars:
+            scalars["vip"] = int(bool(scalars["vip"]))
+        if "hidden" in scalars:
+            scalars["hidden"] = int(bool(scalars["hidden"]))
+        if draft.scalars.get("created_at"):
+            scalars["created_at"] = draft.scalars["created_at"]
+        scalars["updated_at"] = draft.scalars.get("updated_at") or self.now
+        if draft.custom:
+            current = json.loads(self.store.one("SELECT custom FROM contacts WHERE id = ?", (contact_id,)))
+            for key, value in draft.custom.items():
+                if value is None:
+                    current.pop(key, None)
+                else:
+                    current[key] = value
+            scalars["custom"] = json.dumps(current, ensure_ascii=False)
+        assignments = ", ".join(f"{column} = ?" for column in scalars)
+        conn.execute(
+            f"UPDATE contacts SET {assignments} WHERE id = ?", (*scalars.values(), contact_id)
+        )
+        if kind == "person" and ({"first_name", "last_name"} & draft.scalars.keys()):
+            first, last = conn.execute(
+                "SELECT first_name, last_name FROM contacts WHERE id = ?", (contact_id,)
+            ).fetchone()
+            conn.execute(
+                "UPDATE contacts SET name = ? WHERE id = ?", (person_name(first, last), contact_id)
+            )
+        self._replace_children(contact_id, draft, replace_links)
+        self.flush()
+
+    def _replace_children(self, contact_id: int, draft: ContactDraft, replace_links: bool) -> None:
+        conn = self.conn
+        if "*" in draft.phone_types:
+            conn.execute("DELETE FROM phones WHERE contact_id = ?", (contact_id,))
+        for phone_type in draft.phone_types - {"*"}:
+            conn.execute(
+                "DELETE FROM phones WHERE contact_id = ? AND type = ?", (contact_id, phone_type)
+            )
+        if "*" in draft.email_labels:
+            conn.execute("DELETE FROM emails WHERE contact_id = ?", (contact_id,))
+        for label in draft.email_labels - {"*"}:
+            conn.execute(
+                "DELETE FROM emails WHERE contact_id = ? AND label IS ?", (contact_id, label)
+            )
+        if draft.tags is not None:
+            conn.execute("DELETE FROM contact_tags WHERE contact_id = ?", (contact_id,))
+        for role, users in (("guardian", draft.guardians), ("observer", draft.observers)):
+            if users is not None:
+                conn.execute(
+                    "DELETE FROM contact_users WHERE contact_id = ? AND role = ?", (contact_id, role)
+                )
+        organizations = draft.organizations
+        if organizations is not None:
+            linked = {
+                row[0]
+                for row in conn.execute(
+                    "SELECT organization_id FROM memberships WHERE person_id = ?", (contact_id,)
+                )
+            }
+            wanted = [(self.organization_id(org), since, until) for org, since, until in organizations]
+            if replace_links:
+                keep = {org_id for org_id, _, _ in wanted}
+                for org_id in linked - keep:
+                    conn.execute(
+                        "DELETE FROM memberships WHERE person_id = ? AND organization_id = ?",
+                        (contact_id, org_id),
+                    )
+            for org_id, since, until in wanted:
+                if org_id not in linked:
+                    self._members.append((contact_id, org_id, since, until))
+            draft = _without_organizations(draft)
+        phone_start = self.store.one(
+            "SELECT coalesce(max(position), -1) + 1 FROM phones WHERE contact_id = ?", (contact_id,)
+        )
+        email_start = self.store.one(
+            "SELECT coalesce(max(position), -1) + 1 FROM emails WHERE contact_id = ?", (contact_id,)
+        )
+        self._add_children(contact_id, draft, phone_start=phone_start, email_start=email_start)
+
+    # -- writing --------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write every buffered row and refresh the search index of touched contacts."""
+        conn = self.conn
+        if self._contacts:
+            conn.executemany(_INSERT_CONTACT, self._contacts)
+        if self._phones:
+            conn.executemany(
+                "INSERT INTO phones (contact_id, position, number, type, label) VALUES (?, ?, ?, ?, ?)",
+                self._phones,
+            )
+        if self._emails:
+            conn.executemany(
+                "INSERT INTO emails (contact_id, position, address, label) VALUES (?, ?, ?, ?)",
+                self._emails,
+            )
+        if self._tags:
+            conn.executemany(
+                "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?, ?)", self._tags
+            )
+        if self._users:
+            conn.executemany(
+                "INSERT OR IGNORE INTO contact_users (contact_id, user_id, role) VALUES (?, ?, ?)",
+                self._users,
+            )
+        if self._members:
+            conn.executemany(
+                "INSERT INTO memberships (person_id, organization_id, since, until)"
+                " VALUES (?, ?, ?, ?)",
+                self._members,
+            )
+        refresh_search_index(self.store, self.touched)
+        for buffer in (self._contacts, self._phones, self._emails, self._tags, self._users, self._members):
+            buffer.clear()
+        self._pending_keys.clear()
+        self.touched.clear()
+        if len(self._orgs) > _ORG_CACHE_LIMIT:
+            self._orgs.clear()
+
+
+def _without_organizations(draft: ContactDraft) -> ContactDraft:
+    copy = ContactDraft(**{name: getattr(draft, name) for name in draft.__slots__})  # type: ignore[attr-defined]
+    copy.organizations = None
+    return copy

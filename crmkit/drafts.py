@@ -1,0 +1,359 @@
+"""Turn one row of raw cells into a `ContactDraft`, or into row problems.
+
+The builder is made once per import (or per `crm add`/`crm edit`) with the
+targets already checked, so the per-row work is one small function call per
+non-empty cell. Tags, users and select options are resolved here, because
+whether an unknown one is a warning, an error or a new entry is a per-import
+choice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from crmkit.errors import InvalidValue
+from crmkit.model import PHONE_TYPES, CustomField
+from crmkit.reference import add_field_option, add_tag, add_user, fields_by_key, tag_ids, user_ids
+from crmkit.store import Store
+from crmkit.targets import (
+    ORGANIZATION_ONLY,
+    PERSON_ONLY,
+    ContactDraft,
+    ConversionSettings,
+    Target,
+    convert_custom,
+    convert_datetime,
+    convert_flag,
+    convert_identifier,
+    convert_phones,
+    parse_contact_kind,
+)
+from crmkit.values.multivalues import split_multi
+from crmkit.values.names import name_key
+
+__all__ = ["DraftBuilder", "Problem", "UnknownPolicy"]
+
+UnknownPolicy = Literal["warn", "strict", "create"]
+# (level, column, value, reason); the importer adds the row number.
+Problem = tuple[str, str | None, str | None, str]
+Handler = Callable[[ContactDraft, Any], None]
+
+
+class DraftBuilder:
+    """Builds drafts for a fixed list of (column, target) pairs."""
+
+    def __init__(
+        self,
+        store: Store,
+        columns: Sequence[tuple[str, Target]],
+        settings: ConversionSettings,
+        *,
+        unknown: UnknownPolicy = "warn",
+        empty_clears: bool = False,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.unknown = unknown
+        self.empty_clears = empty_clears
+        self.tags = tag_ids(store)
+        self.users = user_ids(store)
+        self.fields = fields_by_key(store)
+        self.columns = list(columns)
+        self.target_columns = {target.name: column for column, target in self.columns}
+        self.handlers: list[tuple[int, str, Target, Handler]] = [
+            (index, column, target, self._handler(target))
+            for index, (column, target) in enumerate(self.columns)
+            if target.kind != "ignore"
+        ]
+        self._problems: list[Problem] = []
+        self._column: str | None = None
+        self._options: dict[str, dict[str, str]] = {}
+
+    # -- per row ------------------------------------------------------------
+
+    def build(
+        self, cells: Sequence[Any], default_kind: str | None = None
+    ) -> tuple[ContactDraft | None, list[Problem]]:
+        """The draft for one row and its problems; the draft is None if any is an error."""
+        draft = ContactDraft()
+        problems = self._problems = []
+        failed = False
+        for index, column, target, handler in self.handlers:
+            raw = cells[index]
+            if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+                if not self.empty_clears or target.kind == "contact_kind":
+                    if target.kind == "custom" and target.field and target.field.type == "checkbox":
+                        continue
+                    continue
+                raw = None
+            self._column = column
+            try:
+                handler(draft, raw)
+            except InvalidValue as exc:
+                failed = True
+                problems.append(("error", column, _show(raw), str(exc)))
+        if draft.kind is None:
+            draft.kind = default_kind
+        if not failed:
+            failed = self._check_kind(draft, problems)
+        return (None if failed else draft), problems
+
+    def missing_required(self, draft: ContactDraft, kind: str) -> list[Problem]:
+        """What a new contact of this kind lacks: a name, or a required custom field."""
+        problems: list[Problem] = []
+        values = draft.scalars
+        if not (values.get("name") or values.get("first_name") or values.get("last_name")):
+            wanted = "name" if kind == "organization" else "first_name, last_name or name"
+            problems.append(("error", None, None, f"a new {kind} needs a {wanted}"))
+        for key, definition in self.fields.items():
+            if definition.required and definition.applies(kind):
+                value = draft.custom.get(key)
+                if value is None or value == [] or value == "":
+                    column = self.target_columns.get(f"custom.{key}")
+                    problems.append(("error", column, "", f"required field {key!r} is empty"))
+        return problems
+
+    def _check_kind(self, draft: ContactDraft, problems: list[Problem]) -> bool:
+        kind = draft.kind
+        if kind is None:
+            return False
+        wrong = ORGANIZATION_ONLY if kind == "person" else PERSON_ONLY
+        failed = False
+        for name in wrong & draft.scalars.keys():
+            if draft.scalars[name] is None:
+                continue
+            problems.append(
+                ("error", self.target_columns.get(name, name), _show(draft.scalars[name]),
+                 f"{name} does not apply to a {kind}")
+            )
+            failed = True
+        if kind == "organization" and draft.organizations:
+            column = self.target_columns.get("organization", "organization")
+            problems.append(("error", column, None, "an organization cannot belong to another"))
+            failed = True
+        for key in draft.custom:
+            definition = self.fields[key]
+            if not definition.applies(kind):
+                problems.append(
+                    ("error", self.target_columns.get(f"custom.{key}", key), None,
+                     f"field {key!r} is for {definition.applies_to}s only")
+                )
+                failed = True
+        return failed
+
+    # -- handlers -------------------------------------------------------------
+
+    def _handler(self, target: Target) -> Handler:
+        settings = self.settings
+        name = target.name
+        kind = target.kind
+        if kind == "text":
+
+            def text(draft: ContactDraft, raw: Any) -> None:
+                draft.scalars[name] = None if raw is None else str(raw).strip()
+
+            return text
+        if kind == "address":
+            part = target.sub or ""
+
+            def address(draft: ContactDraft, raw: Any) -> None:
+                draft.scalars[part] = None if raw is None else str(raw).strip()
+
+            return address
+        if kind == "identifier":
+
+            def identifier(draft: ContactDraft, raw: Any) -> None:
+                draft.scalars[name] = None if raw is None else convert_identifier(name, str(raw))
+
+            return identifier
+        if kind == "flag":
+
+            def flag(draft: ContactDraft, raw: Any) -> None:
+                draft.scalars[name] = convert_flag(raw)
+
+            return flag
+        if kind == "datetime":
+
+            def when(draft: ContactDraft, raw: Any) -> None:
+                draft.scalars[name] = None if raw is None else convert_datetime(raw, settings)
+
+            return when
+        if kind == "contact_kind":
+
+            def contact_kind(draft: ContactDraft, raw: Any) -> None:
+                draft.kind = parse_contact_kind(str(raw))
+
+            return contact_kind
+        if kind == "phone":
+            phone_type = target.sub or "other"
+
+            def phone(draft: ContactDraft, raw: Any) -> None:
+                draft.phone_types.add(phone_type)
+                if raw is None:
+                    return
+                for number in convert_phones(raw, settings):
+                    draft.phones.append((number, phone_type, None))
+
+            return phone
+        if kind == "email":
+            label = target.sub
+
+            def email(draft: ContactDraft, raw: Any) -> None:
+                draft.email_labels.add(label)
+                if raw is None:
+                    return
+                parts = raw if isinstance(raw, list) else split_multi(str(raw), settings.separator)
+                for part in parts:
+                    address = str(part).strip()
+                    if not _looks_like_email(address):
+                        raise InvalidValue("not an e-mail address")
+                    draft.emails.append((address, label))
+
+            return email
+        if kind == "phone_list":
+            return self._phone_list
+        if kind == "email_list":
+            return self._email_list
+        if kind in ("tags", "guardians", "observers"):
+            return self._names_handler(kind)
+        if kind == "organization":
+
+            def organization(draft: ContactDraft, raw: Any) -> None:
+                if isinstance(raw, list):
+                    draft.organizations = [self._membership(item) for item in raw]
+                    return
+                names = [] if raw is None else split_multi(str(raw), settings.separator)
+                draft.organizations = [(org, None, None) for org in names]
+
+            return organization
+        if kind == "custom":
+            assert target.field is not None
+            return self._custom_handler(target.field)
+        raise AssertionError(f"no handler for target kind {kind}")
+
+    def _phone_list(self, draft: ContactDraft, raw: Any) -> None:
+        """`phones` as in a JSON record: a list of {number, type, label} (or plain numbers)."""
+        draft.phone_types.add("*")
+        items = raw if isinstance(raw, list) else [] if raw is None else [raw]
+        for item in items:
+            if isinstance(item, dict):
+                phone_type = item.get("type") or "other"
+                if phone_type not in PHONE_TYPES:
+                    raise InvalidValue(f"unknown phone type {phone_type!r}")
+                number, label = item.get("number"), item.get("label")
+            else:
+                number, phone_type, label = item, "other", None
+            for canonical in convert_phones(str(number or ""), self.settings):
+                draft.phones.append((canonical, phone_type, label))
+
+    def _email_list(self, draft: ContactDraft, raw: Any) -> None:
+        """`emails` as in a JSON record: a list of {address, label} (or plain addresses)."""
+        draft.email_labels.add("*")
+        items = raw if isinstance(raw, list) else [] if raw is None else [raw]
+        for item in items:
+            address = item.get("address") if isinstance(item, dict) else item
+            label = item.get("label") if isinstance(item, dict) else None
+            address = str(address or "").strip()
+            if not _looks_like_email(address):
+                raise InvalidValue("not an e-mail address")
+            draft.emails.append((address, label))
+
+    def _membership(self, item: Any) -> tuple[str, str | None, str | None]:
+        if not isinstance(item, dict):
+            return (str(item), None, None)
+        name = str(item.get("name") or "").strip()
+        if not name:
+            raise InvalidValue("a membership needs the organization's name")
+        since, until = item.get("since"), item.get("until")
+        return (
+            name,
+            convert_datetime(since, self.settings) if since else None,
+            convert_datetime(until, self.settings) if until else None,
+        )
+
+    def _names_handler(self, kind: str) -> Handler:
+        separator = self.settings.separator
+        known = self.tags if kind == "tags" else self.users
+        what = "tag" if kind == "tags" else "user"
+
+        def names(draft: ContactDraft, raw: Any) -> None:
+            parts = [] if raw is None else raw if isinstance(raw, list) else split_multi(str(raw), separator)
+            found: list[int] = []
+            for part in parts:
+                ident = known.get(name_key(str(part)))
+                if ident is None:
+                    ident = self._unknown(what, str(part))
+                if ident is not None and ident not in found:
+                    found.append(ident)
+            setattr(draft, kind, found)
+
+        return names
+
+    def _unknown(self, what: str, name: str) -> int | None:
+        if self.unknown == "strict":
+            raise InvalidValue(f"unknown {what} {name.strip()!r}")
+        if self.unknown == "create":
+            if what == "tag":
+                ident = add_tag(self.store, name, exist_ok=True).id
+                self.tags[name_key(name)] = ident
+            else:
+                ident = add_user(self.store, name, exist_ok=True).id
+                self.users[name_key(name)] = ident
+            return ident
+        self._problems.append(
+            ("warning", self._column, name, f"unknown {what} {name.strip()!r} left out")
+        )
+        return None
+
+    def _custom_handler(self, definition: CustomField) -> Handler:
+        key = definition.key
+        settings = self.settings
+
+        def custom(draft: ContactDraft, raw: Any) -> None:
+            value = None if raw is None else convert_custom(self.fields[key], raw, settings)
+            if value is not None and definition.type in ("select", "multiselect"):
+                value = self._match_options(key, value)
+            draft.custom[key] = value
+
+        return custom
+
+    def _match_options(self, key: str, value: Any) -> Any:
+        wanted = value if isinstance(value, list) else [value]
+        matched: list[str] = []
+        by_key = self._options.get(key)
+        if by_key is None:
+            by_key = self._options[key] = {name_key(o): o for o in self.fields[key].options}
+        for option in wanted:
+            found = by_key.get(name_key(option))
+            if found is None:
+                if self.unknown == "strict":
+                    raise InvalidValue(f"{option.strip()!r} is not an option of {key!r}")
+                if self.unknown == "create":
+                    self.fields[key] = add_field_option(self.store, self.fields[key], option)
+                    found = by_key[name_key(option)] = " ".join(option.split())
+                else:
+                    self._problems.append(
+                        ("warning", self._column, option,
+                         f"{option.strip()!r} is not an option of {key!r}; left out")
+                    )
+                    continue
+            if found not in matched:
+                matched.append(found)
+        if isinstance(value, list):
+            return matched
+        return matched[0] if matched else None
+
+
+def _looks_like_email(address: str) -> bool:
+    local, at, domain = address.rpartition("@")
+    return bool(at and local and "." in domain) and " " not in address and not domain.endswith(".")
+
+
+def _show(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return raw
+    return json.dumps(raw, ensure_ascii=False) if isinstance(raw, (list, dict)) else str(raw)

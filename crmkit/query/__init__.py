@@ -1,0 +1,1 @@
+"""Finding contacts: the filter language, full-text search, caller lookup and views."""

@@ -1,0 +1,194 @@
+"""What a filter, a sort key or a column may name, checked against the database.
+
+`QuerySchema` reads the custom fields, tags and users straight from SQLite (no
+pydantic models), because `crm search` and `crm lookup` must start quickly.
+A name that is not a field raises `CrmError` naming it and listing the valid ones.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+from crmkit.errors import CrmError
+
+__all__ = [
+    "PHONE_TYPES",
+    "ADDRESS_PARTS",
+    "CustomFieldDef",
+    "FieldSpec",
+    "QuerySchema",
+    "resolve_filter_field",
+    "resolve_sort_field",
+]
+
+PHONE_TYPES: tuple[str, ...] = (
+    "mobile",
+    "landline",
+    "work",
+    "main",
+    "home_fax",
+    "office_fax",
+    "other",
+)
+ADDRESS_PARTS: tuple[str, ...] = ("street", "street2", "postal_code", "city", "region", "country")
+# Plain text columns of `contacts` (the address parts are added below).
+_TEXT_COLUMNS: tuple[str, ...] = (
+    "external_id",
+    "first_name",
+    "last_name",
+    "name",
+    "position",
+    "stage",
+    "source",
+    "segment",
+    "note",
+    "id_document",
+)
+_IDENTIFIER_COLUMNS: tuple[str, ...] = ("pesel", "nip", "krs", "regon")
+_SCALAR_KINDS: dict[str, str] = {
+    "id": "number",
+    "kind": "kind",
+    "vip": "flag",
+    "hidden": "flag",
+    "created_at": "datetime",
+    "updated_at": "datetime",
+    **{name: "text" for name in _TEXT_COLUMNS},
+    **{name: "text" for name in ADDRESS_PARTS},
+    **{name: "identifier" for name in _IDENTIFIER_COLUMNS},
+}
+# Singular and plural spellings of the list fields a contact "has".
+_LIST_FIELDS: dict[str, str] = {
+    "tag": "tag",
+    "tags": "tag",
+    "guardian": "guardian",
+    "guardians": "guardian",
+    "observer": "observer",
+    "observers": "observer",
+    "phone": "phone",
+    "phones": "phone",
+    "email": "email",
+    "emails": "email",
+    "organization": "organization",
+    "organizations": "organization",
+    "member": "member",
+    "members": "member",
+}
+
+
+@dataclass(frozen=True)
+class CustomFieldDef:
+    """A custom field as the query code needs it: key, type and options."""
+
+    key: str
+    type: str
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A checked field name.
+
+    `kind` is one of: number, kind, flag, datetime, text, identifier (a column of
+    `contacts`), tag, guardian, observer, phone, email, organization, member (lists
+    a contact has), custom. `column` is the contacts column, `sub` a phone type or
+    e-mail label, `custom` the custom field.
+    """
+
+    name: str
+    kind: str
+    column: str | None = None
+    sub: str | None = None
+    custom: CustomFieldDef | None = None
+
+
+@dataclass
+class QuerySchema:
+    """The parts of the database a query is checked against, loaded on first use."""
+
+    conn: sqlite3.Connection
+    _fields: dict[str, CustomFieldDef] | None = field(default=None, repr=False)
+    _tags: dict[str, tuple[int, str]] | None = field(default=None, repr=False)
+    _users: dict[str, tuple[int, str]] | None = field(default=None, repr=False)
+
+    @property
+    def custom_fields(self) -> dict[str, CustomFieldDef]:
+        if self._fields is None:
+            self._fields = {
+                key: CustomFieldDef(key, type_, tuple(json.loads(options)))
+                for key, type_, options in self.conn.execute(
+                    "SELECT key, type, options FROM custom_fields ORDER BY key"
+                )
+            }
+        return self._fields
+
+    @property
+    def tags(self) -> dict[str, tuple[int, str]]:
+        """Matching key -> (id, name)."""
+        if self._tags is None:
+            self._tags = {
+                key: (ident, name)
+                for ident, name, key in self.conn.execute("SELECT id, name, key FROM tags")
+            }
+        return self._tags
+
+    @property
+    def users(self) -> dict[str, tuple[int, str]]:
+        """Matching key -> (id, full name)."""
+        if self._users is None:
+            self._users = {
+                key: (ident, name)
+                for ident, name, key in self.conn.execute("SELECT id, full_name, key FROM users")
+            }
+        return self._users
+
+    def filter_field_names(self) -> list[str]:
+        names = [*_SCALAR_KINDS]
+        names += ["tag", "guardian", "observer", "phone", "phone.<type>", "email", "email.<label>"]
+        names += ["organization", "member"]
+        names += [f"custom.{key}" for key in self.custom_fields]
+        return names
+
+
+def resolve_filter_field(name: str, schema: QuerySchema) -> FieldSpec:
+    """The field a filter names; CrmError naming it and listing the valid ones."""
+    clean = name.strip().lower()
+    kind = _SCALAR_KINDS.get(clean)
+    if kind is not None:
+        return FieldSpec(clean, kind, column=clean)
+    listed = _LIST_FIELDS.get(clean)
+    if listed is not None:
+        return FieldSpec(listed, listed)
+    head, _, tail = clean.partition(".")
+    if head == "address" and tail in ADDRESS_PARTS:
+        return FieldSpec(tail, "text", column=tail)
+    if head in ("phone", "phones") and tail in PHONE_TYPES:
+        return FieldSpec(clean, "phone", sub=tail)
+    if head in ("email", "emails") and tail:
+        return FieldSpec(clean, "email", sub=tail)
+    if head == "custom":
+        definition = schema.custom_fields.get(tail)
+        if definition is None:
+            known = ", ".join(f"custom.{key}" for key in schema.custom_fields) or "none defined yet"
+            raise CrmError(f"unknown custom field {tail!r} in filter; custom fields: {known}")
+        return FieldSpec(clean, "custom", custom=definition)
+    if head in ("phone", "phones") and tail:
+        raise CrmError(
+            f"unknown phone type {tail!r} in filter field {name!r};"
+            f" use one of: {', '.join(PHONE_TYPES)}"
+        )
+    raise CrmError(
+        f"unknown filter field {name!r}; valid fields are: {', '.join(schema.filter_field_names())}"
+    )
+
+
+def resolve_sort_field(name: str, schema: QuerySchema) -> FieldSpec:
+    """A field contacts can be ordered by: a column of `contacts` or a custom field."""
+    spec = resolve_filter_field(name, schema)
+    if spec.column is None and spec.kind != "custom":
+        raise CrmError(
+            f"cannot sort by {name!r}, a list; sort by a single-valued field such as name,"
+            " city, created_at or custom.<key>"
+        )
+    return spec

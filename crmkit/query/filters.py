@@ -1,0 +1,75 @@
+"""The filter language: `FIELD OP VALUE` read into a small syntax tree.
+
+This module only reads the text; whether FIELD exists and what VALUE means is
+decided by `crmkit.query.fields` and `crmkit.query.compiler` against the
+database's schema. Nothing here ever becomes SQL text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from crmkit.errors import CrmError
+
+__all__ = ["OPERATORS", "ALTERNATIVE_SEPARATOR", "Comparison", "parse_filter", "parse_filters"]
+
+# Longest first, so that `>=` is not read as `>` followed by a value starting with `=`.
+OPERATORS: tuple[str, ...] = (">=", "<=", "!=", "=", "~", ">", "<")
+ALTERNATIVE_SEPARATOR = " | "
+
+_FILTER = re.compile(
+    r"\s*(?P<field>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)?)\s*"
+    r"(?P<op>>=|<=|!=|=|~|>|<)"
+    r"(?P<value>.*)",
+    re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One `--filter`: a field, an operator and one or more alternative values.
+
+    `values` is empty when the value was left out (`city=` means "has no city").
+    """
+
+    field: str
+    op: str
+    values: tuple[str, ...]
+    text: str
+
+    @property
+    def is_negative(self) -> bool:
+        return self.op == "!="
+
+
+def parse_filter(text: str) -> Comparison:
+    """Read `city=Gliwice`, `tag=VIP | Lead`, `custom.budget>=1000`; CrmError if malformed."""
+    match = _FILTER.fullmatch(text)
+    if match is None:
+        raise CrmError(
+            f"filter {text!r} must look like FIELD OP VALUE, e.g. city=Gliwice"
+            f" (operators: {' '.join(OPERATORS)})"
+        )
+    field = match["field"].lower()
+    raw_value = match["value"].strip()
+    values = tuple(_alternatives(raw_value))
+    return Comparison(field=field, op=match["op"], values=values, text=text.strip())
+
+
+def parse_filters(texts: list[str] | tuple[str, ...]) -> list[Comparison]:
+    """Several filters, ANDed by the caller."""
+    return [parse_filter(text) for text in texts]
+
+
+def _alternatives(raw: str) -> list[str]:
+    """The values separated by ` | `, trimmed; empty parts are dropped, order kept."""
+    if not raw:
+        return []
+    core = ALTERNATIVE_SEPARATOR.strip()
+    values: dict[str, None] = {}
+    for part in f" {raw} ".split(ALTERNATIVE_SEPARATOR):
+        value = part.strip()
+        if value and value != core:
+            values.setdefault(value, None)
+    return list(values)

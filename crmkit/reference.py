@@ -1,0 +1,195 @@
+"""Reference data: tags, users and custom fields.
+
+They are created explicitly and matched by exact name (case-insensitive,
+trimmed), so a typo in an import file is reported instead of silently
+becoming a new tag.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from crmkit.errors import CrmError, NotFound
+from crmkit.model import FIELD_TYPES, CustomField, Tag, User
+from crmkit.store import Store
+from crmkit.values.names import name_key
+
+__all__ = [
+    "add_tag",
+    "list_tags",
+    "delete_tag",
+    "add_user",
+    "list_users",
+    "add_field",
+    "list_fields",
+    "fields_by_key",
+    "tag_ids",
+    "user_ids",
+]
+
+_FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def add_tag(store: Store, name: str, *, exist_ok: bool = False) -> Tag:
+    clean = " ".join(name.split())
+    if not clean:
+        raise CrmError("a tag name cannot be empty")
+    if "|" in clean:
+        raise CrmError(f"tag name {clean!r} cannot contain '|', the multi-value separator")
+    key = name_key(clean)
+    existing = store.one("SELECT id FROM tags WHERE key = ?", (key,))
+    if existing is not None:
+        if exist_ok:
+            return Tag(id=existing, name=store.one("SELECT name FROM tags WHERE id = ?", (existing,)))
+        raise CrmError(f"tag {clean!r} already exists")
+    with store.transaction() as conn:
+        cursor = conn.execute("INSERT INTO tags (name, key) VALUES (?, ?)", (clean, key))
+    return Tag(id=int(cursor.lastrowid or 0), name=clean)
+
+
+def list_tags(store: Store) -> list[Tag]:
+    return [Tag(id=r[0], name=r[1]) for r in store.conn.execute("SELECT id, name FROM tags ORDER BY key")]
+
+
+def delete_tag(store: Store, name: str) -> None:
+    with store.transaction() as conn:
+        cursor = conn.execute("DELETE FROM tags WHERE key = ?", (name_key(name),))
+    if cursor.rowcount == 0:
+        raise NotFound(f"no tag named {name!r}")
+
+
+def add_user(store: Store, full_name: str, email: str | None = None, *, exist_ok: bool = False) -> User:
+    clean = " ".join(full_name.split())
+    if not clean:
+        raise CrmError("a user's full name cannot be empty")
+    if "|" in clean:
+        raise CrmError(f"user name {clean!r} cannot contain '|', the multi-value separator")
+    key = name_key(clean)
+    existing = store.one("SELECT id FROM users WHERE key = ?", (key,))
+    if existing is not None:
+        if exist_ok:
+            row = store.conn.execute("SELECT full_name, email FROM users WHERE id = ?", (existing,)).fetchone()
+            return User(id=existing, full_name=row[0], email=row[1])
+        raise CrmError(f"user {clean!r} already exists")
+    with store.transaction() as conn:
+        cursor = conn.execute(
+            "INSERT INTO users (full_name, key, email) VALUES (?, ?, ?)", (clean, key, email or None)
+        )
+    return User(id=int(cursor.lastrowid or 0), full_name=clean, email=email or None)
+
+
+def list_users(store: Store) -> list[User]:
+    return [
+        User(id=r[0], full_name=r[1], email=r[2])
+        for r in store.conn.execute("SELECT id, full_name, email FROM users ORDER BY key")
+    ]
+
+
+def add_field(
+    store: Store,
+    key: str,
+    type: str,
+    *,
+    label: str | None = None,
+    options: list[str] | None = None,
+    required: bool = False,
+    applies_to: str = "both",
+) -> CustomField:
+    """Define a custom field; select and multiselect fields need their options here."""
+    if not _FIELD_KEY.match(key):
+        raise CrmError(
+            f"field key {key!r} must start with a letter and hold only a-z, 0-9 and '_'"
+        )
+    if type not in FIELD_TYPES:
+        raise CrmError(f"unknown field type {type!r}; use one of: {', '.join(FIELD_TYPES)}")
+    if applies_to not in ("person", "organization", "both"):
+        raise CrmError(f"--for must be person, organization or both, not {applies_to!r}")
+    clean_options: list[str] = []
+    seen: set[str] = set()
+    for option in options or []:
+        clean = " ".join(option.split())
+        if not clean or name_key(clean) in seen:
+            continue
+        if "|" in clean:
+            raise CrmError(f"option {clean!r} cannot contain '|', the multi-value separator")
+        seen.add(name_key(clean))
+        clean_options.append(clean)
+    if type in ("select", "multiselect") and not clean_options:
+        raise CrmError(f"a {type} field needs at least one --option")
+    if type not in ("select", "multiselect") and clean_options:
+        raise CrmError(f"only select and multiselect fields take options, not {type}")
+    if store.one("SELECT 1 FROM custom_fields WHERE key = ?", (key,)):
+        raise CrmError(f"custom field {key!r} already exists")
+    with store.transaction() as conn:
+        cursor = conn.execute(
+            "INSERT INTO custom_fields (key, type, label, options, required, applies_to)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (key, type, label or key, json.dumps(clean_options, ensure_ascii=False), int(required), applies_to),
+        )
+    return CustomField(
+        id=int(cursor.lastrowid or 0),
+        key=key,
+        type=type,
+        label=label or key,
+        options=clean_options,
+        required=required,
+        applies_to=applies_to,  # type: ignore[arg-type]
+    )
+
+
+def add_field_option(store: Store, field: CustomField, option: str) -> CustomField:
+    """Append an option to a select/multiselect field (used by --create-missing)."""
+    options = [*field.options, " ".join(option.split())]
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE custom_fields SET options = ? WHERE id = ?",
+            (json.dumps(options, ensure_ascii=False), field.id),
+        )
+    return field.model_copy(update={"options": options})
+
+
+def list_fields(store: Store) -> list[CustomField]:
+    return [
+        CustomField(
+            id=r[0],
+            key=r[1],
+            type=r[2],
+            label=r[3],
+            options=json.loads(r[4]),
+            required=bool(r[5]),
+            applies_to=r[6],
+        )
+        for r in store.conn.execute(
+            "SELECT id, key, type, label, options, required, applies_to FROM custom_fields ORDER BY key"
+        )
+    ]
+
+
+def fields_by_key(store: Store) -> dict[str, CustomField]:
+    return {field.key: field for field in list_fields(store)}
+
+
+def tag_ids(store: Store) -> dict[str, int]:
+    """Matching key -> tag id, for resolving names in bulk."""
+    return dict(store.conn.execute("SELECT key, id FROM tags").fetchall())
+
+
+def user_ids(store: Store) -> dict[str, int]:
+    """Matching key -> user id, for resolving names in bulk."""
+    return dict(store.conn.execute("SELECT key, id FROM users").fetchall())
+
+
+def tag_names(store: Store) -> dict[int, str]:
+    return dict(store.conn.execute("SELECT id, name FROM tags").fetchall())
+
+
+def user_names(store: Store) -> dict[int, str]:
+    return dict(store.conn.execute("SELECT id, full_name FROM users").fetchall())
+
+
+def user_id(store: Store, full_name: str) -> int:
+    found = store.one("SELECT id FROM users WHERE key = ?", (name_key(full_name),))
+    if found is None:
+        raise NotFound(f"no user named {full_name!r}; add one with `crm user add`")
+    return int(found)

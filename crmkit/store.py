@@ -1,0 +1,138 @@
+"""The SQLite file: opening, pragmas, migrations and transactions.
+
+Everything else talks to the database through a `Store`. It keeps one
+connection in autocommit mode and opens explicit transactions, so that a
+large import is one transaction (fast, and all-or-nothing) while single edits
+stay short.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crmkit.errors import CrmError
+from crmkit.schema import MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+__all__ = ["Store"]
+
+
+class Store:
+    """One open database file with the current schema."""
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise CrmError(f"database {self.path} does not exist; run `crm init` first")
+        if self.path.is_dir():
+            raise CrmError(f"database path {self.path} is a folder, not a file")
+        if not self.path.parent.exists():
+            raise CrmError(f"folder {self.path.parent} for the database does not exist")
+        try:
+            self.conn = sqlite3.connect(str(self.path), isolation_level=None)
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as exc:
+            raise CrmError(f"{self.path} is not a crmkit database ({exc})") from exc
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA temp_store = MEMORY")
+        self.conn.execute("PRAGMA cache_size = -65536")
+        self._depth = 0
+        self._db: sqlite_utils.Database | None = None
+        self.migrated_from = self.migrate()
+
+    # -- schema -----------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> int:
+        """Apply missing migrations; return the version the file had before."""
+        current = self.version
+        if current > SCHEMA_VERSION:
+            raise CrmError(
+                f"database {self.path} has schema version {current}, newer than this crmkit "
+                f"understands ({SCHEMA_VERSION}); upgrade crmkit to open it"
+            )
+        for number in range(current, SCHEMA_VERSION):
+            with self.transaction():
+                for statement in _split_statements(MIGRATIONS[number]):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+        return current
+
+    # -- transactions -------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A transaction, or a savepoint inside an outer one; rolled back on error."""
+        if self._depth == 0:
+            self.conn.execute("BEGIN IMMEDIATE")
+        else:
+            self.conn.execute(f"SAVEPOINT sp{self._depth}")
+        self._depth += 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self.conn.execute("ROLLBACK")
+            else:
+                self.conn.execute(f"ROLLBACK TO sp{self._depth}")
+                self.conn.execute(f"RELEASE sp{self._depth}")
+            raise
+        else:
+            self._depth -= 1
+            if self._depth == 0:
+                self.conn.execute("COMMIT")
+            else:
+                self.conn.execute(f"RELEASE sp{self._depth}")
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The same connection seen through sqlite-utils, for table-level conveniences."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    # -- small helpers used everywhere ------------------------------------
+
+    def one(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
+        """The first column of the first row, or None."""
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def rows(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[sqlite3.Row]:
+        cursor = self.conn.execute(sql, params)
+        cursor.row_factory = sqlite3.Row
+        return cursor.fetchall()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _split_statements(script: str) -> Iterator[str]:
+    """Split a migration script into complete statements (sqlite3.complete_statement)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statement = buffer.strip()
+            if statement:
+                yield statement
+            buffer = ""
+    if buffer.strip():
+        yield buffer.strip()

@@ -1,0 +1,1 @@
+"""Canonical values: every raw cell is turned into one of these at the edge, once."""

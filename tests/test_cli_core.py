@@ -1,0 +1,182 @@
+"""The core commands through the CLI: exit codes, sentences, and JSON output."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+def setup_reference(cli) -> None:
+    assert cli("init").exit_code == 0
+    assert cli("tag", "add", "VIP", "Newsletter", "Lead", "Klient").exit_code == 0
+    assert cli("user", "add", "Jan Kowalski", "--email", "jan@firma.pl").exit_code == 0
+    assert cli("user", "add", "Piotr Maj").exit_code == 0
+    assert cli("field", "add", "industry", "--type", "multiselect", "--option", "IT",
+               "--option", "Handel", "--option", "Produkcja").exit_code == 0
+    assert cli("field", "add", "consent", "--type", "checkbox", "--label", "Zgoda").exit_code == 0
+
+
+def snapshot(db_path: Path) -> list[tuple]:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT * FROM contacts ORDER BY id").fetchall() + conn.execute(
+            "SELECT count(*) FROM imports").fetchall()
+
+
+def test_init_is_idempotent(cli) -> None:
+    first = cli("init")
+    assert first.exit_code == 0 and "Created" in first.stdout
+    again = cli("init")
+    assert again.exit_code == 0 and "up to date" in again.stdout
+
+
+def test_newer_schema_is_refused(cli, db_path: Path) -> None:
+    cli("init")
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    result = cli("tag", "list")
+    assert result.exit_code == 1
+    assert "newer than this crmkit understands" in result.stderr
+
+
+def test_reference_lists_in_every_format(cli) -> None:
+    setup_reference(cli)
+    assert "Newsletter" in cli("tag", "list").stdout
+    users = json.loads(cli("user", "list", "--format", "json").stdout)
+    assert users[0] == {"id": 1, "full_name": "Jan Kowalski", "email": "jan@firma.pl"}
+    fields = [json.loads(line) for line in cli("field", "list", "--format", "jsonl").stdout.splitlines()]
+    assert fields[1]["options"] == ["IT", "Handel", "Produkcja"]
+    assert cli("tag", "list", "--format", "csv").stdout.splitlines()[0] == "id,name"
+
+
+def test_duplicate_tag_is_an_error(cli) -> None:
+    setup_reference(cli)
+    result = cli("tag", "add", " vip ")
+    assert result.exit_code == 1 and "already exists" in result.stderr
+
+
+def test_add_edit_delete_and_link(cli) -> None:
+    setup_reference(cli)
+    added = cli("add", "person", "--set", "first_name=Anna", "--set", "last_name=Nowak",
+                "--set", "phone.mobile=601-234-567", "--set", "tags=vip | Newsletter",
+                "--set", "custom.industry=IT", "--set", "guardians=jan kowalski")
+    assert added.exit_code == 0, added.output
+    org = cli("add", "organization", "--set", "name=ACME Sp. z o.o.", "--set", "nip=123-456-32-18")
+    assert org.exit_code == 0
+    assert cli("link", "1", "2", "--since", "2024-01-01", "--until", "2024-06-30").exit_code == 0
+    edited = cli("edit", "1", "--set", "stage=klient", "--set", "tags=", "--format", "json")
+    record = json.loads(edited.stdout)
+    assert record["stage"] == "klient" and record["tags"] == []
+    assert record["phones"] == [{"number": "+48601234567", "type": "mobile", "label": None}]
+    assert record["guardians"] == ["Jan Kowalski"]
+    assert record["organizations"] == [
+        {"id": 2, "name": "ACME Sp. z o.o.", "since": "2024-01-01T00:00:00Z", "until": "2024-06-30T00:00:00Z"}
+    ]
+    deleted = cli("delete", "1")
+    assert deleted.exit_code == 0 and "Anna Nowak" in deleted.stdout
+    assert cli("delete", "1").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("add", "person", "--set", "phone.mobile=123"), "not a valid phone number"),
+        (("add", "person", "--set", "tags=Nieznany"), "unknown tag 'Nieznany'"),
+        (("add", "person", "--set", "colour=red"), "unknown target 'colour'"),
+        (("add", "person", "--set", "nip=1234563218"), "nip does not apply to a person"),
+        (("add", "organization", "--set", "pesel=44051401359"), "pesel does not apply"),
+        (("add", "person", "--set", "noequals"), "must look like FIELD=VALUE"),
+        (("add", "robot", "--set", "name=R2"), "kind must be person or organization"),
+        (("link", "1", "1"), "no contact with id 1"),
+        (("edit", "9", "--set", "stage=x"), "no contact with id 9"),
+    ],
+)
+def test_bad_input_is_one_sentence_and_exit_1(cli, db_path: Path, args: tuple[str, ...], message: str) -> None:
+    setup_reference(cli)
+    before = snapshot(db_path)
+    result = cli(*args)
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert snapshot(db_path) == before
+
+
+def test_import_prints_summary_and_exits_3(cli) -> None:
+    setup_reference(cli)
+    result = cli("import", str(DATA / "basic.csv"), "--mapping", str(DATA / "basic_map.yaml"))
+    assert result.exit_code == 3
+    assert "rows read 6, created 3, updated 0, skipped 0, rejected 4, warnings 2" in result.stdout
+    assert "row 4, column 'Telefon': value '123': not a valid phone number" in result.stdout
+
+
+def test_import_json_summary(cli) -> None:
+    setup_reference(cli)
+    result = cli("import", str(DATA / "basic.csv"), "--mapping", str(DATA / "basic_map.yaml"),
+                 "--format", "json")
+    report = json.loads(result.stdout)
+    assert report["import_id"] == 1 and report["status"] == "finished with rejected rows"
+    assert report["rows_read"] == 6 and report["created"] == 3 and report["rejected"] == 4
+    assert {"row": 4, "column": "Telefon", "value": "123", "reason": "not a valid phone number",
+            "level": "error"} in report["errors"]
+
+
+def test_dry_run_same_exit_code_and_nothing_written(cli, db_path: Path) -> None:
+    setup_reference(cli)
+    before = snapshot(db_path)
+    result = cli("import", str(DATA / "basic.csv"), "--mapping", str(DATA / "basic_map.yaml"), "--dry-run")
+    assert result.exit_code == 3 and "Dry run" in result.stdout
+    assert snapshot(db_path) == before
+
+
+@pytest.mark.parametrize(
+    ("file", "extra", "message"),
+    [
+        ("missing.csv", (), "does not exist"),
+        ("empty.csv", (), "is empty"),
+        ("binary.csv", (), "not a text file"),
+        ("invalid_text.csv", (), "not valid text in any supported encoding"),
+        ("dup_columns.csv", (), "twice"),
+        ("not_array.json", (), "not a JSON array of objects"),
+        ("basic.csv", ("--mapping", str(DATA / "broken_map.yaml")), "not valid YAML"),
+        ("basic.csv", ("--mapping", str(DATA / "unknown_target_map.yaml")), "unknown target 'surname'"),
+        ("basic.csv", ("--mapping", str(DATA / "missing_column_map.yaml")), "column 'PESEL' is not in the file"),
+        ("basic.csv", ("--encoding", "klingon"), "unknown encoding"),
+        ("basic.csv", ("--strict", "--create-missing"), "cannot be used together"),
+    ],
+)
+def test_import_file_errors_exit_1_and_change_nothing(
+    cli, db_path: Path, file: str, extra: tuple[str, ...], message: str
+) -> None:
+    setup_reference(cli)
+    before = snapshot(db_path)
+    result = cli("import", str(DATA / file), *extra)
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr and result.stderr.count("\n") == 1
+    assert snapshot(db_path) == before
+
+
+def test_header_only_says_so_and_exits_0(cli) -> None:
+    setup_reference(cli)
+    result = cli("import", str(DATA / "header_only.csv"))
+    assert result.exit_code == 0 and "nothing imported" in result.stdout
+
+
+def test_import_from_stdin(cli) -> None:
+    setup_reference(cli)
+    result = cli("import", "-", input="first_name;last_name;phone.work\nAnna;Nowak;22 113 14 15\n")
+    assert result.exit_code == 0, result.output
+    assert "created 1" in result.stdout
+
+
+def test_imports_history_and_show(cli) -> None:
+    setup_reference(cli)
+    cli("import", str(DATA / "basic.csv"), "--mapping", str(DATA / "basic_map.yaml"))
+    listing = json.loads(cli("imports", "--format", "json").stdout)
+    assert listing[0]["rejected"] == 4 and listing[0]["file"].endswith("basic.csv")
+    shown = cli("imports", "show", "1")
+    assert shown.exit_code == 0 and "31.02.2024" in shown.stdout
+    assert cli("imports", "show", "7").exit_code == 1

@@ -1,0 +1,208 @@
+"""Contact imports: canonical values, row errors, matching, and all-or-nothing writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crmkit import CRM
+from crmkit.errors import CrmError
+
+DATA = Path(__file__).parent / "data"
+BASIC = str(DATA / "basic.csv")
+BASIC_MAP = str(DATA / "basic_map.yaml")
+
+
+def contact_count(crm: CRM) -> int:
+    return int(crm.store.one("SELECT count(*) FROM contacts"))
+
+
+def by_name(crm: CRM, name: str) -> dict:
+    contact_id = crm.store.one("SELECT id FROM contacts WHERE name = ?", (name,))
+    assert contact_id is not None, name
+    return crm.record(contact_id)
+
+
+def test_basic_import_report(ref_crm: CRM) -> None:
+    report = ref_crm.import_file(BASIC, mapping=BASIC_MAP)
+    assert report.rows_read == 6
+    assert report.rejected == 4
+    assert report.exit_code == 3
+    rejected = {(p.row, p.column, p.value) for p in report.errors}
+    assert (4, "Telefon", "123") in rejected
+    assert (5, "Zgoda", "może") in rejected
+    assert (6, "Utworzono", "31.02.2024") in rejected
+    assert any(p.row == 7 and "cells" in p.reason for p in report.errors)
+    warnings = {(p.row, p.column, p.value) for p in report.warning_details}
+    assert (5, "Tagi", "Nieznany") in warnings
+    assert report.ignored_columns == []
+    # Anna, Piotr and their organization.
+    assert report.created == 3
+    assert contact_count(ref_crm) == 3
+
+
+def test_imported_values_are_canonical(ref_crm: CRM) -> None:
+    ref_crm.import_file(BASIC, mapping=BASIC_MAP)
+    anna = by_name(ref_crm, "Anna Nowak")
+    assert anna["phones"] == [{"number": "+48601234567", "type": "mobile", "label": None}]
+    assert anna["emails"] == [{"address": "anna.nowak@example.pl", "label": "work"}]
+    assert anna["tags"] == ["Newsletter", "VIP"]
+    assert anna["guardians"] == ["Jan Kowalski"]
+    assert anna["custom"] == {"industry": ["IT", "Handel"], "consent": True}
+    assert anna["created_at"] == "2024-03-05T13:30:00Z"
+    assert anna["address"]["city"] == "Gliwice"
+    piotr = by_name(ref_crm, "Piotr Wójcik")
+    assert piotr["phones"][0]["number"] == "+48221131415"
+    assert piotr["created_at"] == "2024-03-05T13:30:00Z"
+    assert piotr["custom"] == {"consent": False}
+    firm = by_name(ref_crm, "Firma 1 Sp. z o.o.")
+    assert firm["kind"] == "organization"
+    assert [m["name"] for m in firm["members"]] == ["Anna Nowak", "Piotr Wójcik"]
+    assert anna["organizations"][0]["id"] == firm["id"]
+
+
+def test_import_history_keeps_every_row_problem(ref_crm: CRM) -> None:
+    report = ref_crm.import_file(BASIC, mapping=BASIC_MAP)
+    history = ref_crm.imports()
+    assert history[0]["id"] == report.import_id
+    assert history[0]["rejected"] == 4 and history[0]["rows_read"] == 6
+    assert len(history[0]["sha256"]) == 64
+    summary, problems = ref_crm.import_details(report.import_id)
+    assert summary["mapping"]["timezone"] == "Europe/Warsaw"
+    assert sorted({p["row"] for p in problems if p["level"] == "error"}) == [4, 5, 6, 7]
+
+
+def test_dry_run_writes_nothing_but_reports_the_same(ref_crm: CRM) -> None:
+    dry = ref_crm.import_file(BASIC, mapping=BASIC_MAP, dry_run=True)
+    assert contact_count(ref_crm) == 0
+    assert ref_crm.imports() == []
+    real = ref_crm.import_file(BASIC, mapping=BASIC_MAP)
+    assert (dry.created, dry.rejected, dry.warnings, dry.exit_code) == (
+        real.created,
+        real.rejected,
+        real.warnings,
+        real.exit_code,
+    )
+
+
+def test_all_or_nothing_writes_no_contact(ref_crm: CRM) -> None:
+    report = ref_crm.import_file(BASIC, mapping=BASIC_MAP, all_or_nothing=True)
+    assert report.exit_code == 3
+    assert contact_count(ref_crm) == 0
+    assert ref_crm.imports()[0]["status"].startswith("nothing written")
+
+
+def test_strict_turns_unknown_tags_into_rejections(ref_crm: CRM) -> None:
+    report = ref_crm.import_file(BASIC, mapping=BASIC_MAP, strict=True)
+    assert any(p.row == 5 and "unknown tag 'Nieznany'" in p.reason for p in report.errors)
+
+
+def test_create_missing_creates_tags_and_options(ref_crm: CRM, tmp_path: Path) -> None:
+    path = tmp_path / "new.csv"
+    path.write_text("first_name,tags,custom.industry\nAnna,Nowy | vip,Rolnictwo\n", encoding="utf-8")
+    report = ref_crm.import_file(str(path), create_missing=True)
+    assert report.created == 1 and report.warnings == 0
+    assert "Nowy" in [t.name for t in ref_crm.tags()]
+    record = ref_crm.record(1)
+    assert record["tags"] == ["Nowy", "VIP"]
+    assert record["custom"]["industry"] == ["Rolnictwo"]
+
+
+def test_match_updates_instead_of_duplicating(ref_crm: CRM, tmp_path: Path) -> None:
+    first = tmp_path / "a.csv"
+    first.write_text("external_id,first_name,last_name,phone.mobile\nX1,Anna,Nowak,601234567\n")
+    ref_crm.import_file(str(first))
+    second = tmp_path / "b.csv"
+    second.write_text("external_id,last_name,stage,phone.mobile\nX1,Kowalska,client,\n")
+    report = ref_crm.import_file(str(second))
+    assert (report.created, report.updated) == (0, 1)
+    record = ref_crm.record(1)
+    assert record["name"] == "Anna Kowalska"
+    assert record["stage"] == "client"
+    assert record["phones"][0]["number"] == "+48601234567"
+
+
+def test_match_on_phone_in_any_format(ref_crm: CRM, tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("first_name,phone.mobile\nAnna,601 234 567\n")
+    ref_crm.import_file(str(path))
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("match: [phone]\ncolumns:\n  tel: phone.mobile\n  etap: stage\n")
+    again = tmp_path / "b.csv"
+    again.write_text("tel,etap\n0048 601-234-567,lead\n")
+    report = ref_crm.import_file(str(again), mapping=str(mapping))
+    assert report.updated == 1 and contact_count(ref_crm) == 1
+
+
+def test_duplicate_external_id_in_file_is_rejected(ref_crm: CRM, tmp_path: Path) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text("external_id,first_name\nA,Anna\nA,Ania\n")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("columns:\n  external_id: external_id\n  first_name: first_name\n")
+    report = ref_crm.import_file(str(path), mapping=str(mapping))
+    assert report.created == 1 and report.rejected == 1
+    assert "already used by contact 1" in report.errors[0].reason
+
+
+def test_required_custom_field_left_empty_rejects_the_row(crm: CRM, tmp_path: Path) -> None:
+    crm.add_field("contract_no", "text", required=True, applies_to="person")
+    path = tmp_path / "req.csv"
+    path.write_text("first_name,custom.contract_no\nAnna,K-1\nPiotr,\n")
+    report = crm.import_file(str(path))
+    assert report.created == 1
+    assert report.errors[0].row == 3 and "required field 'contract_no'" in report.errors[0].reason
+
+
+def test_person_only_field_on_an_organization_is_rejected(crm: CRM, tmp_path: Path) -> None:
+    path = tmp_path / "org.csv"
+    path.write_text("kind,name,pesel\nfirma,ACME,44051401359\n")
+    report = crm.import_file(str(path))
+    assert report.rejected == 1 and "does not apply to a organization" in report.errors[0].reason
+
+
+def test_jsonl_import_with_structured_record_fields(ref_crm: CRM) -> None:
+    report = ref_crm.import_file(str(DATA / "contacts.jsonl"))
+    assert report.created == 2 and report.rejected == 1
+    assert report.errors[0].row == 4
+    anna = by_name(ref_crm, "Anna Nowak")
+    assert anna["phones"] == [{"number": "+48601234567", "type": "mobile", "label": "prywatny"}]
+    assert anna["address"]["city"] == "Łódź"
+    assert by_name(ref_crm, "Firma 2 Sp. z o.o.")["nip"] == "1234563218"
+
+
+def test_file_level_error_mid_file_leaves_database_unchanged(ref_crm: CRM, tmp_path: Path) -> None:
+    path = tmp_path / "late.csv"
+    good = "first_name,last_name\n" + "Anna,Nowak\n" * 100_000
+    path.write_bytes(good.encode() + "Żaneta,X\n".encode("cp1250"))
+    with pytest.raises(CrmError, match="line 100002"):
+        ref_crm.import_file(str(path))
+    assert contact_count(ref_crm) == 0 and ref_crm.imports() == []
+
+
+def test_header_only_imports_nothing(ref_crm: CRM) -> None:
+    report = ref_crm.import_file(str(DATA / "header_only.csv"), mapping=None)
+    assert report.rows_read == 0 and report.exit_code == 0
+
+
+def test_json_export_shape_imports_back(ref_crm: CRM, tmp_path: Path) -> None:
+    ref_crm.import_file(BASIC, mapping=BASIC_MAP)
+    records = list(ref_crm.records([1, 2, 3]))
+    path = tmp_path / "out.json"
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    other = tmp_path / "other.db"
+    from crmkit import open_crm
+
+    with open_crm(other) as target:
+        for tag in ("VIP", "Newsletter"):
+            target.add_tag(tag)
+        target.add_user("Jan Kowalski")
+        target.add_user("Piotr Maj")
+        target.add_field("industry", "multiselect", options=["IT", "Handel", "Produkcja"])
+        target.add_field("consent", "checkbox")
+        report = target.import_file(str(path))
+        assert report.rejected == 0, report.errors
+        again = list(target.records(range(1, 10)))
+    strip = lambda r: {k: v for k, v in r.items() if k not in ("id", "organizations", "members", "updated_at")}  # noqa: E731
+    assert sorted(map(strip, again), key=json.dumps) == sorted(map(strip, records), key=json.dumps)
