@@ -68,7 +68,8 @@ def _profile(data: dict[str, Any]) -> Panel:
     if phones:
         grid.add_row("Phones", Text("\n".join(phones)))
     emails = [
-        e["address"] + (f" ({e['label']})" if e.get("label") else "") for e in data.get("emails") or []
+        e["address"] + (f" ({e['label']})" if e.get("label") else "")
+        for e in data.get("emails") or []
     ]
     if emails:
         grid.add_row("E-mails", Text("\n".join(emails)))
@@ -87,7 +88,9 @@ def _profile(data: dict[str, Any]) -> Panel:
         ]
         if len(links) > _MEMBERS_SHOWN:
             shown.append(f"... and {len(links) - _MEMBERS_SHOWN} more")
-        grid.add_row("Organizations" if links_key == "organizations" else "Members", Text("\n".join(shown)))
+        grid.add_row(
+            "Organizations" if links_key == "organizations" else "Members", Text("\n".join(shown))
+        )
     avatar = data.get("avatar") or {}
     if avatar.get("file_id"):
         grid.add_row("Avatar", Text(f"file {avatar['file_id']}"))
@@ -102,7 +105,13 @@ def _profile(data: dict[str, Any]) -> Panel:
 
 def _address(address: dict[str, Any]) -> str:
     town = " ".join(part for part in (address.get("postal_code"), address.get("city")) if part)
-    parts = [address.get("street"), address.get("street2"), town, address.get("region"), address.get("country")]
+    parts = [
+        address.get("street"),
+        address.get("street2"),
+        town,
+        address.get("region"),
+        address.get("country"),
+    ]
     return ", ".join(part for part in parts if part)
 
 
@@ -155,7 +164,9 @@ def _timeline(data: dict[str, Any]) -> Group | Table:
     items = data.get("timeline") or []
     if not items:
         return Group(Text("Timeline: nothing yet", style="dim"))
-    table = Table(title=f"Timeline (latest {len(items)})", title_justify="left", box=box.SIMPLE, expand=True)
+    table = Table(
+        title=f"Timeline (latest {len(items)})", title_justify="left", box=box.SIMPLE, expand=True
+    )
     table.add_column("when", no_wrap=True)
     table.add_column("what", no_wrap=True)
     table.add_column("who", overflow="fold")
@@ -165,7 +176,10 @@ def _timeline(data: dict[str, Any]) -> Group | Table:
         who = item.get("contact_name") if item.get("contact_id") != data["id"] else ""
         if item["type"] == "note":
             table.add_row(
-                item["occurred_at"], "note", Text(who or ""), Text(item.get("author") or ""),
+                item["occurred_at"],
+                "note",
+                Text(who or ""),
+                Text(item.get("author") or ""),
                 Text(_short(item["body"])),
             )
             continue
@@ -175,10 +189,19 @@ def _timeline(data: dict[str, Any]) -> Group | Table:
         text = " — ".join(part for part in (item.get("subject"), item.get("body")) if part)
         if item.get("channel"):
             text = f"[{item['channel']}] {text}".strip()
-        table.add_row(item["occurred_at"], what, Text(who or ""), Text(item.get("agent") or ""), Text(_short(text)))
+        table.add_row(
+            item["occurred_at"],
+            what,
+            Text(who or ""),
+            Text(item.get("agent") or ""),
+            Text(_short(text)),
+        )
         for note in item.get("notes") or []:
             table.add_row(
-                "", Text("  ↳ note", style="dim"), "", Text(note.get("author") or ""),
+                "",
+                Text("  ↳ note", style="dim"),
+                "",
+                Text(note.get("author") or ""),
                 Text(_short(note["body"]), style="italic"),
             )
     return table

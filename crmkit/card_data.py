@@ -40,7 +40,9 @@ def gravatar_url(email: str) -> str:
     return _GRAVATAR + digest.hexdigest()
 
 
-def card_data(store: Store, contact_id: int, *, timeline_limit: int = CARD_TIMELINE) -> dict[str, Any]:
+def card_data(
+    store: Store, contact_id: int, *, timeline_limit: int = CARD_TIMELINE
+) -> dict[str, Any]:
     """The record plus `timeline` (latest items), `files` and `avatar`."""
     record = get_record(store, contact_id)
     if record is None:

@@ -19,9 +19,11 @@ from crmkit.timeline import format_duration
 __all__ = ["card_html", "write_card_html"]
 
 _STYLE = """
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1d2430}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;
+background:#f4f5f7;color:#1d2430}
 main{max-width:920px;margin:24px auto;padding:0 16px}
-section{background:#fff;border-radius:10px;box-shadow:0 1px 3px rgba(0,0,0,.08);padding:16px 20px;margin-bottom:16px}
+section{background:#fff;border-radius:10px;box-shadow:0 1px 3px rgba(0,0,0,.08);
+padding:16px 20px;margin-bottom:16px}
 header{display:flex;gap:18px;align-items:center}
 header img{width:84px;height:84px;border-radius:50%;object-fit:cover}
 .initials{width:84px;height:84px;border-radius:50%;background:#3b5bdb;color:#fff;display:flex;
@@ -31,13 +33,16 @@ h1{margin:0;font-size:24px}h2{font-size:16px;margin:0 0 10px;color:#3b5bdb}
 padding:1px 9px;margin:4px 4px 0 0;font-size:13px}.vip{background:#ffc9c9}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:4px 8px;
 border-bottom:1px solid #eceef1}th{color:#68707d;font-weight:500;white-space:nowrap}
-td.when{white-space:nowrap;font-variant-numeric:tabular-nums}.note td{color:#495057;font-style:italic}
+td.when{white-space:nowrap;font-variant-numeric:tabular-nums}
+.note td{color:#495057;font-style:italic}
 .muted{color:#868e96}pre{white-space:pre-wrap;margin:0;font:inherit}
 """
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
-def card_html(data: dict[str, Any], custom_rows: list[tuple[str, str]], avatar_uri: str | None) -> str:
+def card_html(
+    data: dict[str, Any], custom_rows: list[tuple[str, str]], avatar_uri: str | None
+) -> str:
     """The page for `card_data(...)`; `avatar_uri` is a `data:` URI or None."""
     parts = [
         "<!DOCTYPE html>",
@@ -80,6 +85,10 @@ def _e(value: Any) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
+def _muted(text: str) -> str:
+    return f'<span class="muted">{_e(text)}</span>'
+
+
 def _profile(data: dict[str, Any], avatar_uri: str | None) -> str:
     name = data.get("name") or "(no name)"
     if avatar_uri and avatar_uri.startswith("data:image/"):
@@ -93,18 +102,29 @@ def _profile(data: dict[str, Any], avatar_uri: str | None) -> str:
     rows: list[tuple[str, str]] = []
     if data.get("position"):
         rows.append(("Position", _e(data["position"])))
-    phones = [f"{_e(phone_text(p['number']))} <span class="muted">({_e(p['label'] or p['type'])})</span>" for p in data.get("phones") or []]
+    phones = [
+        _e(phone_text(phone["number"]))
+        + " "
+        + _muted("(" + (phone["label"] or phone["type"]) + ")")
+        for phone in data.get("phones") or []
+    ]
     if phones:
         rows.append(("Phones", "<br>".join(phones)))
     emails = [
-        _e(e["address"]) + (f" <span class="muted">({_e(e['label'])})</span>" if e.get("label") else "")
+        _e(e["address"]) + (" " + _muted("(" + e["label"] + ")") if e.get("label") else "")
         for e in data.get("emails") or []
     ]
     if emails:
         rows.append(("E-mails", "<br>".join(emails)))
     address = data.get("address") or {}
     town = " ".join(part for part in (address.get("postal_code"), address.get("city")) if part)
-    lines = [address.get("street"), address.get("street2"), town, address.get("region"), address.get("country")]
+    lines = [
+        address.get("street"),
+        address.get("street2"),
+        town,
+        address.get("region"),
+        address.get("country"),
+    ]
     if any(lines):
         rows.append(("Address", "<br>".join(_e(line) for line in lines if line)))
     for label, key in (("Guardians", "guardians"), ("Observers", "observers")):
@@ -117,19 +137,21 @@ def _profile(data: dict[str, Any], avatar_uri: str | None) -> str:
             (
                 "Organizations" if key == "organizations" else "Members",
                 "<br>".join(
-                    f"{_e(link['name'])} <span class="muted">#{_e(link['id'])}, "
-                    f"{_e(period_text(link['since'], link['until']))}</span>"
+                    _e(link["name"])
+                    + " "
+                    + _muted(f"#{link['id']}, {period_text(link['since'], link['until'])}")
                     for link in links
                 ),
             )
         )
     gravatar = (data.get("avatar") or {}).get("gravatar")
     if gravatar:
-        rows.append(("Gravatar", f"<span class="muted">{_e(gravatar)}</span>"))
+        rows.append(("Gravatar", _muted(gravatar)))
     table = "".join(f"<tr><th>{_e(label)}</th><td>{value}</td></tr>" for label, value in rows)
     return (
         f"<section><header>{picture}<div><h1>{_e(name)}</h1>"
-        f'<div class="kind">{_e(data["kind"])} #{_e(data["id"])}</div><div>{tags}</div></div></header>'
+        f'<div class="kind">{_e(data["kind"])} #{_e(data["id"])}</div>'
+        f"<div>{tags}</div></div></header>"
         f"<table>{table}</table></section>"
     )
 
@@ -147,7 +169,9 @@ def _detail_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
 def _pairs(title: str, rows: list[tuple[str, str]]) -> str:
     if not rows:
         return ""
-    body = "".join(f"<tr><th>{_e(label)}</th><td><pre>{_e(value)}</pre></td></tr>" for label, value in rows)
+    body = "".join(
+        f"<tr><th>{_e(label)}</th><td><pre>{_e(value)}</pre></td></tr>" for label, value in rows
+    )
     return f"<section><h2>{_e(title)}</h2><table>{body}</table></section>"
 
 
@@ -161,7 +185,13 @@ def _files(files: list[dict[str, Any]]) -> str:
         f'<td class="when">{_e(f["created_at"])}</td></tr>'
         for f in files
     )
-    head = "<tr><th>id</th><th>name</th><th>size</th><th>type</th><th>attached to</th><th>added</th></tr>"
+    head = (
+        "<tr>"
+        + "".join(
+            f"<th>{name}</th>" for name in ("id", "name", "size", "type", "attached to", "added")
+        )
+        + "</tr>"
+    )
     return f"<section><h2>Files</h2><table>{head}{rows}</table></section>"
 
 
@@ -173,7 +203,11 @@ def _timeline(data: dict[str, Any]) -> str:
     for item in items:
         who = item.get("contact_name") if item.get("contact_id") != data["id"] else ""
         if item["type"] == "note":
-            rows.append(_timeline_row(item["occurred_at"], "note", who, item.get("author"), item.get("body")))
+            rows.append(
+                _timeline_row(
+                    item["occurred_at"], "note", who, item.get("author"), item.get("body")
+                )
+            )
             continue
         what = item["kind"] + (f" {item['direction']}" if item.get("direction") else "")
         if item.get("duration") is not None:
@@ -187,7 +221,8 @@ def _timeline(data: dict[str, Any]) -> str:
                 _timeline_row("", "↳ note", "", note.get("author"), note.get("body"), css="note")
             )
     head = "<tr><th>when</th><th>what</th><th>who</th><th>agent</th><th>subject / text</th></tr>"
-    return f"<section><h2>Timeline (latest {len(items)})</h2><table>{head}{''.join(rows)}</table></section>"
+    title = f"Timeline (latest {len(items)})"
+    return f"<section><h2>{title}</h2><table>{head}{''.join(rows)}</table></section>"
 
 
 def _timeline_row(

@@ -86,7 +86,8 @@ _DIRECTION_WORDS: dict[str, str] = {
 
 INSERT_EVENT = (
     "INSERT INTO events (contact_id, kind, direction, occurred_at, duration, subject, body,"
-    " channel, agent_id, source, external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " channel, agent_id, source, external_id, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 _SELECT_EVENT = (
@@ -164,6 +165,7 @@ def add_event(
     """
     from crmkit.audit import record_audit
     from crmkit.values.datetimes import utc_now
+
     if store.one("SELECT 1 FROM contacts WHERE id = ?", (contact_id,)) is None:
         raise NotFound(f"no contact with id {contact_id}")
     values = _checked_values(kind, occurred_at, direction, duration, timezone, dayfirst)
@@ -196,7 +198,9 @@ def add_event(
             ),
         )
         event_id = int(cursor.lastrowid or 0)
-        record_audit(store, "event add", contact_id, user, {"event": event_id, "kind": values["kind"]})
+        record_audit(
+            store, "event add", contact_id, user, {"event": event_id, "kind": values["kind"]}
+        )
     return get_event(store, event_id)
 
 
@@ -208,7 +212,8 @@ def get_event(store: Store, event_id: int) -> dict[str, Any]:
     notes = [
         {"id": note_id, "body": text, "author": author, "created_at": created_at}
         for note_id, text, author, created_at in store.conn.execute(
-            "SELECT id, body, author, created_at FROM notes WHERE event_id = ? ORDER BY created_at, id",
+            "SELECT id, body, author, created_at FROM notes WHERE event_id = ?"
+            " ORDER BY created_at, id",
             (event_id,),
         )
     ]
@@ -251,7 +256,8 @@ def delete_event(store: Store, event_id: int, *, user: str | None = None) -> dic
         hashes = [
             row[0]
             for row in conn.execute(
-                "SELECT f.sha256 FROM files f JOIN notes n ON n.id = f.note_id WHERE n.event_id = ?",
+                "SELECT f.sha256 FROM files AS f JOIN notes AS n ON n.id = f.note_id"
+                " WHERE n.event_id = ?",
                 (event_id,),
             )
         ]

@@ -73,7 +73,9 @@ class FileStore:
         self.root.mkdir(exist_ok=True)
         digest = hashlib.sha256()
         size = 0
-        handle = tempfile.NamedTemporaryFile(dir=self.root, prefix=".incoming-", delete=False)
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, kept on disk
+            dir=self.root, prefix=".incoming-", delete=False
+        )
         try:
             with handle:
                 while chunk := source.read(_CHUNK):
@@ -87,7 +89,9 @@ class FileStore:
                 return sha256, size, False
             target.parent.mkdir(exist_ok=True)
             if not _is_inside(target.parent, self.root):
-                raise CrmError(f"{target.parent} is not inside {self.root}; refusing to write there")
+                raise CrmError(
+                    f"{target.parent} is not inside {self.root}; refusing to write there"
+                )
             os.replace(handle.name, target)
             return sha256, size, True
         except BaseException:
@@ -107,7 +111,9 @@ class FileStore:
                     size += len(chunk)
                     destination.write(chunk)
         except FileNotFoundError:
-            raise CrmError(f"the stored content {sha256[:12]}... is missing from {self.root}") from None
+            raise CrmError(
+                f"the stored content {sha256[:12]}... is missing from {self.root}"
+            ) from None
         if digest.hexdigest() != sha256:
             raise CrmError(f"the stored content {sha256[:12]}... is damaged (its sha256 differs)")
         return size
@@ -117,7 +123,9 @@ class FileStore:
         try:
             return path.read_bytes()
         except FileNotFoundError:
-            raise CrmError(f"the stored content {sha256[:12]}... is missing from {self.root}") from None
+            raise CrmError(
+                f"the stored content {sha256[:12]}... is missing from {self.root}"
+            ) from None
 
     def prune(self, store: Store, hashes: Iterable[str]) -> int:
         """Delete the stored bytes of these digests that no file row refers to any more."""
@@ -217,17 +225,22 @@ def add_file(
                 replaced = [
                     row[0]
                     for row in conn.execute(
-                        "SELECT sha256 FROM files WHERE contact_id = ? AND is_avatar = 1", (contact_id,)
+                        "SELECT sha256 FROM files WHERE contact_id = ? AND is_avatar = 1",
+                        (contact_id,),
                     )
                 ]
-                conn.execute("DELETE FROM files WHERE contact_id = ? AND is_avatar = 1", (contact_id,))
+                conn.execute(
+                    "DELETE FROM files WHERE contact_id = ? AND is_avatar = 1", (contact_id,)
+                )
             cursor = conn.execute(
                 "INSERT INTO files (contact_id, note_id, sha256, name, size, media_type, is_avatar,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (contact_id, note_id, sha256, shown_name, size, media_type, int(avatar), utc_now()),
             )
             file_id = int(cursor.lastrowid or 0)
-            record_audit(store, "avatar set" if avatar else "file add", contact_id, user, shown_name)
+            record_audit(
+                store, "avatar set" if avatar else "file add", contact_id, user, shown_name
+            )
     except BaseException:
         if new:
             files.prune(store, [sha256])
@@ -242,7 +255,9 @@ def list_files(store: Store, contact_id: int) -> list[dict[str, Any]]:
     """A contact's files (and its avatar), oldest first."""
     if store.one("SELECT 1 FROM contacts WHERE id = ?", (contact_id,)) is None:
         raise NotFound(f"no contact with id {contact_id}")
-    rows = store.conn.execute(_SELECT_FILE + " WHERE contact_id = ? ORDER BY created_at, id", (contact_id,))
+    rows = store.conn.execute(
+        _SELECT_FILE + " WHERE contact_id = ? ORDER BY created_at, id", (contact_id,)
+    )
     return [_file_info(row) for row in rows]
 
 
@@ -255,7 +270,8 @@ def get_file_info(store: Store, file_id: int) -> dict[str, Any]:
 
 def avatar_file(store: Store, contact_id: int) -> dict[str, Any] | None:
     row = store.conn.execute(
-        _SELECT_FILE + " WHERE contact_id = ? AND is_avatar = 1 ORDER BY id DESC LIMIT 1", (contact_id,)
+        _SELECT_FILE + " WHERE contact_id = ? AND is_avatar = 1 ORDER BY id DESC LIMIT 1",
+        (contact_id,),
     ).fetchone()
     return None if row is None else _file_info(row)
 

@@ -194,6 +194,7 @@ class ImportReport(_Model):
     dry_run: bool = False
     rows_read: int = 0
     created: int = 0
+    organizations_created: int = 0
     updated: int = 0
     skipped: int = 0
     rejected: int = 0

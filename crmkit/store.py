@@ -42,7 +42,7 @@ class Store:
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA temp_store = MEMORY")
-        self.conn.execute("PRAGMA cache_size = -65536")
+        self.conn.execute("PRAGMA cache_size = -8192")
         self._depth = 0
         self._db: sqlite_utils.Database | None = None
         self.migrated_from = self.migrate()

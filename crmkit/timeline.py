@@ -186,7 +186,9 @@ def _events(
         contact_id, low, high = spans[0]
         sql = select.format(
             source="events AS e",
-            extra=" AND e.contact_id = :contact AND e.occurred_at >= :low AND e.occurred_at < :high",
+            extra=(
+                " AND e.contact_id = :contact AND e.occurred_at >= :low AND e.occurred_at < :high"
+            ),
         )
         rows = conn.execute(sql + tail, {**values, "contact": contact_id, "low": low, "high": high})
     else:

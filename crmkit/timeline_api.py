@@ -80,7 +80,9 @@ class TimelineMethods:
 
     # -- notes ----------------------------------------------------------------
 
-    def add_note(self, contact_id: int, text: str, *, event_id: int | None = None) -> dict[str, Any]:
+    def add_note(
+        self, contact_id: int, text: str, *, event_id: int | None = None
+    ) -> dict[str, Any]:
         """A note on the profile, or on one event; the author is the acting user."""
         from crmkit.notes import add_note
 
@@ -105,7 +107,9 @@ class TimelineMethods:
         """Attach a file (a path, or `data` bytes with a `name`) to a contact or a note."""
         from crmkit.files import add_file
 
-        return add_file(self.store, contact_id, path, data=data, name=name, note_id=note_id, user=self.user)
+        return add_file(
+            self.store, contact_id, path, data=data, name=name, note_id=note_id, user=self.user
+        )
 
     def files(self, contact_id: int) -> list[dict[str, Any]]:
         from crmkit.files import list_files
@@ -142,12 +146,17 @@ class TimelineMethods:
         return FileStore.for_store(self.store).prune_all(self.store)
 
     def set_avatar(
-        self, contact_id: int, path: str | Path | None = None, *, data: bytes | None = None
+        self,
+        contact_id: int,
+        path: str | Path | None = None,
+        *,
+        data: bytes | None = None,
+        name: str | None = None,
     ) -> dict[str, Any]:
         """Store a PNG, JPEG, GIF or WebP image as the contact's avatar."""
         from crmkit.files import set_avatar
 
-        return set_avatar(self.store, contact_id, path, data=data, user=self.user)
+        return set_avatar(self.store, contact_id, path, data=data, name=name, user=self.user)
 
     def clear_avatar(self, contact_id: int) -> bool:
         from crmkit.files import clear_avatar
@@ -184,7 +193,7 @@ class TimelineMethods:
         )
 
     def card(self, contact_id: int, *, timeline_limit: int = 10) -> dict[str, Any]:
-        """The record plus `timeline` (latest items), `files` and `avatar`: what `crm show` shows."""
+        """What `crm show` shows: the record plus `timeline`, `files` and `avatar`."""
         from crmkit.card_data import card_data
 
         return card_data(self.store, contact_id, timeline_limit=timeline_limit)
@@ -204,7 +213,9 @@ class TimelineMethods:
 
         data = self.card(contact_id)
         page = card_html(
-            data, custom_field_rows(self.store, data), avatar_data_uri(self.store, data["avatar"]["file_id"])
+            data,
+            custom_field_rows(self.store, data),
+            avatar_data_uri(self.store, data["avatar"]["file_id"]),
         )
         if path is not None:
             write_card_html(path, page)

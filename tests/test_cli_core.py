@@ -109,7 +109,7 @@ def test_import_prints_summary_and_exits_3(cli) -> None:
     setup_reference(cli)
     result = cli("import", str(DATA / "basic.csv"), "--mapping", str(DATA / "basic_map.yaml"))
     assert result.exit_code == 3
-    assert "rows read 6, created 3, updated 0, skipped 0, rejected 4, warnings 2" in result.stdout
+    assert "rows read 6, created 2, updated 0, skipped 0, rejected 4, warnings 2" in result.stdout
     assert "row 4, column 'Telefon': value '123': not a valid phone number" in result.stdout
 
 
@@ -119,7 +119,7 @@ def test_import_json_summary(cli) -> None:
                  "--format", "json")
     report = json.loads(result.stdout)
     assert report["import_id"] == 1 and report["status"] == "finished with rejected rows"
-    assert report["rows_read"] == 6 and report["created"] == 3 and report["rejected"] == 4
+    assert report["rows_read"] == 6 and report["created"] == 2 and report["rejected"] == 4
     assert {"row": 4, "column": "Telefon", "value": "123", "reason": "not a valid phone number",
             "level": "error"} in report["errors"]
 

@@ -67,6 +67,8 @@ def print_report(report: ImportReport, fmt: OutputFormat) -> None:
         f"  rows read {report.rows_read}, created {report.created}, updated {report.updated}, "
         f"skipped {report.skipped}, rejected {report.rejected}, warnings {report.warnings}"
     )
+    if report.organizations_created:
+        typer.echo(f"  organizations created for the organization links: {report.organizations_created}")
     if report.ignored_columns:
         typer.echo(f"  ignored columns: {', '.join(report.ignored_columns)}")
     for problem in report.errors:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -24,11 +24,19 @@ class CardFormat(str, Enum):
     json = "json"
 
 
+ContactId = Annotated[int, typer.Argument(metavar="ID", help="The contact's id.")]
+Format = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, csv, json or jsonl.")]
+
+
 def show(
     ctx: typer.Context,
-    contact_id: int = typer.Argument(..., metavar="ID"),
-    fmt: CardFormat = typer.Option(CardFormat.table, "--format", "-f", help="table (the card) or json."),
-    html: str = typer.Option(None, "--html", help="Write the card as one self-contained HTML page."),
+    contact_id: ContactId,
+    fmt: Annotated[
+        CardFormat, typer.Option("--format", "-f", help="table (the card) or json.")
+    ] = CardFormat.table,
+    html: Annotated[
+        str | None, typer.Option("--html", help="Write the card as one self-contained HTML page.")
+    ] = None,
 ) -> None:
     """The contact card: profile, details, custom fields, files and the latest timeline.
 
@@ -51,14 +59,27 @@ def show(
 
 def timeline(
     ctx: typer.Context,
-    contact_id: int = typer.Argument(..., metavar="ID"),
-    kind: list[str] = typer.Option(None, "--kind", "-k", help="Only these kinds: call,email,... (repeatable)."),
-    since: str = typer.Option(None, "--since", help="From this date/time (inclusive)."),
-    until: str = typer.Option(None, "--until", help="Before this date/time (exclusive)."),
-    limit: int = typer.Option(None, "--limit", "-n", help="At most N items (the newest)."),
-    agent: str = typer.Option(None, "--agent", help="Only events of this agent (and notes by this user)."),
-    channel: str = typer.Option(None, "--channel", help="Only events of this channel (queue, campaign, mailbox)."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+    contact_id: ContactId,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", "-k", help="Only these kinds: call,email,... (repeatable)."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="From this date/time (inclusive).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Before this date/time (exclusive).")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", help="At most N items (the newest).")
+    ] = None,
+    agent: Annotated[
+        str | None, typer.Option("--agent", help="Only events of this agent (and notes by them).")
+    ] = None,
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="Only events of this queue, campaign, mailbox.")
+    ] = None,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Events and notes, newest first; an organization's includes its members' events
     from the periods they were members.
@@ -68,7 +89,13 @@ def timeline(
     from crmkit.cli.timeline_print import write_timeline
 
     items = get_crm(ctx).timeline(
-        contact_id, kinds=kind or None, since=since, until=until, limit=limit, agent=agent, channel=channel
+        contact_id,
+        kinds=kind or None,
+        since=since,
+        until=until,
+        limit=limit,
+        agent=agent,
+        channel=channel,
     )
     write_timeline(items, fmt.value, sys.stdout, contact_id=contact_id)
 
@@ -76,19 +103,31 @@ def timeline(
 @event_app.command("add")
 def event_add(
     ctx: typer.Context,
-    contact_id: int = typer.Argument(..., metavar="ID"),
-    kind: str = typer.Option(..., "--kind", "-k", help="call, email, sms, chat, meeting, ticket, task, note, order, other."),
-    at: str = typer.Option(None, "--at", help="When it happened (default: now); naive times are CRM_TIMEZONE."),
-    direction: str = typer.Option(None, "--direction", help="in or out."),
-    duration: str = typer.Option(None, "--duration", help="Seconds, or [h:]mm:ss."),
-    subject: str = typer.Option(None, "--subject"),
-    body: str = typer.Option(None, "--body"),
-    channel: str = typer.Option(None, "--channel", help="Queue, campaign or mailbox."),
-    agent: str = typer.Option(None, "--agent", help="Full name of the user who handled it."),
-    external_id: str = typer.Option(None, "--external-id", help="Id in the source system (unique)."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+    contact_id: ContactId,
+    kind: Annotated[
+        str, typer.Option("--kind", "-k", help="call, email, sms, chat, meeting, ticket, task, ...")
+    ],
+    at: Annotated[
+        str | None, typer.Option("--at", help="When (default now); naive times are CRM_TIMEZONE.")
+    ] = None,
+    direction: Annotated[str | None, typer.Option("--direction", help="in or out.")] = None,
+    duration: Annotated[
+        str | None, typer.Option("--duration", help="Seconds, or [h:]mm:ss.")
+    ] = None,
+    subject: Annotated[str | None, typer.Option("--subject")] = None,
+    body: Annotated[str | None, typer.Option("--body")] = None,
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="Queue, campaign or mailbox.")
+    ] = None,
+    agent: Annotated[
+        str | None, typer.Option("--agent", help="Full name of the user who handled it.")
+    ] = None,
+    external_id: Annotated[
+        str | None, typer.Option("--external-id", help="Id in the source system (unique).")
+    ] = None,
+    fmt: Format = OutputFormat.table,
 ) -> None:
-    """Log an event: `crm event add 7 --kind call --at "2024-03-05 14:30" --direction in --duration 1:35`."""
+    """Log an event: `crm event add 7 --kind call --at "2024-03-05 14:30" --duration 1:35`."""
     item = get_crm(ctx).add_event(
         contact_id,
         kind,
@@ -103,26 +142,32 @@ def event_add(
     )
     if _structured(fmt):
         typer.echo(dump_json(item))
-    else:
-        typer.echo(f"Logged {item['kind']} {item['id']} for {item['contact_name']} at {item['occurred_at']}.")
+        return
+    typer.echo(
+        f"Logged {item['kind']} {item['id']} for {item['contact_name']} at {item['occurred_at']}."
+    )
 
 
 @event_app.command("delete")
-def event_delete(ctx: typer.Context, event_id: int = typer.Argument(..., metavar="EVENT_ID")) -> None:
+def event_delete(
+    ctx: typer.Context, event_id: Annotated[int, typer.Argument(metavar="EVENT_ID")]
+) -> None:
     """Delete an event with its notes."""
     item = get_crm(ctx).delete_event(event_id)
-    notes = len(item["notes"])
-    extra = f" and {notes} note{'s' if notes != 1 else ''}" if notes else ""
+    count = len(item["notes"])
+    extra = f" and {count} note{'s' if count != 1 else ''}" if count else ""
     typer.echo(f"Deleted {item['kind']} {event_id} of {item['contact_name']}{extra}.")
 
 
 @note_app.command("add")
 def note_add(
     ctx: typer.Context,
-    contact_id: int = typer.Argument(..., metavar="ID"),
-    text: str = typer.Argument(..., help="The note."),
-    event_id: int = typer.Option(None, "--event", help="Put the note on this event."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+    contact_id: ContactId,
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The note.")],
+    event_id: Annotated[
+        int | None, typer.Option("--event", help="Put the note on this event.")
+    ] = None,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Add a note (author: --as / CRM_USER): `crm note add 7 "Oddzwonić jutro" --event 12`."""
     note = get_crm(ctx).add_note(contact_id, text, event_id=event_id)
@@ -134,7 +179,9 @@ def note_add(
 
 
 @note_app.command("delete")
-def note_delete(ctx: typer.Context, note_id: int = typer.Argument(..., metavar="NOTE_ID")) -> None:
+def note_delete(
+    ctx: typer.Context, note_id: Annotated[int, typer.Argument(metavar="NOTE_ID")]
+) -> None:
     """Delete a note and the files attached to it."""
     note = get_crm(ctx).delete_note(note_id)
     typer.echo(f"Deleted note {note_id} of {note['contact_name']}.")
@@ -143,11 +190,15 @@ def note_delete(ctx: typer.Context, note_id: int = typer.Argument(..., metavar="
 @file_app.command("add")
 def file_add(
     ctx: typer.Context,
-    contact_id: int = typer.Argument(..., metavar="ID"),
-    path: str = typer.Argument(..., metavar="PATH"),
-    note_id: int = typer.Option(None, "--note", help="Attach it to this note of the contact."),
-    name: str = typer.Option(None, "--name", help="Store it under this name (default: the file's)."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+    contact_id: ContactId,
+    path: Annotated[str, typer.Argument(metavar="PATH", help="The file to attach.")],
+    note_id: Annotated[
+        int | None, typer.Option("--note", help="Attach it to this note of the contact.")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Store it under this name (default: its own).")
+    ] = None,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Attach a file: `crm file add 7 umowa.pdf`."""
     info = get_crm(ctx).add_file(contact_id, path, note_id=note_id, name=name)
@@ -156,33 +207,35 @@ def file_add(
         return
     from crmkit.card_data import size_text
 
-    kept = " (the same content was already stored; it is kept once)" if info["already_stored"] else ""
+    kept = (
+        " (the same content was already stored; it is kept once)" if info["already_stored"] else ""
+    )
     typer.echo(
-        f"Stored {info['name']} ({size_text(info['size'])}, {info['media_type']}) as file {info['id']}{kept}."
+        f"Stored {info['name']} ({size_text(info['size'])}, {info['media_type']})"
+        f" as file {info['id']}{kept}."
     )
 
 
 @file_app.command("list")
-def file_list(
-    ctx: typer.Context,
-    contact_id: int = typer.Argument(..., metavar="ID"),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
-) -> None:
-    """A contact's files."""
+def file_list(ctx: typer.Context, contact_id: ContactId, fmt: Format = OutputFormat.table) -> None:
+    """A contact's files (the avatar too)."""
     files = get_crm(ctx).files(contact_id)
     if fmt is OutputFormat.table and not files:
         typer.echo(f"Contact {contact_id} has no files.")
         return
     columns = ["id", "name", "size", "media_type", "note_id", "avatar", "created_at", "sha256"]
-    emit(files, fmt, columns if not _structured(fmt) else None)
+    emit(files, fmt, None if _structured(fmt) else columns)
 
 
 @file_app.command("get")
 def file_get(
     ctx: typer.Context,
-    file_id: int = typer.Argument(..., metavar="FILE_ID"),
-    output: str = typer.Option(None, "--output", "-o", help="Where to write it (- for stdout; default: its name here)."),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+    file_id: Annotated[int, typer.Argument(metavar="FILE_ID")],
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Where to write it; - for stdout (default: its name)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a stored file out: `crm file get 3 -o umowa.pdf`."""
     crm = get_crm(ctx)
@@ -196,7 +249,9 @@ def file_get(
 
 
 @file_app.command("delete")
-def file_delete(ctx: typer.Context, file_id: int = typer.Argument(..., metavar="FILE_ID")) -> None:
+def file_delete(
+    ctx: typer.Context, file_id: Annotated[int, typer.Argument(metavar="FILE_ID")]
+) -> None:
     """Remove a file (its content goes too unless another file has the same bytes)."""
     info = get_crm(ctx).delete_file(file_id)
     typer.echo(f"Deleted file {file_id} ({info['name']}).")
@@ -204,7 +259,7 @@ def file_delete(ctx: typer.Context, file_id: int = typer.Argument(..., metavar="
 
 @file_app.command("prune")
 def file_prune(ctx: typer.Context) -> None:
-    """Remove stored contents that no file refers to (left behind by deleted contacts)."""
+    """Remove stored contents no file refers to (left behind by deleted contacts)."""
     removed = get_crm(ctx).prune_files()
     typer.echo(f"Removed {removed} unreferenced stored file{'s' if removed != 1 else ''}.")
 
@@ -212,16 +267,16 @@ def file_prune(ctx: typer.Context) -> None:
 @avatar_app.command("set")
 def avatar_set(
     ctx: typer.Context,
-    contact_id: int = typer.Argument(..., metavar="ID"),
-    path: str = typer.Argument(..., metavar="PATH"),
+    contact_id: ContactId,
+    path: Annotated[str, typer.Argument(metavar="PATH", help="A PNG, JPEG, GIF or WebP image.")],
 ) -> None:
-    """Store a PNG, JPEG, GIF or WebP image as the contact's picture."""
+    """Store an image as the contact's picture (replacing the previous one)."""
     info = get_crm(ctx).set_avatar(contact_id, path)
     typer.echo(f"Set the avatar of contact {contact_id} (file {info['id']}, {info['media_type']}).")
 
 
 @avatar_app.command("clear")
-def avatar_clear(ctx: typer.Context, contact_id: int = typer.Argument(..., metavar="ID")) -> None:
+def avatar_clear(ctx: typer.Context, contact_id: ContactId) -> None:
     """Remove the picture; the card shows the Gravatar of the first e-mail instead."""
     removed = get_crm(ctx).clear_avatar(contact_id)
     typer.echo("Removed the avatar." if removed else f"Contact {contact_id} has no avatar.")

@@ -1,21 +1,23 @@
 """Printing a timeline as a table, CSV, JSON or JSON Lines.
 
 Used by `crm timeline` through Typer and by the lean console entry, so it imports
-only the standard library (and tabulate, for tables, when a table is printed).
-JSON items are exactly those of the contract; CSV and the table flatten each
-event's notes into rows of their own right under it.
+only the standard library: importing tabulate (with wcwidth) would cost more than
+the query itself, and a timeline table needs only left-aligned columns. JSON items
+are exactly those of the contract; CSV and the table flatten each event's notes
+into rows of their own right under it.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 from crmkit.timeline import format_duration
 
-__all__ = ["FORMATS", "write_timeline", "flat_rows", "CSV_COLUMNS"]
+__all__ = ["FORMATS", "write_timeline", "flat_rows", "text_table", "display_width", "CSV_COLUMNS"]
 
 FORMATS = ("table", "csv", "json", "jsonl")
 CSV_COLUMNS = (
@@ -86,10 +88,17 @@ def _write_table(items: list[dict[str, Any]], out: IO[str], contact_id: int) -> 
     if not items:
         out.write("No events or notes.\n")
         return
-    from tabulate import tabulate
-
     others = any(item["contact_id"] != contact_id for item in items)
-    headers = ["id", "when", "what", "duration", *(["who"] if others else []), "agent", "channel", "text"]
+    headers = [
+        "id",
+        "when",
+        "what",
+        "duration",
+        *(["who"] if others else []),
+        "agent",
+        "channel",
+        "text",
+    ]
     table: list[list[Any]] = []
     for row in flat_rows(items):
         if row["type"] == "event":
@@ -111,7 +120,7 @@ def _write_table(items: list[dict[str, Any]], out: IO[str], contact_id: int) -> 
                 _short(text),
             ]
         )
-    out.write(tabulate(table, headers=headers, disable_numparse=True) + "\n")
+    out.write(text_table(headers, table))
 
 
 def _short(text: str | None) -> str:
@@ -119,3 +128,38 @@ def _short(text: str | None) -> str:
         return ""
     flat = " ".join(text.split())
     return flat if len(flat) <= _TEXT_WIDTH else flat[: _TEXT_WIDTH - 1] + "…"
+
+
+def display_width(text: str) -> int:
+    """Terminal columns a text takes: wide East Asian characters 2, combining marks 0."""
+    if text.isascii():
+        return len(text)
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Left-aligned columns under a dashed rule, two spaces apart (trailing blanks cut)."""
+    cells = [[str(value) for value in row] for row in rows]
+    widths = [display_width(header) for header in headers]
+    for row in cells:
+        for index, value in enumerate(row):
+            widths[index] = max(widths[index], display_width(value))
+    lines = [
+        _line(list(headers), widths),
+        "  ".join("-" * width for width in widths),
+        *(_line(row, widths) for row in cells),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _line(values: list[str], widths: list[int]) -> str:
+    padded = [
+        value + " " * (width - display_width(value))
+        for value, width in zip(values, widths, strict=True)
+    ]
+    return "  ".join(padded).rstrip()

@@ -75,7 +75,7 @@ def import_contacts(
             writer = ContactWriter(store, now=report.started_at or utc_now())
             _import_rows(source, mapping, builder, writer, run, header, structured, progress)
             writer.flush()
-            report.created = writer.created
+            report.organizations_created = writer.created - report.created
             if all_or_nothing and report.rejected:
                 raise _Rollback
             status = "finished" if not report.rejected else "finished with rejected rows"
@@ -85,7 +85,7 @@ def import_contacts(
     except _Rollback:
         report.import_id = None
         if all_or_nothing and report.rejected:
-            report.created = report.updated = 0
+            report.created = report.updated = report.organizations_created = 0
             status = "nothing written: rows were rejected"
             if dry_run:
                 report.status = status
@@ -166,6 +166,7 @@ def _import_rows(
             report.updated += 1
         else:
             writer.create(draft, kind)
+            report.created += 1
             writer.maybe_flush()
     if progress is not None:
         progress(source.bytes_read, report.rows_read)

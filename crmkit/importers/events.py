@@ -17,7 +17,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from crmkit.errors import CrmError, InvalidValue
-from crmkit.events import EVENT_KINDS, INSERT_EVENT, parse_direction, parse_event_duration, parse_kind
+from crmkit.events import (
+    EVENT_KINDS,
+    INSERT_EVENT,
+    parse_direction,
+    parse_event_duration,
+    parse_kind,
+)
 from crmkit.importers.history import ImportRun
 from crmkit.importers.readers import SourceFile
 from crmkit.mapping import Mapping
@@ -33,7 +39,12 @@ __all__ = ["import_events", "resolve_event_columns", "EVENT_TARGETS", "CONTACT_K
 Progress = Callable[[int, int], None]
 Problem = tuple[str, str | None, str | None, str]
 
-CONTACT_KEYS: tuple[str, ...] = ("contact.id", "contact.external_id", "contact.phone", "contact.email")
+CONTACT_KEYS: tuple[str, ...] = (
+    "contact.id",
+    "contact.external_id",
+    "contact.phone",
+    "contact.email",
+)
 EVENT_TARGETS: tuple[str, ...] = (
     "occurred_at",
     "kind",
@@ -54,7 +65,8 @@ _LOOKUPS = {
     "contact.external_id": "SELECT id FROM contacts WHERE external_id = ?",
     "contact.phone": "SELECT DISTINCT contact_id FROM phones WHERE number = ? ORDER BY contact_id",
     "contact.email": (
-        "SELECT DISTINCT contact_id FROM emails WHERE address = ? COLLATE NOCASE ORDER BY contact_id"
+        "SELECT DISTINCT contact_id FROM emails WHERE address = ? COLLATE NOCASE"
+        " ORDER BY contact_id"
     ),
 }
 _KEY_WORDS = {
@@ -69,7 +81,9 @@ class _Rollback(Exception):
     """Raised inside the transaction to discard it (dry run, all-or-nothing)."""
 
 
-def resolve_event_columns(mapping: Mapping, header: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+def resolve_event_columns(
+    mapping: Mapping, header: Sequence[str]
+) -> tuple[dict[str, str], list[str]]:
     """{target: file column} for an events file, and the file columns left out.
 
     Without mapped columns, headers that are event targets map to themselves. An
@@ -90,7 +104,8 @@ def resolve_event_columns(mapping: Mapping, header: Sequence[str]) -> tuple[dict
         missing = [column for column in mapping.columns if column not in header]
         if missing:
             raise CrmError(
-                f"{origin}: column {missing[0]!r} is not in the file (the file has: {', '.join(header)})"
+                f"{origin}: column {missing[0]!r} is not in the file"
+                f" (the file has: {', '.join(header)})"
             )
         for column, target in mapping.columns.items():
             if target is None:
@@ -102,7 +117,8 @@ def resolve_event_columns(mapping: Mapping, header: Sequence[str]) -> tuple[dict
                 )
             if target in targets:
                 raise CrmError(
-                    f"{origin}: target {target!r} is given twice (columns {targets[target]!r} and {column!r})"
+                    f"{origin}: target {target!r} is given twice"
+                    f" (columns {targets[target]!r} and {column!r})"
                 )
             targets[target] = column
         ignored = [column for column in header if column not in mapping.columns]
@@ -242,7 +258,9 @@ class _RowReader:
         agent_id = self._agent(cell, problems)
         if contact_id is None or when is None or any(p[0] == "error" for p in problems):
             if when is None and not any(p[1] == self.targets["occurred_at"] for p in problems):
-                problems.append(("error", self.targets["occurred_at"], None, "occurred_at is empty"))
+                problems.append(
+                    ("error", self.targets["occurred_at"], None, "occurred_at is empty")
+                )
             return None, problems
         return (
             contact_id,
@@ -263,7 +281,11 @@ class _RowReader:
         return parse_datetime(raw, self.mapping.timezone, self.mapping.dayfirst)
 
     def _convert(
-        self, cell: dict[str, Any], target: str, convert: Callable[[Any], Any], problems: list[Problem]
+        self,
+        cell: dict[str, Any],
+        target: str,
+        convert: Callable[[Any], Any],
+        problems: list[Problem],
     ) -> Any:
         raw = cell.get(target)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -303,7 +325,8 @@ class _RowReader:
                 return found[0]
             if found and ambiguous is None:
                 ids = ", ".join(map(str, found[:5]))
-                reason = f"ambiguous: {len(found)} contacts have the {_KEY_WORDS[key]} {value} (ids {ids})"
+                what = f"{_KEY_WORDS[key]} {value}"
+                reason = f"ambiguous: {len(found)} contacts have the {what} (ids {ids})"
                 ambiguous = ("error", column, raw, reason)
             elif not found and first_miss is None:
                 first_miss = ("error", column, raw, f"no contact has the {_KEY_WORDS[key]} {value}")

@@ -1,13 +1,13 @@
 """Phone numbers, stored as E.164 (`+48221131415`) so one number has exactly one spelling.
 
-`phonenumbers` is the authority on validity, but it costs 10-20 µs per call. Imports run
-this on every cell, so the work is layered, each layer giving the library's answer:
+`phonenumbers` is the authority on validity, but it costs 10-40 µs per value. Imports run
+this on every cell, and phone numbers hardly repeat within a file, so a cache alone does
+not help; the work is layered instead, each layer giving the library's answer:
 
-1. a cache keyed on the raw text (spellings repeat within a file);
-2. a pure-string clean-up, so `+48 601 234 567` and `+48601234567` share the next layer;
-3. for Polish numbers with a 9-digit national part, a validator compiled once from the
-   library's own PL metadata (one regex match instead of a dozen);
-4. the library itself, behind a second cache keyed on the cleaned text.
+1. a pure-string clean-up, so `+48 601 234 567` and `+48601234567` are one text;
+2. for Polish numbers with a 9-digit national part, a validator compiled once from the
+   library's own PL metadata (one regex match instead of a parse and a dozen matches);
+3. the library itself, behind a cache keyed on the cleaned text, for everything else.
 """
 
 from __future__ import annotations
@@ -39,12 +39,33 @@ def normalize_phone(raw: str, region: str = "PL") -> str:
     A number without a country code belongs to `region`; a bare country code
     (`48601234567`) or a `00` prefix is recognised when the national reading is invalid.
     """
-    result = _normalize_raw(raw, region)
-    if result is None:
-        if not raw.strip():
-            raise InvalidValue("empty phone number")
-        raise InvalidValue("not a valid phone number")
-    return result
+    cleaned = _clean_phone_text(raw)
+    if cleaned is not None:
+        # Common Polish spellings: +48 / 0048 / 48 / nothing, then 9 digits.
+        length = len(cleaned)
+        national = None
+        if length == 12 and cleaned.startswith("+48"):
+            national = cleaned[3:]
+        elif region == "PL":
+            if length == 9:
+                national = cleaned
+            elif length == 11 and cleaned.startswith("48"):
+                national = cleaned[2:]
+            elif length == 13 and cleaned.startswith("0048"):
+                national = cleaned[4:]
+        if national is not None:
+            if _match_polish_nine_digits(national) is not None:
+                return "+48" + national
+            if length != 9:
+                # With +48 / 0048 / 48 written, every reading the library tries is this
+                # same +48 number; only bare digits may still be a foreign number.
+                raise InvalidValue("not a valid phone number")
+        result = _normalize_cleaned(cleaned, region)
+        if result is not None:
+            return result
+    if not raw.strip():
+        raise InvalidValue("empty phone number")
+    raise InvalidValue("not a valid phone number")
 
 
 def phone_search_tokens(e164: str) -> list[str]:
@@ -67,32 +88,6 @@ def is_phone_like(text: str) -> bool:
         if char.isdigit():
             digits += 1
     return digits >= 6
-
-
-@lru_cache(maxsize=_CACHE_SIZE)
-def _normalize_raw(raw: str, region: str) -> str | None:
-    """The whole pipeline, cached on the text exactly as it arrived."""
-    cleaned = _clean_phone_text(raw)
-    if cleaned is None:
-        return None
-    # Common Polish spellings: +48 / 0048 / 48 / nothing, then 9 digits. Only a "valid"
-    # answer is taken from here; anything else is left to the library below.
-    length = len(cleaned)
-    if length == 12 and cleaned.startswith("+48"):
-        national = cleaned[3:]
-    elif region != "PL":
-        national = ""
-    elif length == 9:
-        national = cleaned
-    elif length == 11 and cleaned.startswith("48"):
-        national = cleaned[2:]
-    elif length == 13 and cleaned.startswith("0048"):
-        national = cleaned[4:]
-    else:
-        national = ""
-    if national and _is_valid_polish_nine_digits(national):
-        return "+48" + national
-    return _normalize_cleaned(cleaned, region)
 
 
 def _clean_phone_text(raw: str) -> str | None:
@@ -136,16 +131,17 @@ def _normalize_with_library(cleaned: str, region: str) -> str | None:
     return None
 
 
-def _compile_polish_nine_digit_validator() -> Callable[[str], bool]:
+def _compile_polish_nine_digit_matcher() -> Callable[[str], object | None]:
     """Build `phonenumbers.is_valid_number` for +48 and 9-digit national numbers.
 
     The library declares a number valid when it matches the general pattern and at least
     one number-type pattern whose possible lengths allow it; the same rule is compiled here
     from the same metadata, so it follows library updates. Tests pin it to the library.
+    The matcher returns None for an invalid number.
     """
     metadata = phonenumbers.PhoneMetadata.metadata_for_region("PL")
     if metadata is None:
-        return lambda national: False
+        return lambda national: None
 
     def pattern_for_nine_digits(desc: phonenumbers.PhoneNumberDesc | None) -> str | None:
         if desc is None or not desc.national_number_pattern:
@@ -155,7 +151,10 @@ def _compile_polish_nine_digit_validator() -> Callable[[str], bool]:
         return desc.national_number_pattern
 
     general = pattern_for_nine_digits(metadata.general_desc)
+    # Any one type will do, so the order is free: the most common types go first.
     type_descs = (
+        metadata.mobile,
+        metadata.fixed_line,
         metadata.premium_rate,
         metadata.toll_free,
         metadata.shared_cost,
@@ -164,23 +163,16 @@ def _compile_polish_nine_digit_validator() -> Callable[[str], bool]:
         metadata.pager,
         metadata.uan,
         metadata.voicemail,
-        metadata.fixed_line,
-        metadata.mobile,
     )
     type_patterns = [p for p in map(pattern_for_nine_digits, type_descs) if p is not None]
     if general is None or not type_patterns:
-        return lambda national: False
+        return lambda national: None
     # One pass: the lookahead demands the general pattern, the body any type pattern.
     types = "|".join(f"(?:{pattern})" for pattern in type_patterns)
-    match = re.compile(rf"(?=(?:{general})\Z)(?:{types})\Z").match
-
-    def is_valid(national: str) -> bool:
-        return match(national) is not None
-
-    return is_valid
+    return re.compile(rf"(?=(?:{general})\Z)(?:{types})\Z").match
 
 
-_is_valid_polish_nine_digits = _compile_polish_nine_digit_validator()
+_match_polish_nine_digits = _compile_polish_nine_digit_matcher()
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

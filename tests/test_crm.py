@@ -1,0 +1,89 @@
+"""The Python API: the same operations as the CLI, usable from a script."""
+
+from __future__ import annotations
+
+import pytest
+
+import crmkit
+from crmkit import CRM
+from crmkit.audit import audit_entries
+from crmkit.errors import CrmError, NotFound
+
+
+def test_open_crm_uses_crm_db_env(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "env.db"))
+    with crmkit.open_crm() as crm:
+        crm.add_tag("VIP")
+    assert (tmp_path / "env.db").exists()
+
+
+def test_add_get_edit_delete(ref_crm: CRM) -> None:
+    contact = ref_crm.add("person", {"first_name": "Anna", "last_name": "Nowak", "tags": "VIP",
+                                     "email.work": "anna@firma.pl", "custom.consent": "tak"})
+    assert isinstance(contact, crmkit.Contact)
+    assert contact.name == "Anna Nowak" and contact.tags == ["VIP"] and contact.custom == {"consent": True}
+    edited = ref_crm.edit(contact.id, [("email.work", ""), ("position", "CEO")])
+    assert edited.emails == [] and edited.position == "CEO"
+    ref_crm.delete(contact.id)
+    with pytest.raises(NotFound):
+        ref_crm.get(contact.id)
+
+
+def test_record_drops_fields_of_the_other_kind(ref_crm: CRM) -> None:
+    org = ref_crm.add("organization", {"name": "ACME", "nip": "1234563218", "krs": "0000123456"})
+    record = org.record()
+    assert record["nip"] == "1234563218" and record["krs"] == "0000123456"
+    assert "pesel" not in record and "first_name" not in record and record["members"] == []
+    person = ref_crm.add("person", {"first_name": "Jan", "pesel": "44051401359"}).record()
+    assert person["pesel"] == "44051401359" and "nip" not in person and "organizations" in person
+
+
+def test_external_id_is_unique(ref_crm: CRM) -> None:
+    ref_crm.add("person", {"first_name": "A", "external_id": "X-1"})
+    with pytest.raises(CrmError, match="already used by contact 1"):
+        ref_crm.add("person", {"first_name": "B", "external_id": "X-1"})
+    other = ref_crm.add("person", {"first_name": "C"})
+    with pytest.raises(CrmError, match="already used"):
+        ref_crm.edit(other.id, {"external_id": "X-1"})
+
+
+def test_kind_cannot_change_and_link_checks_kinds(ref_crm: CRM) -> None:
+    person = ref_crm.add("person", {"first_name": "A"})
+    org = ref_crm.add("organization", {"name": "B"})
+    with pytest.raises(CrmError, match="cannot change"):
+        ref_crm.edit(person.id, {"kind": "organization"})
+    with pytest.raises(CrmError, match="only a person can be linked"):
+        ref_crm.link(org.id, person.id)
+    with pytest.raises(CrmError, match="later than --since"):
+        ref_crm.link(person.id, org.id, since="2024-05-01", until="2024-01-01")
+    ref_crm.link(person.id, org.id, since="01.02.2024")
+    assert ref_crm.get(org.id).members[0].since == "2024-02-01T00:00:00Z"
+
+
+def test_required_field_cannot_be_emptied(crm: CRM) -> None:
+    crm.add_field("contract", "text", required=True)
+    with pytest.raises(CrmError, match="required field 'contract' is empty"):
+        crm.add("person", {"first_name": "A"})
+    contact = crm.add("person", {"first_name": "A", "custom.contract": "K-1"})
+    with pytest.raises(CrmError, match="cannot be emptied"):
+        crm.edit(contact.id, {"custom.contract": ""})
+
+
+def test_changes_are_audited_with_the_acting_user(ref_crm: CRM) -> None:
+    ref_crm.user = "Jan Kowalski"
+    contact = ref_crm.add("person", {"first_name": "A"})
+    ref_crm.edit(contact.id, {"stage": "lead"})
+    entries = audit_entries(ref_crm.store, contact.id)
+    assert [(e["action"], e["user"]) for e in entries] == [("edit", "Jan Kowalski"), ("add", "Jan Kowalski")]
+    assert entries[0]["detail"] == '["stage"]'
+
+
+def test_renaming_an_organization_reindexes_its_members(ref_crm: CRM) -> None:
+    org = ref_crm.add("organization", {"name": "Stara Nazwa"})
+    person = ref_crm.add("person", {"first_name": "Jan", "organization": "Stara Nazwa"})
+    assert ref_crm.get(person.id).organizations[0].id == org.id
+    ref_crm.edit(org.id, {"name": "Zupełnie Nowa"})
+    hits = ref_crm.store.conn.execute(
+        "SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH 'zupelnie' ORDER BY rowid"
+    ).fetchall()
+    assert [h[0] for h in hits] == [org.id, person.id]
