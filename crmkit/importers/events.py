@@ -146,7 +146,10 @@ def import_events(
     structured = source.format in ("json", "jsonl")
     header = source.header
     if structured and mapping.columns is None:
-        header = list(_flatten(_first_record(source)))
+        # Any record may hold any target, so all of them are looked for in every record;
+        # the first record tells which of its keys are left out.
+        first = list(_flatten(_first_record(source)))
+        header = [*EVENT_TARGETS, *(key for key in first if key not in EVENT_TARGETS)]
     targets, ignored = resolve_event_columns(mapping, header)
     report.ignored_columns = ignored
     kept = {**mapping.as_dict(), "source": mapping.source} if mapping.columns is not None else None
@@ -333,7 +336,7 @@ class _RowReader:
         problem = ambiguous or first_miss
         if problem is None:
             columns = ", ".join(repr(self.targets[key]) for key in self.keys)
-            problem = ("error", None, None, f"contact not given: {columns} empty")
+            problem = ("error", None, None, f"the row names no contact ({columns} empty)")
         problems.append(problem)
         return None
 

@@ -245,20 +245,16 @@ def _csv_rows(
     _check_header(name, header)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
-        start = reader.line_num + 1
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError:
-                raise decoding(reader.line_num + 1) from None
-            except csv.Error as exc:
-                raise CrmError(f"{name}: line {reader.line_num} cannot be read as CSV ({exc})") from None
-            if cells or reader.line_num > start:
-                if cells and any(cells):
-                    yield start, cells
-            start = reader.line_num + 1
+        previous = reader.line_num
+        try:
+            for cells in reader:
+                if any(cells):
+                    yield previous + 1, cells
+                previous = reader.line_num
+        except UnicodeDecodeError:
+            raise decoding(reader.line_num + 1) from None
+        except csv.Error as exc:
+            raise CrmError(f"{name}: line {reader.line_num} cannot be read as CSV ({exc})") from None
 
     return header, rows()
 
