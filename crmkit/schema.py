@@ -221,6 +221,7 @@ CREATE TABLE views (
     name TEXT NOT NULL,
     columns TEXT NOT NULL DEFAULT '[]',
     filters TEXT NOT NULL DEFAULT '[]',
+    sort TEXT NOT NULL DEFAULT '[]',
     UNIQUE (user, name)
 );
 
@@ -234,7 +235,11 @@ CREATE TABLE audit_log (
 );
 
 CREATE VIRTUAL TABLE contacts_fts USING fts5 (
-    body, tokenize = "unicode61 remove_diacritics 2"
+    name, body, tokenize = "unicode61 remove_diacritics 2"
+);
+CREATE TABLE contacts_fts_keys (
+    contact_id INTEGER PRIMARY KEY,
+    doc INTEGER NOT NULL
 );
 """
 

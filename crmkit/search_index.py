@@ -2,20 +2,28 @@
 
 The document is written by the store's write path (not triggers), so a bulk
 import can refresh it once per batch instead of once per changed row. Text is
-folded in Python (`fold_text`) because SQLite's `remove_diacritics` leaves
-letters such as `ł` alone; queries are folded the same way.
+folded in Python (`fold_for_index`) because SQLite's `remove_diacritics`
+leaves letters such as `ł` alone; queries are folded the same way.
+
+A document has two columns, `name` and `body` (city, e-mails, phone digits,
+organization names), so that a match in the name can rank first. Its rowid
+is a name-order key (`crmkit.query.fulltext.name_rowid`), not the contact id;
+`contacts_fts_keys` remembers it so that the old document can be removed when
+the name changes.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
+from crmkit.query.fulltext import ID_MASK, fold_for_index, name_rowid
 from crmkit.store import Store
 from crmkit.values.names import fold_text
 from crmkit.values.phones import phone_search_tokens
 
-__all__ = ["refresh_search_index", "rebuild_search_index", "document_text"]
+__all__ = ["refresh_search_index", "rebuild_search_index", "document_text", "indexed_ids"]
 
 _DOCUMENT_SQL = """
 SELECT c.id, c.name, c.city,
@@ -25,21 +33,39 @@ SELECT c.id, c.name, c.city,
         WHERE m.person_id = c.id)
 FROM contacts c
 """
+_IN_PAYLOAD = "IN (SELECT value FROM json_each(?))"
+_INSERT_DOCUMENT = "INSERT INTO contacts_fts (rowid, name, body) VALUES (?, ?, ?)"
+_INSERT_KEY = "INSERT OR REPLACE INTO contacts_fts_keys (contact_id, doc) VALUES (?, ?)"
+
+Document = tuple[int, str, str]
 
 
 def document_text(
-    name: str | None,
     city: str | None,
     emails: str | None,
     phones: str | None,
     organizations: str | None,
 ) -> str:
-    """The folded text indexed for one contact."""
-    parts = [name or "", city or "", emails or "", organizations or ""]
+    """The folded `body` indexed for one contact (everything but the name)."""
+    text = " ".join(part for part in (city, emails, organizations) if part)
+    body = fold_for_index(text) if text else ""
     if phones:
-        for number in phones.split(" "):
-            parts.extend(phone_search_tokens(number))
-    return fold_text(" ".join(part for part in parts if part))
+        tokens = [token for number in phones.split(" ") for token in phone_search_tokens(number)]
+        body = f"{body} {' '.join(tokens)}" if body else " ".join(tokens)
+    return body
+
+
+def _documents(rows: Iterable[tuple[Any, ...]]) -> tuple[list[Document], list[tuple[int, int]]]:
+    """FTS rows and key rows for rows of `_DOCUMENT_SQL`."""
+    documents: list[Document] = []
+    keys: list[tuple[int, int]] = []
+    for contact_id, name, city, emails, phones, organizations in rows:
+        name_text = name or ""
+        rowid = name_rowid(fold_text(name_text), contact_id)
+        body = document_text(city, emails, phones, organizations)
+        documents.append((rowid, fold_for_index(name_text), body))
+        keys.append((contact_id, rowid))
+    return documents, keys
 
 
 def refresh_search_index(store: Store, ids: Iterable[int]) -> None:
@@ -50,21 +76,22 @@ def refresh_search_index(store: Store, ids: Iterable[int]) -> None:
     payload = json.dumps(id_list)
     conn = store.conn
     conn.execute(
-        "DELETE FROM contacts_fts WHERE rowid IN (SELECT value FROM json_each(?))", (payload,)
+        "DELETE FROM contacts_fts WHERE rowid IN"
+        f" (SELECT doc FROM contacts_fts_keys WHERE contact_id {_IN_PAYLOAD})",
+        (payload,),
     )
-    rows = conn.execute(
-        _DOCUMENT_SQL + " WHERE c.id IN (SELECT value FROM json_each(?))", (payload,)
-    ).fetchall()
-    conn.executemany(
-        "INSERT INTO contacts_fts (rowid, body) VALUES (?, ?)",
-        [(row[0], document_text(*row[1:])) for row in rows],
-    )
+    conn.execute(f"DELETE FROM contacts_fts_keys WHERE contact_id {_IN_PAYLOAD}", (payload,))
+    rows = conn.execute(_DOCUMENT_SQL + f" WHERE c.id {_IN_PAYLOAD}", (payload,)).fetchall()
+    documents, keys = _documents(rows)
+    conn.executemany(_INSERT_DOCUMENT, documents)
+    conn.executemany(_INSERT_KEY, keys)
 
 
 def rebuild_search_index(store: Store, batch: int = 20000) -> int:
     """Drop and rebuild every document; used by `crm init` and after schema upgrades."""
     with store.transaction() as conn:
         conn.execute("DELETE FROM contacts_fts")
+        conn.execute("DELETE FROM contacts_fts_keys")
         last = 0
         total = 0
         while True:
@@ -73,10 +100,19 @@ def rebuild_search_index(store: Store, batch: int = 20000) -> int:
             ).fetchall()
             if not rows:
                 break
-            conn.executemany(
-                "INSERT INTO contacts_fts (rowid, body) VALUES (?, ?)",
-                [(row[0], document_text(*row[1:])) for row in rows],
-            )
+            documents, keys = _documents(rows)
+            conn.executemany(_INSERT_DOCUMENT, documents)
+            conn.executemany(_INSERT_KEY, keys)
             last = rows[-1][0]
             total += len(rows)
     return total
+
+
+def indexed_ids(store: Store, fts_query: str) -> list[int]:
+    """Contact ids whose documents match an FTS5 query, by id (for checks and tests)."""
+    return sorted(
+        rowid & ID_MASK
+        for (rowid,) in store.conn.execute(
+            "SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?", (fts_query,)
+        )
+    )

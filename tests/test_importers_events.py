@@ -49,7 +49,9 @@ def _import(
     header = list(columns)
     lines = [",".join(header)] + [",".join(row) for row in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    settings = {key: options.pop(key) for key in list(options) if key in ("source", "kind", "timezone")}
+    settings = {
+        key: options.pop(key) for key in list(options) if key in ("source", "kind", "timezone")
+    }
     mapping = tmp_path / "map.yaml"
     mapping.write_text(
         yaml.safe_dump({"target": "events", **settings, "columns": columns}, allow_unicode=True),
@@ -141,9 +143,8 @@ def test_rows_are_rejected_with_their_reason(
         "no contact has the phone number +48501000111",
     )
     assert reasons[1][:3] == (3, "phone", "(22) 113-14-15")
-    assert reasons[1][3] == (
-        f"ambiguous: 2 contacts have the phone number +48221131415 (ids {people['beata']}, {shared})"
-    )
+    ids = f"{people['beata']}, {shared}"
+    assert reasons[1][3] == f"ambiguous: 2 contacts have the phone number +48221131415 (ids {ids})"
     assert reasons[2] == (4, "phone", "12ab", "not a valid phone number")
     assert reasons[3] == (5, "id", "x7", "not a contact id (a whole number)")
     assert reasons[4] == (6, "id", "9999", "no contact has the contact id 9999")
@@ -162,7 +163,10 @@ def test_unknown_agent_is_a_warning_and_the_event_has_no_agent(
     ref_crm: CRM, people: dict[str, int], tmp_path: Path
 ) -> None:
     columns = {"when": "occurred_at", "phone": "contact.phone", "agent": "agent"}
-    rows = [["2024-03-05 14:30", "601234567", "Ewa Bąk"], ["2024-03-05 15:30", "601234567", "piotr maj"]]
+    rows = [
+        ["2024-03-05 14:30", "601234567", "Ewa Bąk"],
+        ["2024-03-05 15:30", "601234567", "piotr maj"],
+    ]
     report = _import(ref_crm, tmp_path, rows, columns)
     assert (report.created, report.rejected, report.warnings) == (2, 0, 1)
     warning = report.warning_details[0]
@@ -218,8 +222,14 @@ def test_all_or_nothing_writes_nothing_when_a_row_is_rejected(
 @pytest.mark.parametrize(
     ("columns", "message"),
     [
-        ({"when": "occurred_at", "phone": "contact.phone", "x": "contact.fax"}, "unknown target 'contact.fax'"),
-        ({"when": "occurred_at", "phone": "contact.phone", "missing": "subject"}, "column 'missing' is not in"),
+        (
+            {"when": "occurred_at", "phone": "contact.phone", "x": "contact.fax"},
+            "unknown target 'contact.fax'",
+        ),
+        (
+            {"when": "occurred_at", "phone": "contact.phone", "missing": "subject"},
+            "column 'missing' is not in",
+        ),
         ({"phone": "contact.phone"}, "no column is mapped to occurred_at"),
         ({"when": "occurred_at", "phone": "subject"}, "no column says whose event it is"),
         ({"when": "occurred_at", "phone": "contact.phone", "p2": "contact.phone"}, "given twice"),

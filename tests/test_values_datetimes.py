@@ -178,7 +178,20 @@ def test_parse_duration(raw: str, expected: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["-5", "1:60", "1:00:60", "1:60:00", "1:5", "x", "1.5", "1::2", "\u0663", "1:2:3:4"]
+    "raw",
+    [
+        "-5",
+        "1:60",
+        "1:00:60",
+        "1:60:00",
+        "1:5",
+        "x",
+        "1.5",
+        "1::2",
+        "\u0663",
+        "1:2:3:4",
+        "9" * 5000,
+    ],
 )
 def test_parse_duration_errors(raw: str) -> None:
     with pytest.raises(InvalidValue, match="^not a duration$"):

@@ -81,3 +81,8 @@ def test_name_key_is_idempotent_and_trimmed(name: str) -> None:
 @given(st.text(alphabet=st.characters(max_codepoint=127)), st.sampled_from(["", " ", "\t "]))
 def test_name_key_ignores_case_and_outer_space(name: str, space: str) -> None:
     assert name_key(space + name.upper() + space) == name_key(name.lower())
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x24F), max_size=40))
+def test_per_character_table_equals_whole_string_folding(text: str) -> None:
+    assert fold_text(text) == names._fold_non_ascii(text)

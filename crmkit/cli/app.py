@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -21,7 +20,7 @@ __all__ = ["app", "main", "get_crm"]
 class _CrmGroup(TyperGroup):
     """Turns user-fixable errors into a sentence and exit code 1, for every subcommand."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except CrmError as exc:

@@ -154,10 +154,10 @@ def import_events(
     report.ignored_columns = ignored
     kept = {**mapping.as_dict(), "source": mapping.source} if mapping.columns is not None else None
     run = ImportRun(store, report, kept, user)
-    rows = _RowReader(store, mapping, targets, header, structured, report.started_at or "")
     try:
         with store.transaction():
             run.begin()
+            rows = _RowReader(store, mapping, targets, header, structured, report.started_at or "")
             _import_rows(store, source, rows, run, progress)
             if all_or_nothing and report.rejected:
                 raise _Rollback
@@ -180,34 +180,90 @@ def import_events(
 def _import_rows(
     store: Store, source: SourceFile, rows: _RowReader, run: ImportRun, progress: Progress | None
 ) -> None:
+    """Read, check and insert in batches; counts are kept in locals (the report is a
+    pydantic model, and setting its fields per row would cost more than the insert)."""
     report = run.report
     conn = store.conn
+    insert = INSERT_EVENT.replace("INSERT", "INSERT OR IGNORE", 1)
     batch: list[tuple[Any, ...]] = []
-
-    def flush() -> None:
-        before = conn.total_changes
-        conn.executemany(INSERT_EVENT.replace("INSERT", "INSERT OR IGNORE", 1), batch)
-        written = conn.total_changes - before
-        report.created += written
-        report.skipped += len(batch) - written
-        batch.clear()
-
+    created = skipped = rows_read = 0
     read = rows.read
     for line, cells in source.rows:
-        report.rows_read += 1
-        if progress is not None and report.rows_read % _PROGRESS_EVERY == 0:
-            progress(source.bytes_read, report.rows_read)
+        rows_read += 1
+        if progress is not None and rows_read % _PROGRESS_EVERY == 0:
+            progress(source.bytes_read, rows_read)
         values, problems = read(cells)
         if problems and run.problems(line, problems):
             continue
         if values is not None:
             batch.append(values)
             if len(batch) >= _BATCH:
-                flush()
+                written = _insert(conn, insert, batch)
+                created += written
+                skipped += len(batch) - written
+                batch.clear()
     if batch:
-        flush()
+        written = _insert(conn, insert, batch)
+        created += written
+        skipped += len(batch) - written
+    report.rows_read, report.created, report.skipped = rows_read, created, skipped
     if progress is not None:
-        progress(source.bytes_read, report.rows_read)
+        progress(source.bytes_read, rows_read)
+
+
+def _insert(conn: Any, sql: str, batch: list[tuple[Any, ...]]) -> int:
+    """Insert a batch; return how many rows went in (the rest were already imported)."""
+    before = conn.total_changes
+    conn.executemany(sql, batch)
+    return int(conn.total_changes - before)
+
+
+class _Invalid:
+    """A remembered conversion failure (its reason)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+class _Memo:
+    """A converter that remembers its answers: call logs repeat kinds, directions,
+    durations, agents and callers on row after row."""
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        self.convert = convert
+        self.answers: dict[Any, Any] = {}
+
+    def __call__(self, raw: Any) -> Any:
+        if raw.__class__ is not str:  # numbers and lists from JSON (True == 1 as a key)
+            return self.convert(raw)
+        answer = self.answers.get(raw, _MISSING)
+        if answer is _MISSING:
+            try:
+                answer = self.convert(raw)
+            except InvalidValue as exc:
+                answer = _Invalid(str(exc))
+            if len(self.answers) >= _CACHE_LIMIT:
+                self.answers.clear()
+            self.answers[raw] = answer
+        if answer.__class__ is _Invalid:
+            raise InvalidValue(answer.reason)
+        return answer
+
+
+_MISSING = object()
+# Positions in the insert tuple (see crmkit.events.INSERT_EVENT).
+_SLOTS = {
+    "kind": 1,
+    "direction": 2,
+    "occurred_at": 3,
+    "duration": 4,
+    "subject": 5,
+    "body": 6,
+    "channel": 7,
+    "external_id": 10,
+}
 
 
 class _RowReader:
@@ -227,15 +283,32 @@ class _RowReader:
         self.targets = targets
         self.structured = structured
         self.flat = structured and mapping.columns is None
+        self.header = list(header)
         self.width = len(header)
         position = {column: index for index, column in enumerate(header)}
-        self.index = {target: position[column] for target, column in targets.items()}
-        self.keys = [key for key in CONTACT_KEYS if key in targets]
-        self.default_kind = mapping.kind if mapping.kind in EVENT_KINDS else "call"
-        self.users = user_ids(store)
-        self.now = now
-        self.source = mapping.source
-        self._found: dict[tuple[str, str], tuple[int, ...]] = {}
+        zone, dayfirst = mapping.timezone, mapping.dayfirst
+        converters: dict[str, Callable[[Any], Any]] = {
+            "kind": _Memo(lambda raw: parse_kind(str(raw))),
+            "direction": _Memo(lambda raw: parse_direction(str(raw))),
+            "duration": _Memo(parse_event_duration),
+            "occurred_at": lambda raw: parse_datetime(str(raw), zone, dayfirst),
+        }
+        self.fields = [
+            (_SLOTS[target], position[column], column, converters.get(target))
+            for target, column in targets.items()
+            if target in _SLOTS
+        ]
+        self.keys = [
+            (key, position[targets[key]], targets[key], _Memo(self._finder(key)))
+            for key in CONTACT_KEYS
+            if key in targets
+        ]
+        self.agent = (position[targets["agent"]], targets["agent"]) if "agent" in targets else None
+        users = user_ids(store)
+        self.agents = _Memo(lambda raw: users.get(name_key(str(raw))))
+        self.when_column = targets["occurred_at"]
+        self.template: list[Any] = [None, mapping.kind if mapping.kind in EVENT_KINDS else "call"]
+        self.template += [None] * 7 + [mapping.source, None, now]
 
     def read(self, cells: list[Any]) -> tuple[tuple[Any, ...] | None, list[Problem]]:
         if self.structured:
@@ -244,123 +317,102 @@ class _RowReader:
                 return None, [("error", None, None, "the item is not a JSON object")]
             if self.flat:
                 record = _flatten(record)
-            cell = {target: record.get(self.targets[target]) for target in self.index}
-        else:
-            if len(cells) != self.width and (
-                len(cells) < self.width or any(c.strip() for c in cells[self.width :])
-            ):
-                reason = f"the row has {len(cells)} cells but the header has {self.width}"
-                return None, [("error", None, None, reason)]
-            cell = {target: cells[index] for target, index in self.index.items()}
+            cells = [record.get(column) for column in self.header]
+        elif len(cells) != self.width and (
+            len(cells) < self.width or any(c.strip() for c in cells[self.width :])
+        ):
+            reason = f"the row has {len(cells)} cells but the header has {self.width}"
+            return None, [("error", None, None, reason)]
+        values = self.template.copy()
         problems: list[Problem] = []
-        contact_id = self._contact(cell, problems)
-        when = self._convert(cell, "occurred_at", self._when, problems)
-        kind = self._convert(cell, "kind", parse_kind, problems) or self.default_kind
-        direction = self._convert(cell, "direction", parse_direction, problems)
-        duration = self._convert(cell, "duration", parse_event_duration, problems)
-        agent_id = self._agent(cell, problems)
-        if contact_id is None or when is None or any(p[0] == "error" for p in problems):
-            if when is None and not any(p[1] == self.targets["occurred_at"] for p in problems):
-                problems.append(
-                    ("error", self.targets["occurred_at"], None, "occurred_at is empty")
-                )
+        for slot, index, column, convert in self.fields:
+            raw = cells[index]
+            if raw is None or raw == "" or (raw.__class__ is str and raw.isspace()):
+                continue
+            if convert is None:  # text: trimmed
+                values[slot] = raw.strip() if raw.__class__ is str else _text(raw)
+                continue
+            try:
+                values[slot] = convert(raw)
+            except InvalidValue as exc:
+                problems.append(("error", column, str(raw), str(exc)))
+        values[0] = self._contact(cells, problems)
+        if self.agent is not None:
+            raw = cells[self.agent[0]]
+            if raw is not None and raw != "" and not (raw.__class__ is str and raw.isspace()):
+                values[8] = self.agents(raw)
+                if values[8] is None:
+                    reason = "no user with this name; the event is stored without an agent"
+                    problems.append(("warning", self.agent[1], str(raw).strip(), reason))
+        if values[0] is None or values[3] is None or problems and _has_error(problems):
+            if values[3] is None and not any(p[1] == self.when_column for p in problems):
+                problems.append(("error", self.when_column, None, "occurred_at is empty"))
             return None, problems
-        return (
-            contact_id,
-            kind,
-            direction,
-            when,
-            duration,
-            _text(cell.get("subject")),
-            _text(cell.get("body")),
-            _text(cell.get("channel")),
-            agent_id,
-            self.source,
-            _text(cell.get("external_id")),
-            self.now,
-        ), problems
+        if values[1] is None:
+            values[1] = self.template[1]
+        return tuple(values), problems
 
-    def _when(self, raw: str) -> str:
-        return parse_datetime(raw, self.mapping.timezone, self.mapping.dayfirst)
-
-    def _convert(
-        self,
-        cell: dict[str, Any],
-        target: str,
-        convert: Callable[[Any], Any],
-        problems: list[Problem],
-    ) -> Any:
-        raw = cell.get(target)
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            return None
-        try:
-            return convert(raw if target == "duration" else str(raw))
-        except InvalidValue as exc:
-            problems.append(("error", self.targets[target], str(raw), str(exc)))
-            return None
-
-    def _agent(self, cell: dict[str, Any], problems: list[Problem]) -> int | None:
-        raw = _text(cell.get("agent"))
-        if raw is None:
-            return None
-        found = self.users.get(name_key(raw))
-        if found is None:
-            reason = "no user with this name; the event is stored without an agent"
-            problems.append(("warning", self.targets["agent"], raw, reason))
-        return found
-
-    def _contact(self, cell: dict[str, Any], problems: list[Problem]) -> int | None:
+    def _contact(self, cells: list[Any], problems: list[Problem]) -> int | None:
         """The one contact the row's keys name, tried in order; else one problem saying why."""
         first_miss: Problem | None = None
         ambiguous: Problem | None = None
-        for key in self.keys:
-            raw = _text(cell.get(key))
-            if raw is None:
+        for key, index, column, find in self.keys:
+            raw = cells[index]
+            if raw is None or raw == "" or (raw.__class__ is str and raw.isspace()):
                 continue
-            column = self.targets[key]
             try:
-                value = self._key_value(key, raw)
+                value, found = find(raw)
             except InvalidValue as exc:
-                problems.append(("error", column, raw, str(exc)))
+                problems.append(("error", column, str(raw), str(exc)))
                 return None
-            found = self._lookup(key, value)
             if len(found) == 1:
-                return found[0]
+                return int(found[0])
+            shown = str(raw)
+            what = f"{_KEY_WORDS[key]} {value}"
             if found and ambiguous is None:
                 ids = ", ".join(map(str, found[:5]))
-                what = f"{_KEY_WORDS[key]} {value}"
                 reason = f"ambiguous: {len(found)} contacts have the {what} (ids {ids})"
-                ambiguous = ("error", column, raw, reason)
+                ambiguous = ("error", column, shown, reason)
             elif not found and first_miss is None:
-                first_miss = ("error", column, raw, f"no contact has the {_KEY_WORDS[key]} {value}")
+                first_miss = ("error", column, shown, f"no contact has the {what}")
         problem = ambiguous or first_miss
         if problem is None:
-            columns = ", ".join(repr(self.targets[key]) for key in self.keys)
+            columns = ", ".join(repr(column) for _, _, column, _ in self.keys)
             problem = ("error", None, None, f"the row names no contact ({columns} empty)")
         problems.append(problem)
         return None
 
-    def _key_value(self, key: str, raw: str) -> Any:
-        if key == "contact.phone":
-            return normalize_phone(raw, self.mapping.region)
-        if key == "contact.id":
-            try:
-                return int(raw)
-            except ValueError:
-                raise InvalidValue("not a contact id (a whole number)") from None
-        if key == "contact.email":
-            return raw.lower()
-        return raw
+    def _finder(self, key: str) -> Callable[[Any], tuple[Any, tuple[int, ...]]]:
+        """raw cell -> (canonical value, ids of the contacts that have it)."""
+        conn = self.store.conn
+        sql = _LOOKUPS[key]
+        region = self.mapping.region
+        owners: dict[Any, tuple[int, ...]] = {}  # one query per value, however it is spelled
 
-    def _lookup(self, key: str, value: Any) -> tuple[int, ...]:
-        cache_key = (key, str(value))
-        found = self._found.get(cache_key)
-        if found is None:
-            found = tuple(row[0] for row in self.store.conn.execute(_LOOKUPS[key], (value,)))
-            if len(self._found) >= _CACHE_LIMIT:
-                self._found.clear()
-            self._found[cache_key] = found
-        return found
+        def find(raw: Any) -> tuple[Any, tuple[int, ...]]:
+            text = str(raw).strip()
+            value: Any = text
+            if key == "contact.phone":
+                value = normalize_phone(text, region)
+            elif key == "contact.id":
+                if not text.isdigit():
+                    raise InvalidValue("not a contact id (a whole number)")
+                value = int(text)
+            elif key == "contact.email":
+                value = text.lower()
+            found = owners.get(value)
+            if found is None:
+                found = tuple(row[0] for row in conn.execute(sql, (value,)))
+                if len(owners) >= _CACHE_LIMIT:
+                    owners.clear()
+                owners[value] = found
+            return value, found
+
+        return find
+
+
+def _has_error(problems: list[Problem]) -> bool:
+    return any(problem[0] == "error" for problem in problems)
 
 
 def _text(value: Any) -> str | None:

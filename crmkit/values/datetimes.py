@@ -2,9 +2,10 @@
 
 Numeric spellings (`2024-03-05 14:30`, `05.03.2024`) are read here, strictly: dateutil
 with `dayfirst` silently turns `2024-03-05` into May 3rd and `13.25.2024` into something,
-and a wrong date is worse than an error. dateutil only reads what is left (month names,
-RFC 2822 and the like), behind a cache, and its answer must agree with any numeric date
-it contains.
+and a wrong date is worse than an error. The common shapes go straight to
+`datetime.fromisoformat` (dotted dates rearranged by slicing), other numeric forms through
+a regex. dateutil only reads what is left (month names, RFC 2822 and the like), behind a
+cache, and its answer must agree with any numeric date it contains.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ _DAY_FIRST = re.compile(r"([0-9]{1,2})([-./])([0-9]{1,2})\2([0-9]{4})" + _TIME)
 # Any run of three numbers joined by date separators: if the strict forms above cannot read
 # it, no one should guess (two-digit years, month-first-or-day-first, ...).
 _NUMERIC_TRIPLE = re.compile(r"[0-9]+([-./])[0-9]+\1[0-9]+")
-_DURATION = re.compile(r"([0-9]+)(?::([0-9]{2}))?(?::([0-9]{2}))?")
+_DURATION = re.compile(r"([0-9]{1,9})(?::([0-9]{2}))?(?::([0-9]{2}))?")
 # Two defaults differing in every field: a part dateutil filled in shows up as a difference.
 _DEFAULTS = (dt.datetime(2000, 1, 1, 0, 0, 0), dt.datetime(2004, 2, 2, 1, 1, 1))
 _ZONES: dict[str, dt.tzinfo] = {"UTC": _UTC}
@@ -109,14 +110,21 @@ def parse_duration(raw: str) -> int:
 
 
 def _is_canonical(text: str) -> bool:
-    """Whether a 20-character text ending in Z is already exactly what this module writes."""
-    if text[10] != "T" or not text.isascii():
+    """Whether a 20-character text ending in Z is already exactly what this module writes.
+
+    With the separators in place, `fromisoformat` succeeding means every other position is
+    an ASCII digit and the fields are in range; hour 24 is refused first because some
+    Python versions read `24:00:00` as the next midnight.
+    """
+    if text[4] != "-" or text[7] != "-" or text[10] != "T" or text[13] != ":":
         return False
-    local = text[:19]
+    if text[16] != ":" or text[11:13] >= "24" or not text.isascii():
+        return False
     try:
-        return dt.datetime.fromisoformat(local).isoformat() == local
+        dt.datetime.fromisoformat(text[:19])
     except ValueError:
         return False
+    return True
 
 
 def _naive_utc_text(moment: dt.datetime, offset: dt.timedelta | None) -> str:

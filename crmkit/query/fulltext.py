@@ -1,0 +1,126 @@
+"""Full-text search: folding, the index's row keys, and FTS5 query text.
+
+Both the indexed documents and the typed query are folded the same way
+(`fold_text`: lower case, no diacritics, `ł` -> `l`), so `lodz` finds `Łódź`.
+Letters and digits are split apart (`nowak12` -> `nowak 12`): e-mail local
+parts would otherwise make one distinct term per contact, and a prefix query
+such as `now*` would have to merge tens of thousands of them.
+
+Row keys: the FTS rowid of a contact is `bucket << 32 | contact id`, where
+the bucket is an order-preserving code of the first six characters of the
+folded name. FTS5 returns matches in rowid order, so a limited search reads
+the matches bucket by bucket, in name order, and stops early instead of
+sorting every match (a surname prefix matches a tenth of a large base).
+"""
+
+from __future__ import annotations
+
+import re
+
+from crmkit.values.names import fold_text
+
+__all__ = [
+    "ID_BITS",
+    "ID_MASK",
+    "fold_for_index",
+    "name_rowid",
+    "bucket_bounds",
+    "match_expression",
+    "name_tier",
+    "other_tier",
+]
+
+ID_BITS = 32
+ID_MASK = (1 << ID_BITS) - 1
+_BUCKET_CHARS = 6
+_BUCKET_BITS = 5
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+_TOKEN = re.compile(r"[^\W_]+")
+_PHONE_QUERY = re.compile(r"[0-9+\s().\-/]*[0-9][0-9+\s().\-/]*")
+
+
+def fold_for_index(text: str) -> str:
+    """The folded form of text as indexed and as searched for."""
+    folded = fold_text(text)
+    return _LETTER_DIGIT.sub(" ", folded) if any(c.isdigit() for c in folded) else folded
+
+
+def _char_code(char: str) -> int:
+    """A 5-bit code that never decreases as characters increase (0 means "no character")."""
+    if char < "0":
+        return 1
+    if char <= "9":
+        return 2
+    if char < "a":
+        return 3
+    if char <= "z":
+        return 4 + ord(char) - ord("a")
+    return 30
+
+
+def name_rowid(folded_name: str, contact_id: int) -> int:
+    """The FTS rowid of a contact: name-order bucket in the high bits, id in the low ones."""
+    if not 0 < contact_id <= ID_MASK:
+        raise ValueError(f"contact id {contact_id} does not fit the search index")
+    bucket = 0
+    for position in range(_BUCKET_CHARS):
+        code = _char_code(folded_name[position]) if position < len(folded_name) else 0
+        bucket = (bucket << _BUCKET_BITS) | code
+    return (bucket << ID_BITS) | contact_id
+
+
+def bucket_bounds(rowid: int) -> tuple[int, int]:
+    """The rowids [low, high) of the bucket this rowid is in."""
+    bucket = rowid >> ID_BITS
+    return bucket << ID_BITS, (bucket + 1) << ID_BITS
+
+
+def match_expression(text: str) -> str | None:
+    """FTS5 query text for what a person typed; None if it holds nothing searchable.
+
+    Every word must match, as a prefix (people search as they type). A word that
+    folds into several tokens (`anna.nowak`, `nowak12`) is a phrase of them. A
+    query that looks like a phone number is one run of digits, without a `00`
+    prefix, so `601 234 567` and `+48 601-234-567` find the stored number.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return None
+    if _PHONE_QUERY.fullmatch(stripped):
+        digits = "".join(char for char in stripped if char.isdigit())
+        if digits.startswith("00"):
+            digits = digits[2:]
+        return _phrase([digits]) if digits else None
+    phrases = []
+    pending_digits = ""
+    for word in stripped.split():
+        tokens = _TOKEN.findall(fold_for_index(word))
+        if not tokens:
+            continue
+        if len(tokens) == 1 and tokens[0].isdigit():
+            # Adjacent groups of digits are one phone number typed with spaces.
+            pending_digits += tokens[0]
+            continue
+        if pending_digits:
+            phrases.append(_phrase([pending_digits]))
+            pending_digits = ""
+        phrases.append(_phrase(tokens))
+    if pending_digits:
+        phrases.append(_phrase([pending_digits]))
+    return " AND ".join(phrases) if phrases else None
+
+
+def _phrase(tokens: list[str]) -> str:
+    """A quoted FTS5 phrase whose last token is a prefix; quotes inside are doubled."""
+    body = " ".join(token.replace('"', '""') for token in tokens)
+    return f'"{body}"*'
+
+
+def name_tier(expression: str) -> str:
+    """Matches of every word within the name: the first rank."""
+    return f"name : ({expression})"
+
+
+def other_tier(expression: str) -> str:
+    """Matches that need the e-mail, phone, organization or city: the second rank."""
+    return f"({expression}) NOT name : ({expression})"
