@@ -164,22 +164,29 @@ def _timeline(data: dict[str, Any]) -> Group | Table:
     items = data.get("timeline") or []
     if not items:
         return Group(Text("Timeline: nothing yet", style="dim"))
+    others = any(item.get("contact_id") != data["id"] for item in items)
     table = Table(
         title=f"Timeline (latest {len(items)})", title_justify="left", box=box.SIMPLE, expand=True
     )
     table.add_column("when", no_wrap=True)
     table.add_column("what", no_wrap=True)
-    table.add_column("who", overflow="fold")
+    if others:
+        table.add_column("who", overflow="fold")
     table.add_column("agent", overflow="fold")
     table.add_column("subject / text", overflow="fold", ratio=1)
+
+    def add(when: str, what: Text, who: str | None, agent: str | None, text: Text) -> None:
+        cells = [Text(when), what, *([Text(who or "")] if others else []), Text(agent or ""), text]
+        table.add_row(*cells)
+
     for item in items:
         who = item.get("contact_name") if item.get("contact_id") != data["id"] else ""
         if item["type"] == "note":
-            table.add_row(
+            add(
                 item["occurred_at"],
-                "note",
-                Text(who or ""),
-                Text(item.get("author") or ""),
+                Text("note"),
+                who,
+                item.get("author"),
                 Text(_short(item["body"])),
             )
             continue
@@ -189,21 +196,10 @@ def _timeline(data: dict[str, Any]) -> Group | Table:
         text = " — ".join(part for part in (item.get("subject"), item.get("body")) if part)
         if item.get("channel"):
             text = f"[{item['channel']}] {text}".strip()
-        table.add_row(
-            item["occurred_at"],
-            what,
-            Text(who or ""),
-            Text(item.get("agent") or ""),
-            Text(_short(text)),
-        )
+        add(item["occurred_at"], Text(what), who, item.get("agent"), Text(_short(text)))
         for note in item.get("notes") or []:
-            table.add_row(
-                "",
-                Text("  ↳ note", style="dim"),
-                "",
-                Text(note.get("author") or ""),
-                Text(_short(note["body"]), style="italic"),
-            )
+            body = Text(_short(note["body"]), style="italic")
+            add("", Text("  ↳ note", style="dim"), "", note.get("author"), body)
     return table
 
 

@@ -62,10 +62,15 @@ class DraftBuilder:
         self.fields = fields_by_key(store)
         self.columns = list(columns)
         self.target_columns = {target.name: column for column, target in self.columns}
-        self.handlers: list[tuple[int, str, Target, Handler]] = [
-            (index, column, target, self._handler(target))
+        self.handlers: list[tuple[int, str, str, Handler]] = [
+            (index, column, target.kind, self._handler(target))
             for index, (column, target) in enumerate(self.columns)
             if target.kind != "ignore"
+        ]
+        self.checkbox_keys = [
+            target.field.key
+            for _, target in self.columns
+            if target.field is not None and target.field.type == "checkbox"
         ]
         self._problems: list[Problem] = []
         self._column: str | None = None
@@ -80,12 +85,16 @@ class DraftBuilder:
         draft = ContactDraft()
         problems = self._problems = []
         failed = False
-        for index, column, target, handler in self.handlers:
+        clears = self.empty_clears
+        for index, column, kind, handler in self.handlers:
             raw = cells[index]
-            if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
-                if not self.empty_clears or target.kind == "contact_kind":
-                    if target.kind == "custom" and target.field and target.field.type == "checkbox":
+            if raw.__class__ is str:
+                if not raw or raw.isspace():
+                    if not clears or kind == "contact_kind":
                         continue
+                    raw = None
+            elif raw is None or raw == []:
+                if not clears or kind == "contact_kind":
                     continue
                 raw = None
             self._column = column
@@ -101,7 +110,13 @@ class DraftBuilder:
         return (None if failed else draft), problems
 
     def missing_required(self, draft: ContactDraft, kind: str) -> list[Problem]:
-        """What a new contact of this kind lacks: a name, or a required custom field."""
+        """What a new contact of this kind lacks: a name, or a required custom field.
+
+        A mapped checkbox left empty is false on a new contact, so it is filled in here.
+        """
+        for key in self.checkbox_keys:
+            if key not in draft.custom and self.fields[key].applies(kind):
+                draft.custom[key] = False
         problems: list[Problem] = []
         values = draft.scalars
         if not (values.get("name") or values.get("first_name") or values.get("last_name")):

@@ -8,6 +8,7 @@ import crmkit
 from crmkit import CRM
 from crmkit.audit import audit_entries
 from crmkit.errors import CrmError, NotFound
+from crmkit.search_index import indexed_ids
 
 
 def test_open_crm_uses_crm_db_env(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,7 +84,4 @@ def test_renaming_an_organization_reindexes_its_members(ref_crm: CRM) -> None:
     person = ref_crm.add("person", {"first_name": "Jan", "organization": "Stara Nazwa"})
     assert ref_crm.get(person.id).organizations[0].id == org.id
     ref_crm.edit(org.id, {"name": "Zupełnie Nowa"})
-    hits = ref_crm.store.conn.execute(
-        "SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH 'zupelnie' ORDER BY rowid"
-    ).fetchall()
-    assert [h[0] for h in hits] == [org.id, person.id]
+    assert indexed_ids(ref_crm.store, "zupelnie") == [org.id, person.id]

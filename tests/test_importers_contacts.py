@@ -206,3 +206,14 @@ def test_json_export_shape_imports_back(ref_crm: CRM, tmp_path: Path) -> None:
         again = list(target.records(range(1, 10)))
     strip = lambda r: {k: v for k, v in r.items() if k not in ("id", "organizations", "members", "updated_at")}  # noqa: E731
     assert sorted(map(strip, again), key=json.dumps) == sorted(map(strip, records), key=json.dumps)
+
+
+def test_empty_checkbox_is_false_on_creation_and_untouched_on_update(ref_crm: CRM, tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("external_id,first_name,custom.consent\nA,Anna,\nB,Bartek,tak\n")
+    ref_crm.import_file(str(path))
+    assert ref_crm.record(1)["custom"] == {"consent": False}
+    again = tmp_path / "d.csv"
+    again.write_text("external_id,first_name,custom.consent\nB,Bartek,\n")
+    ref_crm.import_file(str(again))
+    assert ref_crm.record(2)["custom"] == {"consent": True}

@@ -13,10 +13,19 @@ import sqlite3
 
 from crmkit.errors import InvalidValue
 
-__all__ = ["TRIGGERS", "needs_escape", "escape_cell", "guard_sql", "register_escaping"]
+__all__ = [
+    "TRIGGERS",
+    "GUARD_REPEATS",
+    "needs_escape",
+    "escape_cell",
+    "guard_sql",
+    "register_escaping",
+]
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_TRIGGER_SQL = "('=', '+', '-', '@', char(9), char(13))"
+# The same characters as code points, for SQLite's unicode().
+_TRIGGER_CODES = "(" + ", ".join(str(ord(char)) for char in TRIGGERS) + ")"
+GUARD_REPEATS = 3
 
 
 def needs_escape(text: str) -> bool:
@@ -42,9 +51,12 @@ def escape_cell(text: str) -> str:
 
 
 def guard_sql(expression: str) -> str:
-    """SQL for the expression's text, escaped where needed (calls crm_escape rarely)."""
+    """SQL for the expression's text, escaped where needed (calls crm_escape rarely).
+
+    The expression appears GUARD_REPEATS times, so its parameters must be repeated.
+    """
     return (
-        f"CASE WHEN substr({expression}, 1, 1) IN {_TRIGGER_SQL}"
+        f"CASE WHEN unicode({expression}) IN {_TRIGGER_CODES}"
         f" THEN crm_escape({expression}) ELSE {expression} END"
     )
 
