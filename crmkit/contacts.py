@@ -214,7 +214,9 @@ class ContactWriter:
             scalars["created_at"] = draft.scalars["created_at"]
         scalars["updated_at"] = draft.scalars.get("updated_at") or self.now
         if draft.custom:
-            current = json.loads(self.store.one("SELECT custom FROM contacts WHERE id = ?", (contact_id,)))
+            current = json.loads(
+                self.store.one("SELECT custom FROM contacts WHERE id = ?", (contact_id,))
+            )
             for key, value in draft.custom.items():
                 if value is None:
                     current.pop(key, None)
@@ -254,7 +256,8 @@ class ContactWriter:
         for role, users in (("guardian", draft.guardians), ("observer", draft.observers)):
             if users is not None:
                 conn.execute(
-                    "DELETE FROM contact_users WHERE contact_id = ? AND role = ?", (contact_id, role)
+                    "DELETE FROM contact_users WHERE contact_id = ? AND role = ?",
+                    (contact_id, role),
                 )
         organizations = draft.organizations
         if organizations is not None:
@@ -264,7 +267,9 @@ class ContactWriter:
                     "SELECT organization_id FROM memberships WHERE person_id = ?", (contact_id,)
                 )
             }
-            wanted = [(self.organization_id(org), since, until) for org, since, until in organizations]
+            wanted = [
+                (self.organization_id(org), since, until) for org, since, until in organizations
+            ]
             if replace_links:
                 keep = {org_id for org_id, _, _ in wanted}
                 for org_id in linked - keep:
@@ -293,7 +298,8 @@ class ContactWriter:
             conn.executemany(_INSERT_CONTACT, self._contacts)
         if self._phones:
             conn.executemany(
-                "INSERT INTO phones (contact_id, position, number, type, label) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO phones (contact_id, position, number, type, label)"
+                " VALUES (?, ?, ?, ?, ?)",
                 self._phones,
             )
         if self._emails:
@@ -317,7 +323,14 @@ class ContactWriter:
                 self._members,
             )
         refresh_search_index(self.store, self.touched)
-        for buffer in (self._contacts, self._phones, self._emails, self._tags, self._users, self._members):
+        for buffer in (
+            self._contacts,
+            self._phones,
+            self._emails,
+            self._tags,
+            self._users,
+            self._members,
+        ):
             buffer.clear()
         self._pending_keys.clear()
         self.touched.clear()

@@ -1,9 +1,9 @@
 """`CRM`: the Python API; every `crm` command is one call on it.
 
-    >>> import crmkit
-    >>> crm = crmkit.open_crm("crm.db")
-    >>> crm.add_tag("VIP")
-    >>> crm.add("person", {"first_name": "Anna", "last_name": "Nowak", "tags": "VIP"})
+>>> import crmkit
+>>> crm = crmkit.open_crm("crm.db")
+>>> crm.add_tag("VIP")
+>>> crm.add("person", {"first_name": "Anna", "last_name": "Nowak", "tags": "VIP"})
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from crmkit.contacts import ContactWriter
 from crmkit.drafts import DraftBuilder, UnknownPolicy
 from crmkit.errors import CrmError, NotFound
 from crmkit.importers.contacts import Progress
-from crmkit.query.api import QueryMethods
-from crmkit.timeline_api import TimelineMethods
 from crmkit.model import Contact, CustomField, ImportReport, Tag, User
+from crmkit.query.api import QueryMethods
 from crmkit.records import get_record, iter_records
 from crmkit.search_index import rebuild_search_index, refresh_search_index
 from crmkit.store import Store
-from crmkit.targets import ConversionSettings, ContactDraft, resolve_target
+from crmkit.targets import ContactDraft, ConversionSettings, resolve_target
+from crmkit.timeline_api import TimelineMethods
 from crmkit.values.datetimes import parse_datetime, utc_now
 
 __all__ = ["CRM", "open_crm", "default_db_path"]
@@ -99,7 +99,13 @@ class CRM(QueryMethods, TimelineMethods):
         applies_to: str = "both",
     ) -> CustomField:
         return reference.add_field(
-            self.store, key, type, label=label, options=options, required=required, applies_to=applies_to
+            self.store,
+            key,
+            type,
+            label=label,
+            options=options,
+            required=required,
+            applies_to=applies_to,
         )
 
     def fields(self) -> list[CustomField]:
@@ -143,7 +149,10 @@ class CRM(QueryMethods, TimelineMethods):
             if draft.scalars.get("external_id"):
                 owner = writer.external_id_owner(draft.scalars["external_id"])
                 if owner is not None:
-                    raise CrmError(f"external_id {draft.scalars['external_id']!r} is already used by contact {owner}")
+                    raise CrmError(
+                        f"external_id {draft.scalars['external_id']!r}"
+                        f" is already used by contact {owner}"
+                    )
             contact_id = writer.create(draft, kind)
             writer.flush()
             record_audit(self.store, "add", contact_id, self.user)
@@ -168,7 +177,9 @@ class CRM(QueryMethods, TimelineMethods):
             if external_id:
                 owner = writer.external_id_owner(external_id)
                 if owner not in (None, contact_id):
-                    raise CrmError(f"external_id {external_id!r} is already used by contact {owner}")
+                    raise CrmError(
+                        f"external_id {external_id!r} is already used by contact {owner}"
+                    )
             writer.update(contact_id, draft, replace_links=True)
             if current["kind"] == "organization" and "name" in draft.scalars:
                 refresh_search_index(self.store, [m["id"] for m in current["members"]])
@@ -180,7 +191,9 @@ class CRM(QueryMethods, TimelineMethods):
         record = self.record(contact_id)
         with self.store.transaction() as conn:
             conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
-            refresh_search_index(self.store, [contact_id, *(m["id"] for m in record.get("members", []))])
+            refresh_search_index(
+                self.store, [contact_id, *(m["id"] for m in record.get("members", []))]
+            )
             record_audit(self.store, "delete", contact_id, self.user, record["name"])
 
     def link(
@@ -204,7 +217,8 @@ class CRM(QueryMethods, TimelineMethods):
             raise CrmError("--until must be later than --since")
         with self.store.transaction() as conn:
             cursor = conn.execute(
-                "INSERT INTO memberships (person_id, organization_id, since, until) VALUES (?, ?, ?, ?)",
+                "INSERT INTO memberships (person_id, organization_id, since, until)"
+                " VALUES (?, ?, ?, ?)",
                 (person_id, organization_id, start, end),
             )
             refresh_search_index(self.store, [person_id])
@@ -230,7 +244,9 @@ class CRM(QueryMethods, TimelineMethods):
             raise CrmError("nothing to set; give FIELD=VALUE pairs with --set")
         fields = reference.fields_by_key(self.store)
         columns = [(name, resolve_target(name, fields)) for name, _ in pairs]
-        builder = DraftBuilder(self.store, columns, self.settings, unknown=unknown, empty_clears=empty_clears)
+        builder = DraftBuilder(
+            self.store, columns, self.settings, unknown=unknown, empty_clears=empty_clears
+        )
         draft, problems = builder.build([value for _, value in pairs], kind)
         errors = [p for p in problems if p[0] == "error"]
         if draft is None or errors:

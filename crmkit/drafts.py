@@ -140,8 +140,12 @@ class DraftBuilder:
             if draft.scalars[name] is None:
                 continue
             problems.append(
-                ("error", self.target_columns.get(name, name), _show(draft.scalars[name]),
-                 f"{name} does not apply to a {kind}")
+                (
+                    "error",
+                    self.target_columns.get(name, name),
+                    _show(draft.scalars[name]),
+                    f"{name} does not apply to a {kind}",
+                )
             )
             failed = True
         if kind == "organization" and draft.organizations:
@@ -152,8 +156,12 @@ class DraftBuilder:
             definition = self.fields[key]
             if not definition.applies(kind):
                 problems.append(
-                    ("error", self.target_columns.get(f"custom.{key}", key), None,
-                     f"field {key!r} is for {definition.applies_to}s only")
+                    (
+                        "error",
+                        self.target_columns.get(f"custom.{key}", key),
+                        None,
+                        f"field {key!r} is for {definition.applies_to}s only",
+                    )
                 )
                 failed = True
         return failed
@@ -294,7 +302,13 @@ class DraftBuilder:
         what = "tag" if kind == "tags" else "user"
 
         def names(draft: ContactDraft, raw: Any) -> None:
-            parts = [] if raw is None else raw if isinstance(raw, list) else split_multi(str(raw), separator)
+            parts = (
+                []
+                if raw is None
+                else raw
+                if isinstance(raw, list)
+                else split_multi(str(raw), separator)
+            )
             found: list[int] = []
             for part in parts:
                 ident = known.get(name_key(str(part)))
@@ -350,8 +364,12 @@ class DraftBuilder:
                     found = by_key[name_key(option)] = " ".join(option.split())
                 else:
                     self._problems.append(
-                        ("warning", self._column, option,
-                         f"{option.strip()!r} is not an option of {key!r}; left out")
+                        (
+                            "warning",
+                            self._column,
+                            option,
+                            f"{option.strip()!r} is not an option of {key!r}; left out",
+                        )
                     )
                     continue
             if found not in matched:

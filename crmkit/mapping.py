@@ -133,7 +133,8 @@ def parse_mapping(data: Any, origin: str = "mapping") -> Mapping:
     unknown = sorted(set(map(str, data)) - _SETTINGS)
     if unknown:
         raise CrmError(
-            f"{origin}: unknown setting {unknown[0]!r}; valid settings are {', '.join(sorted(_SETTINGS))}"
+            f"{origin}: unknown setting {unknown[0]!r};"
+            f" valid settings are {', '.join(sorted(_SETTINGS))}"
         )
     mapping = Mapping(origin=origin)
     target = data.get("target", "contacts")
@@ -142,7 +143,9 @@ def parse_mapping(data: Any, origin: str = "mapping") -> Mapping:
     mapping.target = target
     kind = data.get("kind", "person" if target == "contacts" else "call")
     if target == "events" and kind not in EVENT_KINDS:
-        raise CrmError(f"{origin}: kind must be an event kind ({', '.join(EVENT_KINDS)}), not {kind!r}")
+        raise CrmError(
+            f"{origin}: kind must be an event kind ({', '.join(EVENT_KINDS)}), not {kind!r}"
+        )
     if target == "contacts" and kind not in ("person", "organization"):
         raise CrmError(f"{origin}: kind must be person or organization, not {kind!r}")
     mapping.kind = kind
@@ -185,7 +188,9 @@ def _zone(value: Any, origin: str) -> str:
     try:
         ZoneInfo(str(value))
     except (ZoneInfoNotFoundError, ValueError):
-        raise CrmError(f"{origin}: timezone {value!r} is not a known zone such as Europe/Warsaw") from None
+        raise CrmError(
+            f"{origin}: timezone {value!r} is not a known zone such as Europe/Warsaw"
+        ) from None
     return str(value)
 
 

@@ -21,7 +21,10 @@ __all__ = ["iter_records", "get_record", "PERSON_ONLY_KEYS", "ORGANIZATION_ONLY_
 PERSON_ONLY_KEYS = ("first_name", "last_name", "position", "pesel", "id_document", "organizations")
 ORGANIZATION_ONLY_KEYS = ("nip", "krs", "regon", "members")
 _CHUNK = 1000
-_SELECT = f"SELECT id, {', '.join(CONTACT_COLUMNS)} FROM contacts WHERE id IN (SELECT value FROM json_each(?))"
+_SELECT = (
+    f"SELECT id, {', '.join(CONTACT_COLUMNS)} FROM contacts"
+    " WHERE id IN (SELECT value FROM json_each(?))"
+)
 
 
 def get_record(store: Store, contact_id: int) -> dict[str, Any] | None:

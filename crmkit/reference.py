@@ -41,7 +41,9 @@ def add_tag(store: Store, name: str, *, exist_ok: bool = False) -> Tag:
     existing = store.one("SELECT id FROM tags WHERE key = ?", (key,))
     if existing is not None:
         if exist_ok:
-            return Tag(id=existing, name=store.one("SELECT name FROM tags WHERE id = ?", (existing,)))
+            return Tag(
+                id=existing, name=store.one("SELECT name FROM tags WHERE id = ?", (existing,))
+            )
         raise CrmError(f"tag {clean!r} already exists")
     with store.transaction() as conn:
         cursor = conn.execute("INSERT INTO tags (name, key) VALUES (?, ?)", (clean, key))
@@ -49,7 +51,10 @@ def add_tag(store: Store, name: str, *, exist_ok: bool = False) -> Tag:
 
 
 def list_tags(store: Store) -> list[Tag]:
-    return [Tag(id=r[0], name=r[1]) for r in store.conn.execute("SELECT id, name FROM tags ORDER BY key")]
+    return [
+        Tag(id=r[0], name=r[1])
+        for r in store.conn.execute("SELECT id, name FROM tags ORDER BY key")
+    ]
 
 
 def delete_tag(store: Store, name: str) -> None:
@@ -59,7 +64,9 @@ def delete_tag(store: Store, name: str) -> None:
         raise NotFound(f"no tag named {name!r}")
 
 
-def add_user(store: Store, full_name: str, email: str | None = None, *, exist_ok: bool = False) -> User:
+def add_user(
+    store: Store, full_name: str, email: str | None = None, *, exist_ok: bool = False
+) -> User:
     clean = " ".join(full_name.split())
     if not clean:
         raise CrmError("a user's full name cannot be empty")
@@ -69,12 +76,15 @@ def add_user(store: Store, full_name: str, email: str | None = None, *, exist_ok
     existing = store.one("SELECT id FROM users WHERE key = ?", (key,))
     if existing is not None:
         if exist_ok:
-            row = store.conn.execute("SELECT full_name, email FROM users WHERE id = ?", (existing,)).fetchone()
+            row = store.conn.execute(
+                "SELECT full_name, email FROM users WHERE id = ?", (existing,)
+            ).fetchone()
             return User(id=existing, full_name=row[0], email=row[1])
         raise CrmError(f"user {clean!r} already exists")
     with store.transaction() as conn:
         cursor = conn.execute(
-            "INSERT INTO users (full_name, key, email) VALUES (?, ?, ?)", (clean, key, email or None)
+            "INSERT INTO users (full_name, key, email) VALUES (?, ?, ?)",
+            (clean, key, email or None),
         )
     return User(id=int(cursor.lastrowid or 0), full_name=clean, email=email or None)
 
@@ -98,9 +108,7 @@ def add_field(
 ) -> CustomField:
     """Define a custom field; select and multiselect fields need their options here."""
     if not _FIELD_KEY.match(key):
-        raise CrmError(
-            f"field key {key!r} must start with a letter and hold only a-z, 0-9 and '_'"
-        )
+        raise CrmError(f"field key {key!r} must start with a letter and hold only a-z, 0-9 and '_'")
     if type not in FIELD_TYPES:
         raise CrmError(f"unknown field type {type!r}; use one of: {', '.join(FIELD_TYPES)}")
     if applies_to not in ("person", "organization", "both"):
@@ -125,7 +133,14 @@ def add_field(
         cursor = conn.execute(
             "INSERT INTO custom_fields (key, type, label, options, required, applies_to)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (key, type, label or key, json.dumps(clean_options, ensure_ascii=False), int(required), applies_to),
+            (
+                key,
+                type,
+                label or key,
+                json.dumps(clean_options, ensure_ascii=False),
+                int(required),
+                applies_to,
+            ),
         )
     return CustomField(
         id=int(cursor.lastrowid or 0),
@@ -161,7 +176,8 @@ def list_fields(store: Store) -> list[CustomField]:
             applies_to=r[6],
         )
         for r in store.conn.execute(
-            "SELECT id, key, type, label, options, required, applies_to FROM custom_fields ORDER BY key"
+            "SELECT id, key, type, label, options, required, applies_to FROM custom_fields"
+            " ORDER BY key"
         )
     ]
 

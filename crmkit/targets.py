@@ -175,9 +175,7 @@ def resolve_target(name: str, fields: dict[str, CustomField]) -> Target:
         return Target(clean, "custom", tail, fields[tail])
     if head == "custom":
         known = ", ".join(fields) or "none defined yet"
-        raise CrmError(
-            f"unknown custom field {tail!r} in target {name!r}; defined fields: {known}"
-        )
+        raise CrmError(f"unknown custom field {tail!r} in target {name!r}; defined fields: {known}")
     if head == "phone":
         raise CrmError(
             f"unknown phone type {tail!r} in target {name!r}; use one of: {', '.join(PHONE_TYPES)}"
@@ -194,9 +192,7 @@ def parse_contact_kind(raw: str) -> str:
     return kind
 
 
-def convert_custom(
-    field_def: CustomField, raw: Any, settings: ConversionSettings
-) -> Any:
+def convert_custom(field_def: CustomField, raw: Any, settings: ConversionSettings) -> Any:
     """A custom field's canonical value, except select options (matched by the caller)."""
     kind = field_def.type
     if isinstance(raw, str):

@@ -16,15 +16,31 @@ def setup_reference(cli) -> None:
     assert cli("tag", "add", "VIP", "Newsletter", "Lead", "Klient").exit_code == 0
     assert cli("user", "add", "Jan Kowalski", "--email", "jan@firma.pl").exit_code == 0
     assert cli("user", "add", "Piotr Maj").exit_code == 0
-    assert cli("field", "add", "industry", "--type", "multiselect", "--option", "IT",
-               "--option", "Handel", "--option", "Produkcja").exit_code == 0
+    assert (
+        cli(
+            "field",
+            "add",
+            "industry",
+            "--type",
+            "multiselect",
+            "--option",
+            "IT",
+            "--option",
+            "Handel",
+            "--option",
+            "Produkcja",
+        ).exit_code
+        == 0
+    )
     assert cli("field", "add", "consent", "--type", "checkbox", "--label", "Zgoda").exit_code == 0
 
 
 def snapshot(db_path: Path) -> list[tuple]:
     with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT * FROM contacts ORDER BY id").fetchall() + conn.execute(
-            "SELECT count(*) FROM imports").fetchall()
+        return (
+            conn.execute("SELECT * FROM contacts ORDER BY id").fetchall()
+            + conn.execute("SELECT count(*) FROM imports").fetchall()
+        )
 
 
 def test_init_is_idempotent(cli) -> None:
@@ -48,7 +64,9 @@ def test_reference_lists_in_every_format(cli) -> None:
     assert "Newsletter" in cli("tag", "list").stdout
     users = json.loads(cli("user", "list", "--format", "json").stdout)
     assert users[0] == {"id": 1, "full_name": "Jan Kowalski", "email": "jan@firma.pl"}
-    fields = [json.loads(line) for line in cli("field", "list", "--format", "jsonl").stdout.splitlines()]
+    fields = [
+        json.loads(line) for line in cli("field", "list", "--format", "jsonl").stdout.splitlines()
+    ]
     assert fields[1]["options"] == ["IT", "Handel", "Produkcja"]
     assert cli("tag", "list", "--format", "csv").stdout.splitlines()[0] == "id,name"
 
@@ -61,9 +79,22 @@ def test_duplicate_tag_is_an_error(cli) -> None:
 
 def test_add_edit_delete_and_link(cli) -> None:
     setup_reference(cli)
-    added = cli("add", "person", "--set", "first_name=Anna", "--set", "last_name=Nowak",
-                "--set", "phone.mobile=601-234-567", "--set", "tags=vip | Newsletter",
-                "--set", "custom.industry=IT", "--set", "guardians=jan kowalski")
+    added = cli(
+        "add",
+        "person",
+        "--set",
+        "first_name=Anna",
+        "--set",
+        "last_name=Nowak",
+        "--set",
+        "phone.mobile=601-234-567",
+        "--set",
+        "tags=vip | Newsletter",
+        "--set",
+        "custom.industry=IT",
+        "--set",
+        "guardians=jan kowalski",
+    )
     assert added.exit_code == 0, added.output
     org = cli("add", "organization", "--set", "name=ACME Sp. z o.o.", "--set", "nip=123-456-32-18")
     assert org.exit_code == 0
@@ -74,7 +105,12 @@ def test_add_edit_delete_and_link(cli) -> None:
     assert record["phones"] == [{"number": "+48601234567", "type": "mobile", "label": None}]
     assert record["guardians"] == ["Jan Kowalski"]
     assert record["organizations"] == [
-        {"id": 2, "name": "ACME Sp. z o.o.", "since": "2024-01-01T00:00:00Z", "until": "2024-06-30T00:00:00Z"}
+        {
+            "id": 2,
+            "name": "ACME Sp. z o.o.",
+            "since": "2024-01-01T00:00:00Z",
+            "until": "2024-06-30T00:00:00Z",
+        }
     ]
     deleted = cli("delete", "1")
     assert deleted.exit_code == 0 and "Anna Nowak" in deleted.stdout
@@ -95,7 +131,9 @@ def test_add_edit_delete_and_link(cli) -> None:
         (("edit", "9", "--set", "stage=x"), "no contact with id 9"),
     ],
 )
-def test_bad_input_is_one_sentence_and_exit_1(cli, db_path: Path, args: tuple[str, ...], message: str) -> None:
+def test_bad_input_is_one_sentence_and_exit_1(
+    cli, db_path: Path, args: tuple[str, ...], message: str
+) -> None:
     setup_reference(cli)
     before = snapshot(db_path)
     result = cli(*args)
@@ -115,19 +153,32 @@ def test_import_prints_summary_and_exits_3(cli) -> None:
 
 def test_import_json_summary(cli) -> None:
     setup_reference(cli)
-    result = cli("import", str(DATA / "basic.csv"), "--mapping", str(DATA / "basic_map.yaml"),
-                 "--format", "json")
+    result = cli(
+        "import",
+        str(DATA / "basic.csv"),
+        "--mapping",
+        str(DATA / "basic_map.yaml"),
+        "--format",
+        "json",
+    )
     report = json.loads(result.stdout)
     assert report["import_id"] == 1 and report["status"] == "finished with rejected rows"
     assert report["rows_read"] == 6 and report["created"] == 2 and report["rejected"] == 4
-    assert {"row": 4, "column": "Telefon", "value": "123", "reason": "not a valid phone number",
-            "level": "error"} in report["errors"]
+    assert {
+        "row": 4,
+        "column": "Telefon",
+        "value": "123",
+        "reason": "not a valid phone number",
+        "level": "error",
+    } in report["errors"]
 
 
 def test_dry_run_same_exit_code_and_nothing_written(cli, db_path: Path) -> None:
     setup_reference(cli)
     before = snapshot(db_path)
-    result = cli("import", str(DATA / "basic.csv"), "--mapping", str(DATA / "basic_map.yaml"), "--dry-run")
+    result = cli(
+        "import", str(DATA / "basic.csv"), "--mapping", str(DATA / "basic_map.yaml"), "--dry-run"
+    )
     assert result.exit_code == 3 and "Dry run" in result.stdout
     assert snapshot(db_path) == before
 
@@ -142,8 +193,16 @@ def test_dry_run_same_exit_code_and_nothing_written(cli, db_path: Path) -> None:
         ("dup_columns.csv", (), "twice"),
         ("not_array.json", (), "not a JSON array of objects"),
         ("basic.csv", ("--mapping", str(DATA / "broken_map.yaml")), "not valid YAML"),
-        ("basic.csv", ("--mapping", str(DATA / "unknown_target_map.yaml")), "unknown target 'surname'"),
-        ("basic.csv", ("--mapping", str(DATA / "missing_column_map.yaml")), "column 'PESEL' is not in the file"),
+        (
+            "basic.csv",
+            ("--mapping", str(DATA / "unknown_target_map.yaml")),
+            "unknown target 'surname'",
+        ),
+        (
+            "basic.csv",
+            ("--mapping", str(DATA / "missing_column_map.yaml")),
+            "column 'PESEL' is not in the file",
+        ),
         ("basic.csv", ("--encoding", "klingon"), "unknown encoding"),
         ("basic.csv", ("--strict", "--create-missing"), "cannot be used together"),
     ],

@@ -26,7 +26,12 @@ def test_person_name_is_derived() -> None:
 
 def test_batches_assign_consecutive_ids_and_children(crm: CRM) -> None:
     drafts = [
-        (ContactDraft(scalars={"first_name": f"P{i}"}, phones=[(f"+4860123456{i}", "mobile", None)]), "person")
+        (
+            ContactDraft(
+                scalars={"first_name": f"P{i}"}, phones=[(f"+4860123456{i}", "mobile", None)]
+            ),
+            "person",
+        )
         for i in range(5)
     ]
     assert write(crm, *drafts) == [1, 2, 3, 4, 5]
@@ -37,8 +42,12 @@ def test_batches_assign_consecutive_ids_and_children(crm: CRM) -> None:
 
 def test_organizations_are_reused_by_name_and_nip(crm: CRM) -> None:
     org = ContactDraft(scalars={"name": "ACME Sp. z o.o.", "nip": "1234563218"})
-    by_name = ContactDraft(scalars={"first_name": "A"}, organizations=[("acme sp. z o.o.", None, None)])
-    by_nip = ContactDraft(scalars={"first_name": "B"}, organizations=[("123-456-32-18", None, None)])
+    by_name = ContactDraft(
+        scalars={"first_name": "A"}, organizations=[("acme sp. z o.o.", None, None)]
+    )
+    by_nip = ContactDraft(
+        scalars={"first_name": "B"}, organizations=[("123-456-32-18", None, None)]
+    )
     new = ContactDraft(scalars={"first_name": "C"}, organizations=[("Inna Firma", None, None)])
     write(crm, (org, "organization"), (by_name, "person"), (by_nip, "person"), (new, "person"))
     members = crm.record(1)["members"]
@@ -77,7 +86,9 @@ def test_update_changes_only_given_parts(crm: CRM) -> None:
 def test_find_by_match_keys_sees_unflushed_rows(crm: CRM) -> None:
     with crm.store.transaction():
         writer = ContactWriter(crm.store, now="2025-01-01T00:00:00Z")
-        writer.create(ContactDraft(scalars={"first_name": "A"}, emails=[("A@B.pl", None)]), "person")
+        writer.create(
+            ContactDraft(scalars={"first_name": "A"}, emails=[("A@B.pl", None)]), "person"
+        )
         probe = ContactDraft(emails=[("a@b.PL", None)])
         assert writer.find(probe, ["email"]) == [1]
         writer.flush()

@@ -19,10 +19,22 @@ def test_open_crm_uses_crm_db_env(tmp_path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_add_get_edit_delete(ref_crm: CRM) -> None:
-    contact = ref_crm.add("person", {"first_name": "Anna", "last_name": "Nowak", "tags": "VIP",
-                                     "email.work": "anna@firma.pl", "custom.consent": "tak"})
+    contact = ref_crm.add(
+        "person",
+        {
+            "first_name": "Anna",
+            "last_name": "Nowak",
+            "tags": "VIP",
+            "email.work": "anna@firma.pl",
+            "custom.consent": "tak",
+        },
+    )
     assert isinstance(contact, crmkit.Contact)
-    assert contact.name == "Anna Nowak" and contact.tags == ["VIP"] and contact.custom == {"consent": True}
+    assert (
+        contact.name == "Anna Nowak"
+        and contact.tags == ["VIP"]
+        and contact.custom == {"consent": True}
+    )
     edited = ref_crm.edit(contact.id, [("email.work", ""), ("position", "CEO")])
     assert edited.emails == [] and edited.position == "CEO"
     ref_crm.delete(contact.id)
@@ -75,7 +87,10 @@ def test_changes_are_audited_with_the_acting_user(ref_crm: CRM) -> None:
     contact = ref_crm.add("person", {"first_name": "A"})
     ref_crm.edit(contact.id, {"stage": "lead"})
     entries = audit_entries(ref_crm.store, contact.id)
-    assert [(e["action"], e["user"]) for e in entries] == [("edit", "Jan Kowalski"), ("add", "Jan Kowalski")]
+    assert [(e["action"], e["user"]) for e in entries] == [
+        ("edit", "Jan Kowalski"),
+        ("add", "Jan Kowalski"),
+    ]
     assert entries[0]["detail"] == '["stage"]'
 
 

@@ -21,11 +21,37 @@ def builder(crm: CRM, targets: list[str], **options: object) -> DraftBuilder:
 
 
 def test_every_kind_of_value(ref_crm: CRM) -> None:
-    b = builder(ref_crm, ["first_name", "phone.work", "email.home", "address.city", "tags", "guardians",
-                          "custom.industry", "custom.consent", "created_at", "vip", "organization"])
+    b = builder(
+        ref_crm,
+        [
+            "first_name",
+            "phone.work",
+            "email.home",
+            "address.city",
+            "tags",
+            "guardians",
+            "custom.industry",
+            "custom.consent",
+            "created_at",
+            "vip",
+            "organization",
+        ],
+    )
     draft, problems = b.build(
-        [" Anna ", "(22) 113-14-15 | 601 234 567", "a@b.pl", "Łódź", "vip | Lead", "piotr maj",
-         "it | handel", "✓", "05.07.2024 14:30", "tak", "ACME"], "person"
+        [
+            " Anna ",
+            "(22) 113-14-15 | 601 234 567",
+            "a@b.pl",
+            "Łódź",
+            "vip | Lead",
+            "piotr maj",
+            "it | handel",
+            "✓",
+            "05.07.2024 14:30",
+            "tak",
+            "ACME",
+        ],
+        "person",
     )
     assert problems == [] and draft is not None
     assert draft.scalars["first_name"] == "Anna" and draft.scalars["city"] == "Łódź"
@@ -73,7 +99,11 @@ def test_empty_cells_are_left_out_unless_they_clear(ref_crm: CRM) -> None:
     clearing = builder(ref_crm, ["first_name", "tags", "phone.mobile"], empty_clears=True)
     draft, _ = clearing.build(["", "", ""], "person")
     assert draft is not None
-    assert draft.scalars == {"first_name": None} and draft.tags == [] and draft.phone_types == {"mobile"}
+    assert (
+        draft.scalars == {"first_name": None}
+        and draft.tags == []
+        and draft.phone_types == {"mobile"}
+    )
 
 
 def test_required_fields_and_names_on_creation(crm: CRM) -> None:
@@ -81,7 +111,9 @@ def test_required_fields_and_names_on_creation(crm: CRM) -> None:
     b = builder(crm, ["name"])
     draft, _ = b.build(["ACME"], "organization")
     assert draft is not None
-    assert [p[3] for p in b.missing_required(draft, "organization")] == ["required field 'contract' is empty"]
+    assert [p[3] for p in b.missing_required(draft, "organization")] == [
+        "required field 'contract' is empty"
+    ]
     assert b.missing_required(draft, "person") == []
     nameless, _ = builder(crm, ["stage"]).build(["lead"], "person")
     assert nameless is not None
@@ -107,7 +139,9 @@ STYLES = [
 
 @settings(max_examples=50, deadline=None)
 @given(number=PL_MOBILE, style=st.sampled_from(STYLES))
-def test_any_phone_style_gives_the_same_draft(tmp_path_factory: pytest.TempPathFactory, number: str, style) -> None:  # type: ignore[no-untyped-def]
+def test_any_phone_style_gives_the_same_draft(
+    tmp_path_factory: pytest.TempPathFactory, number: str, style
+) -> None:  # type: ignore[no-untyped-def]
     from crmkit import open_crm
 
     with open_crm(tmp_path_factory.mktemp("db") / "crm.db") as crm:

@@ -101,7 +101,9 @@ def test_strict_turns_unknown_tags_into_rejections(ref_crm: CRM) -> None:
 
 def test_create_missing_creates_tags_and_options(ref_crm: CRM, tmp_path: Path) -> None:
     path = tmp_path / "new.csv"
-    path.write_text("first_name,tags,custom.industry\nAnna,Nowy | vip,Rolnictwo\n", encoding="utf-8")
+    path.write_text(
+        "first_name,tags,custom.industry\nAnna,Nowy | vip,Rolnictwo\n", encoding="utf-8"
+    )
     report = ref_crm.import_file(str(path), create_missing=True)
     assert report.created == 1 and report.warnings == 0
     assert "Nowy" in [t.name for t in ref_crm.tags()]
@@ -204,11 +206,15 @@ def test_json_export_shape_imports_back(ref_crm: CRM, tmp_path: Path) -> None:
         report = target.import_file(str(path))
         assert report.rejected == 0, report.errors
         again = list(target.records(range(1, 10)))
-    strip = lambda r: {k: v for k, v in r.items() if k not in ("id", "organizations", "members", "updated_at")}  # noqa: E731
+    strip = lambda r: {
+        k: v for k, v in r.items() if k not in ("id", "organizations", "members", "updated_at")
+    }  # noqa: E731
     assert sorted(map(strip, again), key=json.dumps) == sorted(map(strip, records), key=json.dumps)
 
 
-def test_empty_checkbox_is_false_on_creation_and_untouched_on_update(ref_crm: CRM, tmp_path: Path) -> None:
+def test_empty_checkbox_is_false_on_creation_and_untouched_on_update(
+    ref_crm: CRM, tmp_path: Path
+) -> None:
     path = tmp_path / "c.csv"
     path.write_text("external_id,first_name,custom.consent\nA,Anna,\nB,Bartek,tak\n")
     ref_crm.import_file(str(path))

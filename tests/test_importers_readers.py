@@ -13,7 +13,9 @@ from crmkit.importers.readers import detect_encoding, open_source, sniff_delimit
 DATA = Path(__file__).parent / "data"
 
 
-def read_all(path: Path | str, **options: object) -> tuple[list[str], list[tuple[int, list[object]]]]:
+def read_all(
+    path: Path | str, **options: object
+) -> tuple[list[str], list[tuple[int, list[object]]]]:
     with open_source(str(path), **options) as source:  # type: ignore[arg-type]
         return source.header, list(source.rows)
 
@@ -86,7 +88,9 @@ def test_jsonl_rows_carry_their_line_numbers() -> None:
 
 def test_json_array_is_streamed_item_by_item(tmp_path: Path) -> None:
     path = tmp_path / "many.json"
-    path.write_text("[" + ",".join('{"n": %d, "s": "%s"}' % (i, "x" * 50) for i in range(5000)) + "]")
+    path.write_text(
+        "[" + ",".join('{"n": %d, "s": "%s"}' % (i, "x" * 50) for i in range(5000)) + "]"
+    )
     _, rows = read_all(path)
     assert len(rows) == 5000 and rows[-1][1][0] == {"n": 4999, "s": "x" * 50}
 

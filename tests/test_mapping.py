@@ -11,7 +11,11 @@ from crmkit.mapping import load_mapping, parse_mapping
 from crmkit.model import CustomField
 
 DATA = Path(__file__).parent / "data"
-FIELDS = {"industry": CustomField(id=1, key="industry", type="multiselect", label="Branża", options=["IT"])}
+FIELDS = {
+    "industry": CustomField(
+        id=1, key="industry", type="multiselect", label="Branża", options=["IT"]
+    )
+}
 
 
 def test_example_mapping_loads_with_its_settings() -> None:
@@ -81,7 +85,11 @@ def test_without_columns_headers_that_are_targets_map_to_themselves() -> None:
     pairs, ignored = mapping.resolve_contact_columns(
         ["first_name", "phone.work", "custom.industry", "Notatka"], FIELDS
     )
-    assert [target.name for _, target in pairs][:3] == ["first_name", "phone.work", "custom.industry"]
+    assert [target.name for _, target in pairs][:3] == [
+        "first_name",
+        "phone.work",
+        "custom.industry",
+    ]
     assert ignored == ["Notatka"]
 
 

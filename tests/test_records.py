@@ -6,21 +6,70 @@ from crmkit import CRM
 from crmkit.records import get_record, iter_records
 
 PERSON_KEYS = [
-    "id", "kind", "external_id", "first_name", "last_name", "name", "position", "stage", "source",
-    "segment", "phones", "emails", "address", "pesel", "id_document", "tags", "guardians", "observers",
-    "organizations", "custom", "vip", "hidden", "note", "created_at", "updated_at",
+    "id",
+    "kind",
+    "external_id",
+    "first_name",
+    "last_name",
+    "name",
+    "position",
+    "stage",
+    "source",
+    "segment",
+    "phones",
+    "emails",
+    "address",
+    "pesel",
+    "id_document",
+    "tags",
+    "guardians",
+    "observers",
+    "organizations",
+    "custom",
+    "vip",
+    "hidden",
+    "note",
+    "created_at",
+    "updated_at",
 ]
 ORGANIZATION_KEYS = [
-    "id", "kind", "external_id", "name", "stage", "source", "segment", "phones", "emails", "address",
-    "nip", "krs", "regon", "tags", "guardians", "observers", "members", "custom", "vip", "hidden",
-    "note", "created_at", "updated_at",
+    "id",
+    "kind",
+    "external_id",
+    "name",
+    "stage",
+    "source",
+    "segment",
+    "phones",
+    "emails",
+    "address",
+    "nip",
+    "krs",
+    "regon",
+    "tags",
+    "guardians",
+    "observers",
+    "members",
+    "custom",
+    "vip",
+    "hidden",
+    "note",
+    "created_at",
+    "updated_at",
 ]
 
 
 def test_person_and_organization_records_have_the_contract_keys(ref_crm: CRM) -> None:
     org = ref_crm.add("organization", {"name": "ACME"})
-    person = ref_crm.add("person", {"first_name": "Anna", "tags": "VIP | Lead | Klient",
-                                    "guardians": "Piotr Maj | Jan Kowalski", "organization": "ACME"})
+    person = ref_crm.add(
+        "person",
+        {
+            "first_name": "Anna",
+            "tags": "VIP | Lead | Klient",
+            "guardians": "Piotr Maj | Jan Kowalski",
+            "organization": "ACME",
+        },
+    )
     person_record = get_record(ref_crm.store, person.id)
     org_record = get_record(ref_crm.store, org.id)
     assert person_record is not None and org_record is not None
@@ -28,15 +77,28 @@ def test_person_and_organization_records_have_the_contract_keys(ref_crm: CRM) ->
     assert list(org_record) == ORGANIZATION_KEYS
     assert person_record["tags"] == ["Klient", "Lead", "VIP"]
     assert person_record["guardians"] == ["Jan Kowalski", "Piotr Maj"]
-    assert org_record["members"] == [{"id": person.id, "name": "Anna", "since": None, "until": None}]
+    assert org_record["members"] == [
+        {"id": person.id, "name": "Anna", "since": None, "until": None}
+    ]
 
 
 def test_phones_and_emails_keep_input_order(ref_crm: CRM) -> None:
-    contact = ref_crm.add("person", [("first_name", "A"), ("phone.work", "22 113 14 15"),
-                                     ("phone.mobile", "601 234 567 | 501 000 111"),
-                                     ("email.work", "z@firma.pl"), ("email.home", "a@dom.pl")])
+    contact = ref_crm.add(
+        "person",
+        [
+            ("first_name", "A"),
+            ("phone.work", "22 113 14 15"),
+            ("phone.mobile", "601 234 567 | 501 000 111"),
+            ("email.work", "z@firma.pl"),
+            ("email.home", "a@dom.pl"),
+        ],
+    )
     record = ref_crm.record(contact.id)
-    assert [p["number"] for p in record["phones"]] == ["+48221131415", "+48601234567", "+48501000111"]
+    assert [p["number"] for p in record["phones"]] == [
+        "+48221131415",
+        "+48601234567",
+        "+48501000111",
+    ]
     assert [e["address"] for e in record["emails"]] == ["z@firma.pl", "a@dom.pl"]
 
 

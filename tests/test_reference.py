@@ -30,7 +30,9 @@ def test_users_are_matched_by_name_key(crm: CRM) -> None:
 
 
 def test_field_definitions(crm: CRM) -> None:
-    field = crm.add_field("industry", "multiselect", label="Branża", options=["IT", " it ", "Handel"])
+    field = crm.add_field(
+        "industry", "multiselect", label="Branża", options=["IT", " it ", "Handel"]
+    )
     assert field.options == ["IT", "Handel"]
     crm.add_field("since", "date", applies_to="organization", required=True)
     listed = {f.key: f for f in crm.fields()}
@@ -47,7 +49,9 @@ def test_field_definitions(crm: CRM) -> None:
         (("note2", "text"), ["a"], "only select and multiselect"),
     ],
 )
-def test_bad_field_definitions(crm: CRM, args: tuple[str, str], options: list[str] | None, message: str) -> None:
+def test_bad_field_definitions(
+    crm: CRM, args: tuple[str, str], options: list[str] | None, message: str
+) -> None:
     with pytest.raises(CrmError, match=message):
         crm.add_field(*args, options=options)
 

@@ -33,7 +33,7 @@ class _CrmGroup(TyperGroup):
 
 app = typer.Typer(
     cls=_CrmGroup,
-    help="crmkit: a customer base (contacts, reference data, imports, search, timelines) in one SQLite file.",
+    help="crmkit: contacts, reference data, imports, search and timelines in one SQLite file.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

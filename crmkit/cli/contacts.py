@@ -30,7 +30,10 @@ def init(ctx: typer.Context) -> None:
     if info["upgraded_from"] == 0:
         typer.echo(f"Created {info['path']} (schema version {info['schema_version']}).")
     elif info["upgraded_from"] < info["schema_version"]:
-        typer.echo(f"Upgraded {info['path']} from schema {info['upgraded_from']} to {info['schema_version']}.")
+        typer.echo(
+            f"Upgraded {info['path']} from schema {info['upgraded_from']}"
+            f" to {info['schema_version']}."
+        )
     else:
         typer.echo(f"{info['path']} is up to date (schema version {info['schema_version']}).")
 
@@ -41,7 +44,7 @@ def add(
     assignments: list[str] = SET,
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
 ) -> None:
-    """Create one contact: `crm add person --set first_name=Anna --set phone.mobile="601 234 567"`."""
+    """Create one contact: `crm add person --set first_name=Anna --set phone.mobile=601234567`."""
     contact = get_crm(ctx).add(kind, parse_assignments(assignments))
     if fmt in (OutputFormat.json, OutputFormat.jsonl):
         typer.echo(dump_json(contact.record()))
@@ -55,7 +58,7 @@ def edit(
     assignments: list[str] = SET,
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
 ) -> None:
-    """Change fields of one contact: `crm edit 7 --set stage=client --set tags="VIP | Newsletter"`."""
+    """Change fields of one contact: `crm edit 7 --set stage=client --set "tags=VIP | Lead"`."""
     contact = get_crm(ctx).edit(contact_id, parse_assignments(assignments))
     if fmt in (OutputFormat.json, OutputFormat.jsonl):
         typer.echo(dump_json(contact.record()))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,21 +22,38 @@ imports_app = typer.Typer(help="Import history: `crm imports`, `crm imports show
 def import_command(
     ctx: typer.Context,
     file: str = typer.Argument(..., help="CSV, TSV, JSON array or JSON Lines file; - for stdin."),
-    mapping: str = typer.Option(None, "--mapping", "-m", help="YAML mapping of columns to targets."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Do all the work and report, but write nothing."),
-    create_missing: bool = typer.Option(False, "--create-missing", help="Create unknown tags, users and options."),
-    strict: bool = typer.Option(False, "--strict", help="Reject rows with unknown tags, users or options."),
-    all_or_nothing: bool = typer.Option(False, "--all-or-nothing", help="Write nothing if any row is rejected."),
-    encoding: str = typer.Option(None, "--encoding", help="Force the file's encoding (e.g. cp1250)."),
+    mapping: str = typer.Option(
+        None, "--mapping", "-m", help="YAML mapping of columns to targets."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Do all the work and report, but write nothing."
+    ),
+    create_missing: bool = typer.Option(
+        False, "--create-missing", help="Create unknown tags, users and options."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Reject rows with unknown tags, users or options."
+    ),
+    all_or_nothing: bool = typer.Option(
+        False, "--all-or-nothing", help="Write nothing if any row is rejected."
+    ),
+    encoding: str = typer.Option(
+        None, "--encoding", help="Force the file's encoding (e.g. cp1250)."
+    ),
     delimiter: str = typer.Option(None, "--delimiter", help="Force the CSV delimiter (, ; tab |)."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="table or json summary."),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.table, "--format", "-f", help="table or json summary."
+    ),
 ) -> None:
     """Import contacts (or events, with a `target: events` mapping).
 
     Example: `crm import kontakty.csv --mapping map.yaml --dry-run`
     """
     crm = get_crm(ctx)
-    with _progress(fmt) as progress:
+    bar = _progress(fmt)
+    if file != "-" and os.path.isfile(file):
+        bar.total = os.path.getsize(file)
+    with bar as progress:
         report = crm.import_file(
             file,
             mapping=mapping,
@@ -58,7 +77,9 @@ def print_report(report: ImportReport, fmt: OutputFormat) -> None:
         typer.echo(dump_json(data))
         return
     if report.rows_read == 0 and report.status in ("nothing to import", "finished"):
-        typer.echo(f"{report.file}: no rows to import (the file has only a header); nothing imported.")
+        typer.echo(
+            f"{report.file}: no rows to import (the file has only a header); nothing imported."
+        )
         return
     prefix = "Dry run, nothing written: " if report.dry_run else ""
     ident = f"Import {report.import_id}" if report.import_id else "Import"
@@ -68,7 +89,9 @@ def print_report(report: ImportReport, fmt: OutputFormat) -> None:
         f"skipped {report.skipped}, rejected {report.rejected}, warnings {report.warnings}"
     )
     if report.organizations_created:
-        typer.echo(f"  organizations created for the organization links: {report.organizations_created}")
+        typer.echo(
+            f"  organizations created for the organization links: {report.organizations_created}"
+        )
     if report.ignored_columns:
         typer.echo(f"  ignored columns: {', '.join(report.ignored_columns)}")
     for problem in report.errors:
@@ -81,28 +104,43 @@ def print_report(report: ImportReport, fmt: OutputFormat) -> None:
 
 
 class _progress:
-    """A rich progress bar on stderr, only on a terminal and never with JSON output."""
+    """A rich progress bar on stderr for imports that take more than a moment.
+
+    Only on a terminal and never with JSON output; it appears after half a second,
+    so small files print nothing but their summary.
+    """
+
+    _DELAY = 0.5
 
     def __init__(self, fmt: OutputFormat) -> None:
         self.enabled = fmt is OutputFormat.table and sys.stderr.isatty()
         self.bar: Any = None
+        self.task: Any = None
+        self.started = time.monotonic()
 
     def __enter__(self) -> Callable[[int, int], None] | None:
-        if not self.enabled:
-            return None
-        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+        return self.update if self.enabled else None
 
-        self.bar = Progress(
-            TextColumn("importing"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[rows]} rows"),
-            TimeRemainingColumn(), transient=True,
-        )
-        self.bar.start()
-        task = self.bar.add_task("import", total=None, rows=0)
+    def update(self, done: int, rows: int) -> None:
+        if self.bar is None:
+            if time.monotonic() - self.started < self._DELAY:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        def update(done: int, rows: int) -> None:
-            self.bar.update(task, completed=done, rows=rows)
+            self.bar = Progress(
+                TextColumn("importing"),
+                BarColumn(),
+                TextColumn("{task.fields[rows]} rows"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("import", total=self.total, rows=0)
+        self.bar.update(self.task, completed=done, rows=rows)
 
-        return update
+    total: int | None = None
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
@@ -118,8 +156,23 @@ def imports_list(
     """Import history, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    columns = ["id", "target", "file", "started_at", "status", "rows_read", "created", "updated", "rejected", "warnings"]
-    emit(get_crm(ctx).imports(limit), fmt, columns if fmt in (OutputFormat.table, OutputFormat.csv) else None)
+    columns = [
+        "id",
+        "target",
+        "file",
+        "started_at",
+        "status",
+        "rows_read",
+        "created",
+        "updated",
+        "rejected",
+        "warnings",
+    ]
+    emit(
+        get_crm(ctx).imports(limit),
+        fmt,
+        columns if fmt in (OutputFormat.table, OutputFormat.csv) else None,
+    )
 
 
 @imports_app.command("show")
@@ -134,9 +187,11 @@ def imports_show(
         typer.echo(dump_json({**summary, "problems": problems}))
         return
     typer.echo(
-        f"Import {summary['id']} of {summary['file']} ({summary['target']}), {summary['started_at']}: "
+        f"Import {summary['id']} of {summary['file']} ({summary['target']}),"
+        f" {summary['started_at']}: "
         f"{summary['status']}; rows read {summary['rows_read']}, created {summary['created']}, "
-        f"updated {summary['updated']}, rejected {summary['rejected']}, warnings {summary['warnings']}."
+        f"updated {summary['updated']}, rejected {summary['rejected']},"
+        f" warnings {summary['warnings']}."
     )
     if problems:
         emit(problems, fmt, ["row", "level", "column", "value", "reason"])

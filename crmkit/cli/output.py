@@ -34,8 +34,12 @@ def cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
-        return " | ".join(cell_text(item.get("name") or item.get("number") or item.get("address"))
-                          if isinstance(item, dict) else cell_text(item) for item in value)
+        return " | ".join(
+            cell_text(item.get("name") or item.get("number") or item.get("address"))
+            if isinstance(item, dict)
+            else cell_text(item)
+            for item in value
+        )
     if isinstance(value, dict):
         return dump_json(value)
     return str(value)
@@ -59,7 +63,9 @@ def emit(
     if fmt is OutputFormat.json:
         out.write("[")
         for row in rows:
-            out.write(("\n" if count == 0 else ",\n") + dump_json(_pick(row, columns) if columns else row))
+            out.write(
+                ("\n" if count == 0 else ",\n") + dump_json(_pick(row, columns) if columns else row)
+            )
             count += 1
         out.write("\n]\n" if count else "]\n")
         return count
@@ -70,7 +76,12 @@ def emit(
         table = list(materialized)
         names = list(columns or (table[0].keys() if table else []))
         if table:
-            out.write(tabulate([[cell_text(row.get(name)) for name in names] for row in table], headers=names) + "\n")
+            out.write(
+                tabulate(
+                    [[cell_text(row.get(name)) for name in names] for row in table], headers=names
+                )
+                + "\n"
+            )
         return len(table)
     writer = csv.writer(out)
     names = list(columns) if columns else None

@@ -17,7 +17,9 @@ field_app = typer.Typer(help="Custom fields.", no_args_is_help=True)
 
 
 @tag_app.command("add")
-def tag_add(ctx: typer.Context, names: list[str] = typer.Argument(..., help="One or more tag names.")) -> None:
+def tag_add(
+    ctx: typer.Context, names: list[str] = typer.Argument(..., help="One or more tag names.")
+) -> None:
     """Create tags: `crm tag add VIP Newsletter`."""
     crm = get_crm(ctx)
     for name in names:
@@ -52,13 +54,20 @@ def user_list(ctx: typer.Context, fmt: OutputFormat = FORMAT) -> None:
 def field_add(
     ctx: typer.Context,
     key: str = typer.Argument(..., help="Key used in mappings as custom.KEY, e.g. industry."),
-    type_: str = typer.Option(..., "--type", "-t", help="text, url, number, date, datetime, checkbox, select or multiselect."),
+    type_: str = typer.Option(
+        ...,
+        "--type",
+        "-t",
+        help="text, url, number, date, datetime, checkbox, select or multiselect.",
+    ),
     label: str = typer.Option(None, "--label", help="Name shown to people (default: the key)."),
-    options: list[str] = typer.Option(None, "--option", "-o", help="An option of a select/multiselect field; repeat."),
+    options: list[str] = typer.Option(
+        None, "--option", "-o", help="An option of a select/multiselect field; repeat."
+    ),
     required: bool = typer.Option(False, "--required", help="A new contact must have a value."),
     applies_to: str = typer.Option("both", "--for", help="person, organization or both."),
 ) -> None:
-    """Define a custom field: `crm field add industry --type multiselect --option IT --option Handel`."""
+    """Define a custom field: `crm field add industry --type multiselect --option IT`."""
     field = get_crm(ctx).add_field(
         key, type_, label=label, options=options or [], required=required, applies_to=applies_to
     )

@@ -98,7 +98,16 @@ def record_targets(fields: dict[str, Any]) -> list[str]:
     """Every key a flattened JSON record may carry, as the columns of a record import."""
     names = [*TEXT_FIELDS, *IDENTIFIERS, "kind", "vip", "hidden", "created_at", "updated_at"]
     names += [f"address.{part}" for part in ADDRESS_PARTS]
-    names += ["phones", "emails", "tags", "guardians", "observers", "organizations", "id", "members"]
+    names += [
+        "phones",
+        "emails",
+        "tags",
+        "guardians",
+        "observers",
+        "organizations",
+        "id",
+        "members",
+    ]
     names += [f"custom.{key}" for key in fields]
     return names
 
@@ -135,13 +144,10 @@ def _import_rows(
             else:
                 flat = record
             cells = [flat.get(column) for column in header]
-        elif len(cells) != width:
-            if len(cells) < width or any(cell.strip() for cell in cells[width:]):
-                run.problems(
-                    line,
-                    [("error", None, None, f"the row has {len(cells)} cells but the header has {width}")],
-                )
-                continue
+        elif len(cells) != width and (len(cells) < width or any(map(str.strip, cells[width:]))):
+            reason = f"the row has {len(cells)} cells but the header has {width}"
+            run.problems(line, [("error", None, None, reason)])
+            continue
         draft, problems = build(cells, default_kind)
         if draft is None:
             run.problems(line, problems)
@@ -152,7 +158,13 @@ def _import_rows(
             found = writer.find_organization(draft)
         if len(found) > 1:
             problems.append(
-                ("error", None, None, f"it matches {len(found)} existing contacts (ids {', '.join(map(str, found[:5]))})")
+                (
+                    "error",
+                    None,
+                    None,
+                    f"it matches {len(found)} existing contacts"
+                    f" (ids {', '.join(map(str, found[:5]))})",
+                )
             )
         elif found:
             problems.extend(_external_id_clash(writer, draft, found[0], builder))

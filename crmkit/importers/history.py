@@ -24,7 +24,9 @@ _PROBLEM_BATCH = 1000
 class ImportRun:
     """Counts and problems of one running import."""
 
-    def __init__(self, store: Store, report: ImportReport, mapping: dict[str, Any] | None, user: str | None) -> None:
+    def __init__(
+        self, store: Store, report: ImportReport, mapping: dict[str, Any] | None, user: str | None
+    ) -> None:
         self.store = store
         self.report = report
         self.mapping = mapping
@@ -48,7 +50,9 @@ class ImportRun:
         )
         report.import_id = cursor.lastrowid
 
-    def problems(self, row: int | None, problems: list[tuple[str, str | None, str | None, str]]) -> bool:
+    def problems(
+        self, row: int | None, problems: list[tuple[str, str | None, str | None, str]]
+    ) -> bool:
         """Record a row's problems; true if any of them rejects the row."""
         rejected = False
         report = self.report
@@ -86,7 +90,8 @@ class ImportRun:
         if report.import_id is None:
             return
         self.store.conn.execute(
-            "UPDATE imports SET sha256 = ?, finished_at = ?, status = ?, rows_read = ?, created = ?,"
+            "UPDATE imports SET sha256 = ?, finished_at = ?, status = ?, rows_read = ?,"
+            " created = ?,"
             " updated = ?, skipped = ?, rejected = ?, warnings = ? WHERE id = ?",
             (
                 sha256,
@@ -101,7 +106,6 @@ class ImportRun:
                 report.import_id,
             ),
         )
-
 
     def record_rolled_back(self, status: str, sha256: str | None) -> None:
         """History of an import whose transaction was discarded: counts and kept problems."""
@@ -131,7 +135,8 @@ def list_imports(store: Store, limit: int | None = None) -> list[dict[str, Any]]
 def import_problems(store: Store, import_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One import's history row and its row problems in file order."""
     rows = store.rows(
-        "SELECT id, target, file_name AS file, sha256, mapping, user, started_at, finished_at, status,"
+        "SELECT id, target, file_name AS file, sha256, mapping, user, started_at, finished_at,"
+        " status,"
         " rows_read, created, updated, skipped, rejected, warnings FROM imports WHERE id = ?",
         (import_id,),
     )

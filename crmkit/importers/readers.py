@@ -128,7 +128,7 @@ def open_source(
     """Open a CSV, TSV, JSON or JSON Lines file (`-` for stdin) for streaming."""
     name = "<stdin>" if path == "-" else path
     if path == "-":
-        raw: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 << 20)
+        raw: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
         source = stdin if stdin is not None else sys.stdin.buffer
         while chunk := source.read(1 << 20):
             raw.write(chunk)
@@ -201,7 +201,9 @@ def _open(
         header, rows = _jsonl_rows(name, text, decoding)
     else:
         header, rows = _json_rows(name, text, decoding)
-    source = SourceFile(name, fmt, header, rows, size, encoding, delimiter if fmt == "csv" else None)
+    source = SourceFile(
+        name, fmt, header, rows, size, encoding, delimiter if fmt == "csv" else None
+    )
     source._hashing = hashing
     source._handles = handles
     return source
@@ -254,7 +256,9 @@ def _csv_rows(
         except UnicodeDecodeError:
             raise decoding(reader.line_num + 1) from None
         except csv.Error as exc:
-            raise CrmError(f"{name}: line {reader.line_num} cannot be read as CSV ({exc})") from None
+            raise CrmError(
+                f"{name}: line {reader.line_num} cannot be read as CSV ({exc})"
+            ) from None
 
     return header, rows()
 
@@ -283,7 +287,10 @@ def _jsonl_rows(
     try:
         for number, line in lines:
             if line.strip():
-                first = (number, _object_keys(name, _parse_json(name, line, number), f"line {number}"))
+                first = (
+                    number,
+                    _object_keys(name, _parse_json(name, line, number), f"line {number}"),
+                )
                 break
     except UnicodeDecodeError:
         raise decoding(1) from None
