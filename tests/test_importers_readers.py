@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -88,15 +89,14 @@ def test_jsonl_rows_carry_their_line_numbers() -> None:
 
 def test_json_array_is_streamed_item_by_item(tmp_path: Path) -> None:
     path = tmp_path / "many.json"
-    path.write_text(
-        "[" + ",".join('{"n": %d, "s": "%s"}' % (i, "x" * 50) for i in range(5000)) + "]"
-    )
+    items = (json.dumps({"n": i, "s": "x" * 50}) for i in range(5000))
+    path.write_text("[" + ",".join(items) + "]")
     _, rows = read_all(path)
     assert len(rows) == 5000 and rows[-1][1][0] == {"n": 4999, "s": "x" * 50}
 
 
 def test_stdin_is_read_and_hashed() -> None:
-    data = "first_name,last_name\nAnna,Nowak\n".encode()
+    data = b"first_name,last_name\nAnna,Nowak\n"
     with open_source("-", stdin=io.BytesIO(data)) as source:
         rows = list(source.rows)
         assert source.sha256 is not None and len(source.sha256) == 64

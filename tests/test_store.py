@@ -63,7 +63,8 @@ def test_deleting_a_contact_cascades(tmp_path: Path) -> None:
     store = Store(tmp_path / "crm.db")
     with store.transaction() as conn:
         conn.execute(
-            "INSERT INTO contacts (id, kind, name, created_at, updated_at) VALUES (1, 'person', 'A', 'x', 'x')"
+            "INSERT INTO contacts (id, kind, name, created_at, updated_at)"
+            " VALUES (1, 'person', 'A', 'x', 'x')"
         )
         conn.execute("INSERT INTO phones VALUES (1, 0, '+48601234567', 'mobile', NULL)")
     with store.transaction() as conn:
