@@ -46,19 +46,29 @@ class Run:
     peak_mib: float
     exit_code: int
     stdout: str
+    stderr: str
 
 
 def measure(tool: str, command: Sequence[str], *, env: dict[str, str], workdir: Path) -> Run:
     """Run one command as a child process; wall time and its own peak RSS."""
-    out_path = workdir / f"{tool.replace(' ', '_')}.out"
-    with open(out_path, "wb") as out, open(workdir / f"{tool.replace(' ', '_')}.err", "wb") as err:
+    slug = "".join(char if char.isalnum() else "_" for char in tool).strip("_")
+    out_path = workdir / f"{slug}.out"
+    err_path = out_path.with_suffix(".err")
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
         started = time.perf_counter()
         child = subprocess.Popen(list(command), stdout=out, stderr=err, env=env)
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     peak_kib = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
-    return Run(tool, seconds, peak_kib / 1024, child.returncode, out_path.read_text("utf-8"))
+    return Run(
+        tool,
+        seconds,
+        peak_kib / 1024,
+        child.returncode,
+        out_path.read_text("utf-8"),
+        err_path.read_text("utf-8", errors="replace"),
+    )
 
 
 def tool_path(name: str) -> str:
@@ -77,7 +87,7 @@ def check_crm_run(run: Run, db: Path, expect_rows: int, *, updating: bool) -> di
     try:
         report = json.loads(run.stdout)
     except json.JSONDecodeError:
-        message = f"{run.tool}: exit code {run.exit_code}, no JSON report:\n{run.stdout}"
+        message = f"{run.tool}: exit code {run.exit_code}, no JSON report:\n{run.stderr[-2000:]}"
         raise SystemExit(message) from None
     rejected = report["rejected"]
     expected_code = 3 if rejected else 0
@@ -214,7 +224,7 @@ def run_all(args: argparse.Namespace, bench: Path, workdir: Path) -> None:
     ]
     for run in runs[:2]:
         if run.exit_code != 0:
-            raise SystemExit(f"{run.tool} failed with exit code {run.exit_code}")
+            raise SystemExit(f"{run.tool}: exit code {run.exit_code}\n{run.stderr[-2000:]}")
     facts = [check_crm_run(runs[2], crm_db, args.rows, updating=False)]
     if args.second:
         mapping = workdir / "gen_map_match_email.yaml"

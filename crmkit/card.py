@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from rich import box
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -57,8 +58,8 @@ def _profile(data: dict[str, Any]) -> Panel:
         tags = Text()
         for index, tag in enumerate(data["tags"]):
             if index:
-                tags.append(" ")
-            tags.append(f" {tag} ", style="black on yellow")
+                tags.append("  ")
+            tags.append(tag, style="bold black on yellow")
         grid.add_row("Tags", tags)
     if data.get("position"):
         grid.add_row("Position", Text(data["position"]))
@@ -145,8 +146,12 @@ def _files(data: dict[str, Any]) -> Group | Table:
     if not files:
         return Group(Text("Files: none", style="dim"))
     table = Table(title="Files", title_justify="left", box=box.SIMPLE, expand=True)
-    for column in ("id", "name", "size", "type", "attached to", "added"):
-        table.add_column(column, overflow="fold")
+    table.add_column("id", no_wrap=True)
+    table.add_column("name", overflow="fold", ratio=1, min_width=12)
+    table.add_column("size", no_wrap=True, justify="right")
+    table.add_column("type", overflow="fold", max_width=24)
+    table.add_column("attached to", no_wrap=True)
+    table.add_column("added", no_wrap=True)
     for info in files:
         where = f"note {info['note_id']}" if info.get("note_id") else "profile"
         table.add_row(
@@ -155,52 +160,52 @@ def _files(data: dict[str, Any]) -> Group | Table:
             size_text(info["size"]),
             Text(info["media_type"]),
             where,
-            info["created_at"],
+            info["created_at"][:10],
         )
     return table
 
 
-def _timeline(data: dict[str, Any]) -> Group | Table:
+def _timeline(data: dict[str, Any]) -> Group:
+    """A feed: one headline per item (when, what, who), its text indented below."""
     items = data.get("timeline") or []
     if not items:
         return Group(Text("Timeline: nothing yet", style="dim"))
-    others = any(item.get("contact_id") != data["id"] for item in items)
-    table = Table(
-        title=f"Timeline (latest {len(items)})", title_justify="left", box=box.SIMPLE, expand=True
-    )
-    table.add_column("when", no_wrap=True)
-    table.add_column("what", no_wrap=True)
-    if others:
-        table.add_column("who", overflow="fold")
-    table.add_column("agent", overflow="fold")
-    table.add_column("subject / text", overflow="fold", ratio=1)
-
-    def add(when: str, what: Text, who: str | None, agent: str | None, text: Text) -> None:
-        cells = [Text(when), what, *([Text(who or "")] if others else []), Text(agent or ""), text]
-        table.add_row(*cells)
-
+    parts: list[Any] = [Text(f"Timeline (latest {len(items)})", style="italic"), Text("")]
     for item in items:
-        who = item.get("contact_name") if item.get("contact_id") != data["id"] else ""
+        headline = Text(item["occurred_at"], style="bold")
+        headline.append("  ")
+        people: list[str] = []
+        if item.get("contact_id") != data["id"]:
+            people.append(item.get("contact_name") or "")
         if item["type"] == "note":
-            add(
-                item["occurred_at"],
-                Text("note"),
-                who,
-                item.get("author"),
-                Text(_short(item["body"])),
-            )
-            continue
-        what = item["kind"] + (f" {item['direction']}" if item.get("direction") else "")
-        if item.get("duration") is not None:
-            what += f" {format_duration(item['duration'])}"
-        text = " — ".join(part for part in (item.get("subject"), item.get("body")) if part)
-        if item.get("channel"):
-            text = f"[{item['channel']}] {text}".strip()
-        add(item["occurred_at"], Text(what), who, item.get("agent"), Text(_short(text)))
+            headline.append("note", style="magenta")
+            if item.get("author"):
+                people.append(f"by {item['author']}")
+            text = item.get("body")
+        else:
+            what = item["kind"] + (f" {item['direction']}" if item.get("direction") else "")
+            if item.get("duration") is not None:
+                what += f" {format_duration(item['duration'])}"
+            headline.append(what, style="green")
+            if item.get("agent"):
+                people.append(f"agent {item['agent']}")
+            text = " — ".join(part for part in (item.get("subject"), item.get("body")) if part)
+            if item.get("channel"):
+                text = f"[{item['channel']}] {text}".rstrip()
+        for person in people:
+            headline.append(" · ", style="dim")
+            headline.append(person)
+        parts.append(Padding(headline, (0, 0, 0, 2)))
+        if text:
+            parts.append(Padding(Text(_short(text)), (0, 0, 0, 6)))
         for note in item.get("notes") or []:
-            body = Text(_short(note["body"]), style="italic")
-            add("", Text("  ↳ note", style="dim"), "", note.get("author"), body)
-    return table
+            line = Text("↳ note", style="magenta")
+            if note.get("author"):
+                line.append(f" by {note['author']}", style="dim")
+            line.append(": ")
+            line.append(_short(note["body"]), style="italic")
+            parts.append(Padding(line, (0, 0, 0, 6)))
+    return Group(*parts)
 
 
 def _short(text: str | None) -> str:

@@ -11,7 +11,7 @@ import base64
 import hashlib
 from typing import Any
 
-from crmkit.errors import NotFound
+from crmkit.errors import CrmError, NotFound
 from crmkit.files import IMAGE_TYPES, FileStore, avatar_file, list_files
 from crmkit.records import get_record
 from crmkit.reference import list_fields
@@ -87,7 +87,10 @@ def avatar_data_uri(store: Store, file_id: int | None) -> str | None:
     ).fetchone()
     if row is None or row[1] not in IMAGE_TYPES:
         return None
-    content = FileStore.for_store(store).read_bytes(row[0])
+    try:
+        content = FileStore.for_store(store).read_bytes(row[0])
+    except CrmError:  # a card is still worth showing without its picture
+        return None
     return f"data:{row[1]};base64,{base64.b64encode(content).decode('ascii')}"
 
 

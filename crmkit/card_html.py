@@ -46,7 +46,7 @@ def card_html(
     """The page for `card_data(...)`; `avatar_uri` is a `data:` URI or None."""
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="pl"><head><meta charset="utf-8">',
+        '<html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(data.get('name') or 'Contact')} — crmkit</title>",

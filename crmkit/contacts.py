@@ -85,6 +85,11 @@ class ContactWriter:
             sql = f"SELECT id FROM contacts WHERE {key} = ?"
         return [row[0] for row in self.conn.execute(sql, (value,))]
 
+    def kind_of(self, contact_id: int) -> str | None:
+        if contact_id in self.touched:
+            self.flush()
+        return self.store.one("SELECT kind FROM contacts WHERE id = ?", (contact_id,))
+
     def external_id_owner(self, external_id: str) -> int | None:
         pending = self._pending_keys.get(("external_id", external_id))
         if pending is not None:
@@ -130,7 +135,7 @@ class ContactWriter:
 
     def maybe_flush(self) -> None:
         """Flush once the buffer is full; called between rows, never inside one."""
-        if len(self._contacts) >= self.batch_size:
+        if len(self._contacts) >= self.batch_size or len(self.touched) >= self.batch_size:
             self.flush()
 
     def _add_children(
@@ -196,8 +201,12 @@ class ContactWriter:
     # -- updating -------------------------------------------------------------
 
     def update(self, contact_id: int, draft: ContactDraft, *, replace_links: bool = False) -> None:
-        """Change what the draft gives; everything else stays as it is."""
-        if self._contacts:
+        """Change what the draft gives; everything else stays as it is.
+
+        Child rows are buffered like those of new contacts; a contact touched
+        earlier in the same batch is flushed first, so changes apply in row order.
+        """
+        if contact_id in self.touched:
             self.flush()
         conn = self.conn
         kind = self.store.one("SELECT kind FROM contacts WHERE id = ?", (contact_id,))
@@ -235,7 +244,11 @@ class ContactWriter:
                 "UPDATE contacts SET name = ? WHERE id = ?", (person_name(first, last), contact_id)
             )
         self._replace_children(contact_id, draft, replace_links)
-        self.flush()
+        pending = self._pending_keys
+        for address, _ in draft.emails:
+            pending[("email", address.lower())] = contact_id
+        for number, _, _ in draft.phones:
+            pending[("phone", number)] = contact_id
 
     def _replace_children(self, contact_id: int, draft: ContactDraft, replace_links: bool) -> None:
         conn = self.conn

@@ -181,6 +181,7 @@ class CRM(QueryMethods, TimelineMethods):
                         f"external_id {external_id!r} is already used by contact {owner}"
                     )
             writer.update(contact_id, draft, replace_links=True)
+            writer.flush()
             if current["kind"] == "organization" and "name" in draft.scalars:
                 refresh_search_index(self.store, [m["id"] for m in current["members"]])
             record_audit(self.store, "edit", contact_id, self.user, sorted(dict(_pairs(values))))

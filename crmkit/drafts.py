@@ -144,7 +144,7 @@ class DraftBuilder:
                     "error",
                     self.target_columns.get(name, name),
                     _show(draft.scalars[name]),
-                    f"{name} does not apply to a {kind}",
+                    f"{name} is not a field of {kind}s",
                 )
             )
             failed = True

@@ -239,7 +239,9 @@ CREATE VIRTUAL TABLE contacts_fts USING fts5 (
 );
 CREATE TABLE contacts_fts_keys (
     contact_id INTEGER PRIMARY KEY,
-    doc INTEGER NOT NULL
+    doc INTEGER NOT NULL,
+    sort_key TEXT NOT NULL,
+    hidden INTEGER NOT NULL DEFAULT 0
 );
 """
 

@@ -7,9 +7,10 @@ leaves letters such as `ł` alone; queries are folded the same way.
 
 A document has two columns, `name` and `body` (city, e-mails, phone digits,
 organization names), so that a match in the name can rank first. Its rowid
-is a name-order key (`crmkit.query.fulltext.name_rowid`), not the contact id;
-`contacts_fts_keys` remembers it so that the old document can be removed when
-the name changes.
+is a name-order key (`crmkit.query.fulltext.name_rowid`), not the contact id.
+`contacts_fts_keys` remembers it (so that the old document can be removed
+when the name changes) with the folded name and the hidden flag, so that a
+ranked search can order and filter matches without reading `contacts`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from crmkit.values.phones import phone_search_tokens
 __all__ = ["refresh_search_index", "rebuild_search_index", "document_text", "indexed_ids"]
 
 _DOCUMENT_SQL = """
-SELECT c.id, c.name, c.city,
+SELECT c.id, c.hidden, c.name, c.city,
     (SELECT group_concat(address, ' ') FROM emails WHERE contact_id = c.id),
     (SELECT group_concat(number, ' ') FROM phones WHERE contact_id = c.id),
     (SELECT group_concat(o.name, ' ') FROM memberships m JOIN contacts o ON o.id = m.organization_id
@@ -35,9 +36,13 @@ FROM contacts c
 """
 _IN_PAYLOAD = "IN (SELECT value FROM json_each(?))"
 _INSERT_DOCUMENT = "INSERT INTO contacts_fts (rowid, name, body) VALUES (?, ?, ?)"
-_INSERT_KEY = "INSERT OR REPLACE INTO contacts_fts_keys (contact_id, doc) VALUES (?, ?)"
+_INSERT_KEY = (
+    "INSERT OR REPLACE INTO contacts_fts_keys (contact_id, doc, sort_key, hidden)"
+    " VALUES (?, ?, ?, ?)"
+)
 
 Document = tuple[int, str, str]
+Key = tuple[int, int, str, int]
 
 
 def document_text(
@@ -55,16 +60,17 @@ def document_text(
     return body
 
 
-def _documents(rows: Iterable[tuple[Any, ...]]) -> tuple[list[Document], list[tuple[int, int]]]:
+def _documents(rows: Iterable[tuple[Any, ...]]) -> tuple[list[Document], list[Key]]:
     """FTS rows and key rows for rows of `_DOCUMENT_SQL`."""
     documents: list[Document] = []
-    keys: list[tuple[int, int]] = []
-    for contact_id, name, city, emails, phones, organizations in rows:
+    keys: list[Key] = []
+    for contact_id, hidden, name, city, emails, phones, organizations in rows:
         name_text = name or ""
-        rowid = name_rowid(fold_text(name_text), contact_id)
+        sort_key = fold_text(name_text)
+        rowid = name_rowid(sort_key, contact_id)
         body = document_text(city, emails, phones, organizations)
         documents.append((rowid, fold_for_index(name_text), body))
-        keys.append((contact_id, rowid))
+        keys.append((contact_id, rowid, sort_key, hidden))
     return documents, keys
 
 

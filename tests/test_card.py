@@ -244,3 +244,14 @@ def test_small_texts() -> None:
     assert period_text(None, None) == "the start – now"
     assert period_text("2021-03-01T00:00:00Z", "2022-01-01T00:00:00Z") == "2021-03-01 – 2022-01-01"
     assert size_text(999) == "999 B" and size_text(12_345) == "12.3 kB"
+
+
+def test_html_card_without_its_stored_picture_still_renders(
+    ref_crm: CRM, firm: dict[str, int]
+) -> None:
+    from crmkit.files import FileStore
+
+    avatar = ref_crm.set_avatar(firm["anna"], DATA / "avatar.png")
+    FileStore.for_store(ref_crm.store).blob_path(avatar["sha256"]).unlink()
+    page = ref_crm.card_html(firm["anna"])
+    assert "<img" not in page and 'class="initials">AN<' in page

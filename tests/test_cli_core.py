@@ -123,8 +123,11 @@ def test_add_edit_delete_and_link(cli) -> None:
         (("add", "person", "--set", "phone.mobile=123"), "not a valid phone number"),
         (("add", "person", "--set", "tags=Nieznany"), "unknown tag 'Nieznany'"),
         (("add", "person", "--set", "colour=red"), "unknown target 'colour'"),
-        (("add", "person", "--set", "nip=1234563218"), "nip does not apply to a person"),
-        (("add", "organization", "--set", "pesel=44051401359"), "pesel does not apply"),
+        (("add", "person", "--set", "nip=1234563218"), "nip is not a field of persons"),
+        (
+            ("add", "organization", "--set", "pesel=44051401359"),
+            "pesel is not a field of organizations",
+        ),
         (("add", "person", "--set", "noequals"), "must look like FIELD=VALUE"),
         (("add", "robot", "--set", "name=R2"), "kind must be person or organization"),
         (("link", "1", "1"), "no contact with id 1"),

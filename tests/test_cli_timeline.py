@@ -256,6 +256,8 @@ def test_show_card_json_and_html(base: Invoke, tmp_path: Path) -> None:
     data = json.loads(_ok(base("show", "1", "--format", "json")).stdout)
     assert data["name"] == "Technoserwis" and data["members"][0]["name"] == "Anna Nowak"
     assert [i["id"] for i in data["timeline"]] == [2, 1] and data["files"] == []
+    [row] = list(csv.DictReader(io.StringIO(_ok(base("show", "2", "-f", "csv")).stdout)))
+    assert (row["name"], row["phones"]) == ("Anna Nowak", "+48601234567")
     page = tmp_path / "card.html"
     out = _ok(base("show", "2", "--html", str(page))).stdout
     assert out.strip() == f"Wrote the card of contact 2 to {page}."

@@ -161,7 +161,9 @@ def test_person_only_field_on_an_organization_is_rejected(crm: CRM, tmp_path: Pa
     path = tmp_path / "org.csv"
     path.write_text("kind,name,pesel\nfirma,ACME,44051401359\n")
     report = crm.import_file(str(path))
-    assert report.rejected == 1 and "does not apply to a organization" in report.errors[0].reason
+    assert (
+        report.rejected == 1 and "pesel is not a field of organizations" in report.errors[0].reason
+    )
 
 
 def test_jsonl_import_with_structured_record_fields(ref_crm: CRM) -> None:
@@ -225,3 +227,30 @@ def test_empty_checkbox_is_false_on_creation_and_untouched_on_update(
     again.write_text("external_id,first_name,custom.consent\nB,Bartek,\n")
     ref_crm.import_file(str(again))
     assert ref_crm.record(2)["custom"] == {"consent": True}
+
+
+def test_rows_for_the_same_contact_apply_in_file_order(ref_crm: CRM, tmp_path: Path) -> None:
+    path = tmp_path / "twice.csv"
+    path.write_text(
+        "external_id,first_name,phone.mobile,tags\n"
+        "X1,Anna,601 234 567,VIP\n"
+        "X1,,501 000 111,\n"
+        "X1,Ania,,Lead\n"
+    )
+    report = ref_crm.import_file(str(path))
+    assert (report.created, report.updated) == (1, 2)
+    record = ref_crm.record(1)
+    assert record["first_name"] == "Ania"
+    assert [p["number"] for p in record["phones"]] == ["+48501000111"]
+    assert record["tags"] == ["Lead"]
+
+
+def test_a_match_of_the_other_kind_is_a_row_error(ref_crm: CRM, tmp_path: Path) -> None:
+    ref_crm.add("organization", {"name": "ACME", "email": "biuro@acme.pl"})
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("match: [email]\ncolumns:\n  mail: email\n  imie: first_name\n")
+    path = tmp_path / "p.csv"
+    path.write_text("mail,imie\nbiuro@acme.pl,Jan\n")
+    report = ref_crm.import_file(str(path), mapping=str(mapping))
+    assert report.rejected == 1
+    assert "matches contact 1, which is an organization, not a person" in report.errors[0].reason

@@ -310,3 +310,34 @@ def test_organization_timeline_shows_imported_member_calls(
     ref_crm.link(people["beata"], firm, since="2024-01-01")
     _import(ref_crm, tmp_path, [["2024-03-05 14:30", "221131415", "c1"]], PHONE_LOG)
     assert [item["contact_name"] for item in ref_crm.timeline(firm)] == ["Beata Michalska"]
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_the_example_call_log_matches_the_example_contacts(crm: CRM) -> None:
+    """examples/calls.csv against examples/kontakty.csv, as docs/timeline.md shows it."""
+    for tag in ("VIP", "Newsletter", "Klient", "Lead", "Partner"):
+        crm.add_tag(tag)
+    for user in ("Anna Zając", "Piotr Maj", "Jan Kowalski"):
+        crm.add_user(user)
+    crm.add_field(
+        "industry",
+        "multiselect",
+        label="Branża",
+        options=["IT", "Handel", "Produkcja", "Usługi", "Logistyka"],
+    )
+    crm.add_field("marketing_consent", "checkbox", label="Zgoda marketingowa")
+    crm.import_file(str(EXAMPLES / "kontakty.csv"), mapping=str(EXAMPLES / "map.yaml"))
+    args = (str(EXAMPLES / "calls.csv"),)
+    report = crm.import_file(*args, mapping=str(EXAMPLES / "calls_map.yaml"))
+    assert (report.rows_read, report.created, report.rejected, report.warnings) == (20, 17, 3, 1)
+    assert [(p.row, p.column) for p in report.errors] == [
+        (6, "Numer"),
+        (13, "Czas rozmowy"),
+        (21, "Numer"),
+    ]
+    beata = crm.store.one("SELECT id FROM contacts WHERE external_id = 'K-1015'")
+    assert len(crm.timeline(beata)) == 3  # (22) 113-14-15, 0048221131415, +48 22 113 14 15
+    again = crm.import_file(*args, mapping=str(EXAMPLES / "calls_map.yaml"))
+    assert (again.created, again.skipped) == (0, 17)

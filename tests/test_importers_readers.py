@@ -108,3 +108,10 @@ def test_detect_encoding_and_sniff_delimiter_directly() -> None:
     assert detect_encoding("Łódź".encode("cp1250")) == "cp1250"
     assert sniff_delimiter('"a,b";c;d') == ";"
     assert sniff_delimiter("single") == ","
+
+
+def test_json_array_rows_are_the_lines_items_start_on(tmp_path: Path) -> None:
+    path = tmp_path / "lines.json"
+    path.write_text('[\n  {"a": 1},\n  {"a": 2,\n   "b": 3},\n\n  {"a": 4}\n]\n')
+    _, rows = read_all(path)
+    assert [(line, cells[0]["a"]) for line, cells in rows] == [(2, 1), (3, 2), (6, 4)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -19,11 +18,6 @@ file_app = typer.Typer(help="Files attached to contacts and notes.")
 avatar_app = typer.Typer(help="A contact's picture: `crm avatar set ID PATH`.")
 
 
-class CardFormat(str, Enum):
-    table = "table"
-    json = "json"
-
-
 ContactId = Annotated[int, typer.Argument(metavar="ID", help="The contact's id.")]
 Format = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, csv, json or jsonl.")]
 
@@ -32,8 +26,9 @@ def show(
     ctx: typer.Context,
     contact_id: ContactId,
     fmt: Annotated[
-        CardFormat, typer.Option("--format", "-f", help="table (the card) or json.")
-    ] = CardFormat.table,
+        OutputFormat,
+        typer.Option("--format", "-f", help="table (the card), json/jsonl (one object) or csv."),
+    ] = OutputFormat.table,
     html: Annotated[
         str | None, typer.Option("--html", help="Write the card as one self-contained HTML page.")
     ] = None,
@@ -48,13 +43,20 @@ def show(
         typer.echo(f"Wrote the card of contact {contact_id} to {html}.")
         return
     data = crm.card(contact_id)
-    if fmt is CardFormat.json:
+    if _structured(fmt):
         typer.echo(dump_json(data))
+        return
+    if fmt is OutputFormat.csv:
+        record = {key: value for key, value in data.items() if key not in _CARD_EXTRAS}
+        emit([record], fmt)
         return
     from crmkit.card import render_card
     from crmkit.card_data import custom_field_rows
 
     render_card(data, custom_field_rows(crm.store, data))
+
+
+_CARD_EXTRAS = ("timeline", "files", "avatar")
 
 
 def timeline(

@@ -15,7 +15,6 @@ from crmkit.errors import InvalidValue
 
 __all__ = [
     "TRIGGERS",
-    "GUARD_REPEATS",
     "needs_escape",
     "escape_cell",
     "guard_sql",
@@ -25,7 +24,6 @@ __all__ = [
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # The same characters as code points, for SQLite's unicode().
 _TRIGGER_CODES = "(" + ", ".join(str(ord(char)) for char in TRIGGERS) + ")"
-GUARD_REPEATS = 3
 
 
 def needs_escape(text: str) -> bool:
@@ -51,13 +49,14 @@ def escape_cell(text: str) -> str:
 
 
 def guard_sql(expression: str) -> str:
-    """SQL for the expression's text, escaped where needed (calls crm_escape rarely).
+    """SQL for the expression's text ('' for NULL), escaped where needed.
 
-    The expression appears GUARD_REPEATS times, so its parameters must be repeated.
+    SQLite tests the first character; Python (crm_escape) only sees the rare cells
+    that start with a trigger. The expression must not take parameters.
     """
     return (
         f"CASE WHEN unicode({expression}) IN {_TRIGGER_CODES}"
-        f" THEN crm_escape({expression}) ELSE {expression} END"
+        f" THEN crm_escape({expression}) ELSE coalesce({expression}, '') END"
     )
 
 

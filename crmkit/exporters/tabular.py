@@ -1,11 +1,12 @@
 """Rows of text cells for chosen columns, read straight from the tables in chunks.
 
-This is the fast read path behind tables and CSV. One SELECT computes every
-single-valued column in SQLite (custom fields and spreadsheet escaping
-included); each list table (phones, e-mails, tags, users, memberships) is
-read once per chunk of about a thousand contacts — by id range when the chunk
-is dense, as in a full export — and joined with ` | ` in Python. No record
-dicts are built, and memory holds one chunk whatever the selection size.
+This is the fast read path behind tables and CSV. One SELECT reads every
+single-valued column (spreadsheet escaping is tested by SQLite); each list
+table (phones, e-mails, tags, users, memberships) is read once per chunk of
+about a thousand contacts — by id range when the chunk is dense, as in a full
+export — and joined with ` | `. Custom fields are decoded once per distinct
+JSON text (they repeat a lot: selects, checkboxes). No record dicts are
+built, and memory holds one chunk whatever the selection size.
 """
 
 from __future__ import annotations
@@ -17,25 +18,20 @@ from itertools import groupby, islice
 from operator import itemgetter
 from typing import Any
 
-from crmkit.exporters.escaping import (
-    GUARD_REPEATS,
-    TRIGGERS,
-    escape_cell,
-    guard_sql,
-    register_escaping,
-)
+from crmkit.exporters.escaping import TRIGGERS, escape_cell, guard_sql, register_escaping
 from crmkit.query.columns import NO_LABEL, ColumnSpec
 
-__all__ = ["TabularReader", "CHUNK"]
+__all__ = ["TabularReader", "CHUNK", "custom_text"]
 
 CHUNK = 1000
+_CUSTOM_CACHE_LIMIT = 4096
 _FIRST = itemgetter(0)
 _SECOND = itemgetter(1)
 _IN_CHUNK = "IN (SELECT value FROM json_each(?))"
 _IN_RANGE = "BETWEEN ? AND ?"
-# Each list table: (contact id, value) with a `{where}` slot for the contact id test and a
-# `{extra}` slot for a phone type or e-mail label, ordered the way the contract lists
-# values (phones and e-mails as entered, names sorted).
+# Each list table as (contact id, value), with a `{where}` slot for the contact id test
+# and an `{extra}` slot for a phone type or e-mail label, in the order the contract
+# lists values: phones and e-mails as entered, names sorted, organizations by start.
 _LIST_SQL = {
     "phones": "SELECT contact_id, number FROM phones"
     " WHERE contact_id {where}{extra} ORDER BY contact_id, position",
@@ -59,17 +55,26 @@ _LIST_SQL = {
 }
 
 
-def _format_number(value: Any) -> str:
-    from crmkit.values.numbers import format_number
+def custom_text(value: Any, field_type: str | None) -> str:
+    """A custom field's stored value as the text an import reads back."""
+    if value is None:
+        return ""
+    if field_type == "checkbox" or isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return " | ".join(str(item) for item in value)
+    if field_type == "number" and isinstance(value, (int, float)):
+        from crmkit.values.numbers import format_number
 
-    return "" if value is None else format_number(value)
+        return format_number(value)
+    return str(value)
 
 
 class TabularReader:
-    """Reads the cells of `columns` for selected contacts.
+    """Reads the cells of `columns` for selected contacts; every cell is a string.
 
     With `escape`, text that a spreadsheet would run as a formula is escaped
-    (CSV output); tables leave it alone. Every cell is a string.
+    (CSV output); tables leave it alone.
     """
 
     def __init__(
@@ -79,24 +84,27 @@ class TabularReader:
         self.columns = list(columns)
         self.escape = escape
         register_escaping(conn)
-        conn.create_function("crm_number", 1, _format_number, deterministic=True)
-        select: list[str] = []
-        params: list[Any] = []
+        select = []
         for spec in self.columns:
             if spec.kind != "sql":
                 select.append("''")
             elif escape and spec.guarded:
                 select.append(guard_sql(spec.sql))
-                params += spec.params * GUARD_REPEATS
             else:
-                select.append(spec.sql)
-                params += spec.params
-        self._select = f"SELECT c.id, {', '.join(select)} FROM contacts c"
-        self._params = tuple(params)
+                select.append(f"coalesce({spec.sql}, '')")
+        self._custom = [
+            (position, spec.sub or "", spec.field_type)
+            for position, spec in enumerate(self.columns)
+            if spec.kind == "custom"
+        ]
+        extra = ", c.custom" if self._custom else ""
+        self._select = f"SELECT {', '.join(select)}, c.id{extra} FROM contacts c"
+        self._width = len(self.columns)
         self._slots: dict[str, list[tuple[int, str | None]]] = {}
         for position, spec in enumerate(self.columns):
-            if spec.kind != "sql":
+            if spec.kind not in ("sql", "custom"):
                 self._slots.setdefault(spec.kind, []).append((position, spec.sub))
+        self._custom_cache: dict[str, list[tuple[int, str]]] = {}
 
     # -- selections -----------------------------------------------------------------
 
@@ -104,54 +112,83 @@ class TabularReader:
         """Rows for contacts given by id, in that order; unknown ids are skipped."""
         iterator = iter(ids)
         sql = f"{self._select} WHERE c.id {_IN_CHUNK}"
+        width = self._width
         while True:
             batch = list(islice(iterator, chunk))
             if not batch:
                 return
-            found = {
-                row[0]: row for row in self.conn.execute(sql, (*self._params, json.dumps(batch)))
-            }
-            rows = [found[contact_id] for contact_id in batch if contact_id in found]
-            yield from self._complete(rows)
+            found = {row[width]: row for row in self.conn.execute(sql, (json.dumps(batch),))}
+            yield from self._complete([found[i] for i in batch if i in found])
 
     def rows_for_query(
-        self, where: str, params: Sequence[Any], order: str, chunk: int = CHUNK
+        self,
+        where: str,
+        params: Sequence[Any],
+        order: str,
+        *,
+        limit: int | None = None,
+        chunk: int = CHUNK,
     ) -> Iterator[list[str]]:
         """Rows for `WHERE where ORDER BY order` over `contacts c`, streamed in chunks."""
-        cursor = self.conn.execute(
-            f"{self._select} WHERE {where} ORDER BY {order}", (*self._params, *params)
-        )
+        sql = f"{self._select} WHERE {where} ORDER BY {order}"
+        if limit is not None:
+            sql, params = sql + " LIMIT ?", (*params, limit)
+        cursor = self.conn.execute(sql, params)
         while True:
             rows = cursor.fetchmany(chunk)
             if not rows:
                 return
             yield from self._complete(rows)
 
-    # -- list columns -------------------------------------------------------------
+    # -- filling a chunk ---------------------------------------------------------------
 
     def _complete(self, rows: list[tuple[Any, ...]]) -> Iterator[list[str]]:
-        """Fill the list columns of one chunk of SELECT rows."""
-        if not self._slots:
-            for row in rows:
-                yield list(row[1:])
-            return
-        ids = [row[0] for row in rows]
-        low, high = min(ids), max(ids)
-        if high - low < 2 * len(ids):
-            where, params = _IN_RANGE, (low, high)
-        else:
-            where, params = _IN_CHUNK, (json.dumps(ids),)
+        """Cells of one chunk of SELECT rows, with list and custom columns filled in."""
+        width = self._width
         filled: list[tuple[int, dict[int, str]]] = []
-        for kind, slots in self._slots.items():
-            filled += self._gather(kind, slots, where, params)
+        if self._slots and rows:
+            ids = [row[width] for row in rows]
+            low, high = min(ids), max(ids)
+            if high - low < 2 * len(ids):
+                where, params = _IN_RANGE, (low, high)
+            else:
+                where, params = _IN_CHUNK, (json.dumps(ids),)
+            for kind, slots in self._slots.items():
+                filled += self._gather(kind, slots, where, params)
+        custom = self._custom
         for row in rows:
-            cells = list(row[1:])
-            contact_id = row[0]
-            for position, values in filled:
-                text = values.get(contact_id)
-                if text is not None:
+            cells = list(row[:width])
+            if filled:
+                contact_id = row[width]
+                for position, texts in filled:
+                    text = texts.get(contact_id)
+                    if text is not None:
+                        cells[position] = text
+            if custom:
+                for position, text in self._custom_cells(row[width + 1]):
                     cells[position] = text
             yield cells
+
+    def _custom_cells(self, stored: str) -> list[tuple[int, str]]:
+        """(position, text) of the custom columns for one stored JSON text, cached."""
+        found = self._custom_cache.get(stored)
+        if found is not None:
+            return found
+        values = json.loads(stored) if stored else {}
+        found = []
+        for position, key, field_type in self._custom:
+            text = custom_text(values.get(key), field_type)
+            if (
+                self.escape
+                and field_type not in ("number", "checkbox")
+                and text.startswith(TRIGGERS)
+            ):
+                text = escape_cell(text)
+            found.append((position, text))
+        if len(self._custom_cache) >= _CUSTOM_CACHE_LIMIT:
+            self._custom_cache.clear()
+        self._custom_cache[stored] = found
+        return found
 
     def _gather(
         self,
@@ -168,8 +205,9 @@ class TabularReader:
             extra, extra_params = _sub_condition(kind, sub, named)
             sql = _LIST_SQL[kind].format(where=where, extra=extra)
             texts: dict[int, str] = {}
-            rows = self.conn.execute(sql, (*params, *extra_params))
-            for contact_id, group in groupby(rows, key=_FIRST):
+            for contact_id, group in groupby(
+                self.conn.execute(sql, (*params, *extra_params)), key=_FIRST
+            ):
                 text = " | ".join(map(_SECOND, group))
                 if escape and text.startswith(TRIGGERS):
                     text = escape_cell(text)

@@ -168,6 +168,10 @@ def _import_rows(
             )
         elif found:
             problems.extend(_external_id_clash(writer, draft, found[0], builder))
+            existing = writer.kind_of(found[0])
+            if existing != kind:
+                reason = f"it matches contact {found[0]}, which is {_a(existing)}, not {_a(kind)}"
+                problems.append(("error", None, None, reason))
         else:
             problems.extend(_external_id_clash(writer, draft, None, builder))
             problems.extend(builder.missing_required(draft, kind))
@@ -176,12 +180,17 @@ def _import_rows(
         if found:
             writer.update(found[0], draft)
             report.updated += 1
+            writer.maybe_flush()
         else:
             writer.create(draft, kind)
             report.created += 1
             writer.maybe_flush()
     if progress is not None:
         progress(source.bytes_read, report.rows_read)
+
+
+def _a(kind: str | None) -> str:
+    return f"an {kind}" if kind == "organization" else f"a {kind}"
 
 
 def _note_ignored(report: ImportReport, keys: Any) -> None:

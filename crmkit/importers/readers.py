@@ -333,21 +333,25 @@ def _json_rows(
         raise decoding(1) from None
     if first is None:
         return [], iter(())
-    header = list(_object_keys(name, first, "item 1 of the array"))
+    header = list(_object_keys(name, first[1], "item 1 of the array"))
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         assert first is not None
-        yield 1, [first]
-        for number, item in enumerate(items, start=2):
-            yield number, [item if isinstance(item, dict) else None]
+        yield first[0], [first[1]]
+        try:
+            for line, item in items:
+                yield line, [item if isinstance(item, dict) else None]
+        except UnicodeDecodeError:
+            raise decoding(1) from None
 
     return header, rows()
 
 
-def _iter_json_array(name: str, text: IO[str]) -> Iterator[Any]:
-    """Items of a top-level JSON array, decoded one at a time from a growing buffer."""
+def _iter_json_array(name: str, text: IO[str]) -> Iterator[tuple[int, Any]]:
+    """Items of a top-level JSON array with the line each starts on, decoded one at a time."""
     decoder = json.JSONDecoder()
     buffer = text.read(1 << 16)
+    line = 1  # the line buffer[0] is on
     position = len(buffer) - len(buffer.lstrip())
     if buffer[position : position + 1] != "[":
         raise CrmError(f"{name} is not a JSON array of objects (it must start with '[')")
@@ -362,6 +366,7 @@ def _iter_json_array(name: str, text: IO[str]) -> Iterator[Any]:
             more = text.read(1 << 16)
             if not more:
                 raise CrmError(f"{name} is not a complete JSON array (it ends too early)")
+            line += buffer.count("\n", 0, position)
             buffer = buffer[position:] + more
             position = 0
         char = buffer[position]
@@ -381,9 +386,11 @@ def _iter_json_array(name: str, text: IO[str]) -> Iterator[Any]:
                 more = text.read(1 << 16)
                 if not more:
                     raise CrmError(f"{name} is not valid JSON ({exc.msg})") from None
+                line += buffer.count("\n", 0, position)
                 buffer = buffer[position:] + more
                 position = 0
-        yield item
+        yield line + buffer.count("\n", 0, position), item
+        line += buffer.count("\n", 0, end)
         buffer = buffer[end:]
         position = 0
         expect_item = False

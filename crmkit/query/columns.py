@@ -71,19 +71,20 @@ _LIST_KINDS = {
 
 
 class ColumnSpec(NamedTuple):
-    """One output column: `header` as printed, and how its text is made.
+    """One output column: `header` as printed, and where its text comes from.
 
-    `kind` is "sql" (the text of `sql` with `params`; `guarded` when it may need
-    spreadsheet escaping) or a list kind: phones (`sub` a phone type or None for
-    all), emails (`sub` a label, NO_LABEL or None for all), tags, guardians,
-    observers, organizations, members.
+    `kind` is "sql" (the text of the SQL expression `sql` over `contacts c`, NULL
+    for nothing; `guarded` when it may need spreadsheet escaping), "custom" (the
+    custom field `sub` of type `field_type`) or a list kind: phones (`sub` a phone
+    type, or None for all), emails (`sub` a label, NO_LABEL or None for all), tags,
+    guardians, observers, organizations, members.
     """
 
     header: str
     kind: str
     sql: str = ""
-    params: tuple[str, ...] = ()
     sub: str | None = None
+    field_type: str | None = None
     guarded: bool = False
 
 
@@ -92,29 +93,11 @@ def _scalar(header: str, column: str) -> ColumnSpec:
         return ColumnSpec(header, "sql", "CAST(c.id AS TEXT)")
     if column in ("vip", "hidden"):
         return ColumnSpec(header, "sql", f"CASE c.{column} WHEN 1 THEN 'yes' ELSE 'no' END")
-    if column in _SCALAR_PLAIN:
-        return ColumnSpec(header, "sql", f"coalesce(c.{column}, '')")
-    return ColumnSpec(header, "sql", f"coalesce(c.{column}, '')", guarded=True)
+    return ColumnSpec(header, "sql", f"c.{column}", guarded=column not in _SCALAR_PLAIN)
 
 
 def _custom(header: str, key: str, field_type: str) -> ColumnSpec:
-    """A custom field's value as text, the way an import reads it back."""
-    path = f"$.{key}"
-    value = "CAST(json_extract(c.custom, ?) AS TEXT)"
-    if field_type == "checkbox":
-        sql = "CASE json_extract(c.custom, ?) WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE '' END"
-        return ColumnSpec(header, "sql", sql, (path,))
-    if field_type == "multiselect":
-        sql = "coalesce((SELECT group_concat(value, ' | ') FROM json_each(c.custom, ?)), '')"
-        return ColumnSpec(header, "sql", sql, (path,), guarded=True)
-    if field_type == "number":
-        # Integers print themselves; other numbers go through format_number (crm_number).
-        sql = (
-            "CASE json_type(c.custom, ?) WHEN 'real' THEN crm_number(json_extract(c.custom, ?))"
-            f" ELSE coalesce({value}, '') END"
-        )
-        return ColumnSpec(header, "sql", sql, (path, path, path))
-    return ColumnSpec(header, "sql", f"coalesce({value}, '')", (path,), guarded=True)
+    return ColumnSpec(header, "custom", sub=key, field_type=field_type)
 
 
 def valid_column_names(schema: QuerySchema) -> list[str]:

@@ -1,0 +1,104 @@
+"""`crm export`: the selected contacts as CSV, JSON or JSON Lines, to a stream or a file.
+
+CSV headers are mapping targets (`phone.mobile`, `address.city`, `custom.industry`,
+`organization`, ...), so the file imports back with no mapping; JSON and JSON Lines
+hold the records of CONTRACT section 6, which import back as they are. Everything
+is streamed: memory does not grow with the number of contacts.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from crmkit.errors import CrmError
+from crmkit.exporters.atomic import atomic_text_file
+from crmkit.exporters.csvfile import write_csv
+from crmkit.exporters.jsonfile import write_json, write_jsonl
+from crmkit.exporters.tabular import TabularReader
+from crmkit.query.columns import ColumnSpec, export_columns, resolve_columns
+from crmkit.query.fields import QuerySchema
+from crmkit.query.selection import Selection
+from crmkit.store import Store
+
+__all__ = ["EXPORT_FORMATS", "export_selection", "selection_rows", "text_output"]
+
+EXPORT_FORMATS = ("csv", "json", "jsonl")
+
+
+def selection_rows(selection: Selection, reader: TabularReader) -> Iterator[list[str]]:
+    """The reader's rows for the selected contacts, in the selection's order."""
+    if selection.ranked is not None:
+        yield from reader.rows_for_ids(selection.ids())
+        return
+    remaining = selection.limit
+    for sql_pass in selection.passes:
+        if remaining is not None and remaining <= 0:
+            return
+        for row in reader.rows_for_query(
+            sql_pass.where, sql_pass.params, sql_pass.order, limit=remaining
+        ):
+            yield row
+            if remaining is not None:
+                remaining -= 1
+
+
+def export_selection(
+    store: Store,
+    selection: Selection,
+    out: IO[str],
+    *,
+    fmt: str = "csv",
+    columns: list[str] | None = None,
+    escape: bool = True,
+    bom: bool = False,
+) -> int:
+    """Write the selected contacts to a text stream; return how many were written."""
+    if fmt not in EXPORT_FORMATS:
+        raise CrmError(f"unknown export format {fmt!r}; use one of: {', '.join(EXPORT_FORMATS)}")
+    if fmt != "csv":
+        if bom:
+            raise CrmError("--bom is for CSV files (it tells Excel the file is UTF-8)")
+        if columns:
+            raise CrmError("--columns is for CSV; JSON records always hold every field")
+        from crmkit.records import iter_records
+
+        records = iter_records(store, selection.ids())
+        return write_json(out, records) if fmt == "json" else write_jsonl(out, records)
+    specs = csv_columns(store, columns)
+    reader = TabularReader(store.conn, specs, escape=escape)
+    return write_csv(
+        out, [spec.header for spec in specs], selection_rows(selection, reader), bom=bom
+    )
+
+
+def csv_columns(store: Store, columns: list[str] | None) -> list[ColumnSpec]:
+    """The chosen columns, or every column of a round-trip export."""
+    schema = QuerySchema(store.conn)
+    return resolve_columns(columns, schema) if columns else export_columns(store.conn, schema)
+
+
+@contextmanager
+def text_output(path: str | Path | None) -> Iterator[IO[str]]:
+    """The file to write (atomically), or stdout as UTF-8 without newline translation."""
+    if path is not None and str(path) != "-":
+        with atomic_text_file(path) as stream:
+            yield stream
+        return
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        yield sys.stdout
+        return
+    sys.stdout.flush()
+    stream = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+    try:
+        yield stream
+    finally:
+        try:
+            stream.flush()
+        finally:
+            stream.detach()

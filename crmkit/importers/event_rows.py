@@ -1,0 +1,317 @@
+"""One row of an events file -> the values of an events insert, or the row's problems.
+
+Call logs repeat kinds, directions, durations, agents and callers row after row, so the
+answers for those cells are remembered (in bounded caches); times and texts are read
+anew. A caller's number is normalized before it is looked up, so every spelling of a
+number finds the same contacts, with one query per number; a big log reads all numbers
+of the base at once instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from crmkit.errors import InvalidValue
+from crmkit.events import EVENT_KINDS, parse_direction, parse_event_duration, parse_kind
+from crmkit.mapping import Mapping
+from crmkit.reference import user_ids
+from crmkit.store import Store
+from crmkit.values.datetimes import parse_datetime
+from crmkit.values.names import name_key
+from crmkit.values.phones import normalize_phone
+
+__all__ = ["RowReader", "Problem", "CONTACT_KEYS", "EVENT_TARGETS", "flatten_event_record"]
+
+Problem = tuple[str, str | None, str | None, str]  # (level, column, value, reason)
+
+CONTACT_KEYS: tuple[str, ...] = (
+    "contact.id",
+    "contact.external_id",
+    "contact.phone",
+    "contact.email",
+)
+EVENT_TARGETS: tuple[str, ...] = (
+    "occurred_at",
+    "kind",
+    "direction",
+    "duration",
+    "subject",
+    "body",
+    "channel",
+    "agent",
+    "external_id",
+    *CONTACT_KEYS,
+)
+_CACHE_LIMIT = 200_000
+_PRELOAD_AFTER = 2000  # distinct numbers looked up one by one before all are read at once
+_LOOKUPS = {
+    "contact.id": "SELECT id FROM contacts WHERE id = ?",
+    "contact.external_id": "SELECT id FROM contacts WHERE external_id = ?",
+    "contact.phone": "SELECT DISTINCT contact_id FROM phones WHERE number = ? ORDER BY contact_id",
+    "contact.email": (
+        "SELECT DISTINCT contact_id FROM emails WHERE address = ? COLLATE NOCASE"
+        " ORDER BY contact_id"
+    ),
+}
+_KEY_WORDS = {
+    "contact.id": "contact id",
+    "contact.external_id": "external_id",
+    "contact.phone": "phone number",
+    "contact.email": "e-mail address",
+}
+
+
+class _Invalid:
+    """A conversion failure and its reason (remembered like any other answer)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+Reader = Callable[[Any], Any]  # raw cell -> value, None for a blank cell, or _Invalid
+
+
+def _reader(parse: Callable[[Any], Any], *, text: bool = True) -> Reader:
+    """A cell reader around a value parser: blanks are None, failures an `_Invalid`."""
+
+    def read(raw: Any) -> Any:
+        if raw is None:
+            return None
+        if text or raw.__class__ is str:
+            raw = str(raw).strip()
+            if not raw:
+                return None
+        try:
+            return parse(raw)
+        except InvalidValue as exc:
+            return _Invalid(str(exc))
+
+    return read
+
+
+_MISSING = object()
+_UNKNOWN_AGENT = 0
+# Positions in the insert tuple (see crmkit.events.INSERT_EVENT).
+_SLOTS = {
+    "kind": 1,
+    "direction": 2,
+    "occurred_at": 3,
+    "duration": 4,
+    "subject": 5,
+    "body": 6,
+    "channel": 7,
+    "external_id": 10,
+}
+
+
+class RowReader:
+    """Turns one row's cells into the values of an events insert, or into problems.
+
+    Call logs repeat kinds, directions, durations, agents and callers row after row, so
+    the answers for those cells are remembered (bounded); times and texts are read anew.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        mapping: Mapping,
+        targets: dict[str, str],
+        header: Sequence[str],
+        structured: bool,
+        now: str,
+    ) -> None:
+        self.store = store
+        self.mapping = mapping
+        self.structured = structured
+        self.flat = structured and mapping.columns is None
+        self.header = list(header)
+        self.width = len(header)
+        position = {column: index for index, column in enumerate(header)}
+        zone, dayfirst = mapping.timezone, mapping.dayfirst
+        readers: dict[str, tuple[Reader, bool]] = {
+            "kind": (_reader(parse_kind), True),
+            "direction": (_reader(parse_direction), True),
+            "duration": (_reader(parse_event_duration, text=False), True),
+            "occurred_at": (_reader(lambda raw: parse_datetime(raw, zone, dayfirst)), False),
+        }
+        # (slot, cell index, column, remembered answers or None, reader)
+        self.fields: list[tuple[int, int, str, dict[str, Any] | None, Reader]] = []
+        for target, column in targets.items():
+            if target in _SLOTS:
+                read, remember = readers.get(target, (_text, False))
+                self.fields.append(
+                    (_SLOTS[target], position[column], column, {} if remember else None, read)
+                )
+        self.keys: list[tuple[str, int, str, dict[str, Any], Reader]] = [
+            (key, position[targets[key]], targets[key], {}, self._finder(key))
+            for key in CONTACT_KEYS
+            if key in targets
+        ]
+        users = user_ids(store)
+        self.agent: tuple[int, str, dict[str, Any], Reader] | None = None
+        if "agent" in targets:
+            agent_reader = _reader(lambda raw: users.get(name_key(raw), _UNKNOWN_AGENT))
+            self.agent = (position[targets["agent"]], targets["agent"], {}, agent_reader)
+        self.when_column = targets["occurred_at"]
+        default_kind = mapping.kind if mapping.kind in EVENT_KINDS else "call"
+        self.template: list[Any] = [None, default_kind, *[None] * 7, mapping.source, None, now]
+
+    def read(self, cells: list[Any]) -> tuple[tuple[Any, ...] | None, list[Problem]]:
+        if self.structured:
+            record = cells[0]
+            if record is None:
+                return None, [("error", None, None, "the item is not a JSON object")]
+            if self.flat:
+                record = flatten_event_record(record)
+            cells = [record.get(column) for column in self.header]
+        elif len(cells) != self.width and (
+            len(cells) < self.width or any(c.strip() for c in cells[self.width :])
+        ):
+            reason = f"the row has {len(cells)} cells but the header has {self.width}"
+            return None, [("error", None, None, reason)]
+        values = self.template.copy()
+        problems: list[Problem] = []
+        for slot, index, column, answers, read in self.fields:
+            raw = cells[index]
+            value = _answer(answers, read, raw)
+            if value is None:
+                continue
+            if value.__class__ is _Invalid:
+                problems.append(("error", column, str(raw), value.reason))
+            else:
+                values[slot] = value
+        values[0] = self._contact(cells, problems)
+        if self.agent is not None:
+            index, column, answers, read = self.agent
+            agent = _answer(answers, read, cells[index])
+            if agent == _UNKNOWN_AGENT:
+                reason = "no user with this name; the event is stored without an agent"
+                problems.append(("warning", column, str(cells[index]).strip(), reason))
+            elif agent is not None:
+                values[8] = agent
+        if values[0] is None or values[3] is None or problems and _has_error(problems):
+            if values[3] is None and not any(p[1] == self.when_column for p in problems):
+                problems.append(("error", self.when_column, None, "occurred_at is empty"))
+            return None, problems
+        return tuple(values), problems
+
+    def _contact(self, cells: list[Any], problems: list[Problem]) -> int | None:
+        """The one contact the row's keys name, tried in order; else one problem saying why."""
+        first_miss: Problem | None = None
+        ambiguous: Problem | None = None
+        for key, index, column, answers, find in self.keys:
+            raw = cells[index]
+            answer = _answer(answers, find, raw)
+            if answer is None:
+                continue
+            if answer.__class__ is _Invalid:
+                problems.append(("error", column, str(raw), answer.reason))
+                return None
+            value, found = answer
+            if len(found) == 1:
+                return int(found[0])
+            shown = str(raw)
+            what = f"{_KEY_WORDS[key]} {value}"
+            if found and ambiguous is None:
+                ids = ", ".join(map(str, found[:5]))
+                reason = f"ambiguous: {len(found)} contacts have the {what} (ids {ids})"
+                ambiguous = ("error", column, shown, reason)
+            elif not found and first_miss is None:
+                first_miss = ("error", column, shown, f"no contact has the {what}")
+        problem = ambiguous or first_miss
+        if problem is None:
+            columns = ", ".join(repr(column) for _, _, column, _, _ in self.keys)
+            problem = ("error", None, None, f"the row names no contact ({columns} empty)")
+        problems.append(problem)
+        return None
+
+    def _finder(self, key: str) -> Reader:
+        """A reader of raw cell -> (canonical value, ids of the contacts that have it)."""
+        conn = self.store.conn
+        sql = _LOOKUPS[key]
+        region = self.mapping.region
+        owners: dict[Any, tuple[int, ...]] = {}  # one query per value, however it is spelled
+        complete = False  # owners holds every phone number of the base
+
+        def find(text: str) -> tuple[Any, tuple[int, ...]]:
+            nonlocal complete
+            value: Any = text
+            if key == "contact.phone":
+                value = normalize_phone(text, region)
+            elif key == "contact.id":
+                if not text.isdigit():
+                    raise InvalidValue("not a contact id (a whole number)")
+                value = int(text)
+            elif key == "contact.email":
+                value = text.lower()
+            found = owners.get(value)
+            if found is None and complete:
+                return value, ()
+            if found is None:
+                if key == "contact.phone" and len(owners) == _PRELOAD_AFTER:
+                    complete = _load_all_phones(conn, owners)
+                    return value, owners.get(value, ())
+                found = tuple(row[0] for row in conn.execute(sql, (value,)))
+                if len(owners) >= _CACHE_LIMIT:
+                    owners.clear()
+                owners[value] = found
+            return value, found
+
+        return _reader(find)
+
+
+def _load_all_phones(conn: Any, owners: dict[Any, tuple[int, ...]]) -> bool:
+    """Read every (number, contact) pair at once when a big log calls for many of them:
+    one scan costs what a few thousand single lookups do. Not for a base whose numbers
+    would not fit the bounded cache."""
+    if int(conn.execute("SELECT count(*) FROM phones").fetchone()[0]) > _CACHE_LIMIT:
+        return False
+    owners.clear()
+    for number, contact_id in conn.execute(
+        "SELECT number, contact_id FROM phones ORDER BY number, contact_id"
+    ):
+        known = owners.get(number)
+        if known is None:
+            owners[number] = (contact_id,)
+        elif contact_id not in known:
+            owners[number] = (*known, contact_id)
+    return True
+
+
+def _answer(answers: dict[str, Any] | None, read: Reader, raw: Any) -> Any:
+    """`read(raw)`, remembered in `answers` for text cells (bounded)."""
+    if answers is None or raw.__class__ is not str:
+        return read(raw)
+    value = answers.get(raw, _MISSING)
+    if value is _MISSING:
+        value = read(raw)
+        if len(answers) >= _CACHE_LIMIT:
+            answers.clear()
+        answers[raw] = value
+    return value
+
+
+def _has_error(problems: list[Problem]) -> bool:
+    return any(problem[0] == "error" for problem in problems)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def flatten_event_record(record: dict[str, Any]) -> dict[str, Any]:
+    """`{"contact": {"phone": ...}}` as `contact.phone`, as exported JSON nests it."""
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            for inner, inner_value in value.items():
+                flat[f"{key}.{inner}"] = inner_value
+        else:
+            flat[key] = value
+    return flat
