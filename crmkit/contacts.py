@@ -28,6 +28,11 @@ _INSERT_CONTACT = (
 )
 _SCALAR_COLUMNS = frozenset(CONTACT_COLUMNS) - {"kind", "custom", "created_at", "updated_at"}
 _ORG_CACHE_LIMIT = 100_000
+# person_name() in SQL, on the row as it is after an update.
+_DERIVE_NAME = (
+    "UPDATE contacts SET name = trim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))"
+    " WHERE id = ?"
+)
 
 
 def person_name(first: str | None, last: str | None) -> str:
@@ -53,6 +58,7 @@ class ContactWriter:
         self._orgs: dict[str, int] = {}
         self.touched: set[int] = set()
         self.created = 0
+        self._position: int | None = None
 
     # -- matching -------------------------------------------------------------
 
@@ -200,7 +206,14 @@ class ContactWriter:
 
     # -- updating -------------------------------------------------------------
 
-    def update(self, contact_id: int, draft: ContactDraft, *, replace_links: bool = False) -> None:
+    def update(
+        self,
+        contact_id: int,
+        draft: ContactDraft,
+        *,
+        kind: str | None = None,
+        replace_links: bool = False,
+    ) -> None:
         """Change what the draft gives; everything else stays as it is.
 
         Child rows are buffered like those of new contacts; a contact touched
@@ -209,7 +222,8 @@ class ContactWriter:
         if contact_id in self.touched:
             self.flush()
         conn = self.conn
-        kind = self.store.one("SELECT kind FROM contacts WHERE id = ?", (contact_id,))
+        if kind is None:
+            kind = self.store.one("SELECT kind FROM contacts WHERE id = ?", (contact_id,))
         if kind is None:
             raise CrmError(f"no contact with id {contact_id}")
         if draft.kind is not None and draft.kind != kind:
@@ -222,27 +236,17 @@ class ContactWriter:
         if draft.scalars.get("created_at"):
             scalars["created_at"] = draft.scalars["created_at"]
         scalars["updated_at"] = draft.scalars.get("updated_at") or self.now
+        assignments = [f"{column} = ?" for column in scalars]
+        values = list(scalars.values())
         if draft.custom:
-            current = json.loads(
-                self.store.one("SELECT custom FROM contacts WHERE id = ?", (contact_id,))
-            )
-            for key, value in draft.custom.items():
-                if value is None:
-                    current.pop(key, None)
-                else:
-                    current[key] = value
-            scalars["custom"] = json.dumps(current, ensure_ascii=False)
-        assignments = ", ".join(f"{column} = ?" for column in scalars)
+            # RFC 7396 merge: a null removes the key, anything else replaces it.
+            assignments.append("custom = json_patch(custom, ?)")
+            values.append(json.dumps(draft.custom, ensure_ascii=False))
         conn.execute(
-            f"UPDATE contacts SET {assignments} WHERE id = ?", (*scalars.values(), contact_id)
+            f"UPDATE contacts SET {', '.join(assignments)} WHERE id = ?", (*values, contact_id)
         )
         if kind == "person" and ({"first_name", "last_name"} & draft.scalars.keys()):
-            first, last = conn.execute(
-                "SELECT first_name, last_name FROM contacts WHERE id = ?", (contact_id,)
-            ).fetchone()
-            conn.execute(
-                "UPDATE contacts SET name = ? WHERE id = ?", (person_name(first, last), contact_id)
-            )
+            conn.execute(_DERIVE_NAME, (contact_id,))
         self._replace_children(contact_id, draft, replace_links)
         pending = self._pending_keys
         for address, _ in draft.emails:
@@ -254,9 +258,11 @@ class ContactWriter:
         conn = self.conn
         if "*" in draft.phone_types:
             conn.execute("DELETE FROM phones WHERE contact_id = ?", (contact_id,))
-        for phone_type in draft.phone_types - {"*"}:
+        elif draft.phone_types:
             conn.execute(
-                "DELETE FROM phones WHERE contact_id = ? AND type = ?", (contact_id, phone_type)
+                "DELETE FROM phones WHERE contact_id = ?"
+                " AND type IN (SELECT value FROM json_each(?))",
+                (contact_id, json.dumps(sorted(draft.phone_types))),
             )
         if "*" in draft.email_labels:
             conn.execute("DELETE FROM emails WHERE contact_id = ?", (contact_id,))
@@ -294,13 +300,24 @@ class ContactWriter:
                 if org_id not in linked:
                     self._members.append((contact_id, org_id, since, until))
             draft = _without_organizations(draft)
-        phone_start = self.store.one(
-            "SELECT coalesce(max(position), -1) + 1 FROM phones WHERE contact_id = ?", (contact_id,)
-        )
-        email_start = self.store.one(
-            "SELECT coalesce(max(position), -1) + 1 FROM emails WHERE contact_id = ?", (contact_id,)
-        )
-        self._add_children(contact_id, draft, phone_start=phone_start, email_start=email_start)
+        start = self._later_positions(len(draft.phones) + len(draft.emails))
+        self._add_children(contact_id, draft, phone_start=start, email_start=start)
+
+    def _later_positions(self, count: int) -> int:
+        """Positions after every stored phone and e-mail, so added ones sort last.
+
+        One counter for the whole import replaces a max() query per updated contact.
+        """
+        if not count:
+            return 0
+        if self._position is None:
+            self._position = 1 + max(
+                self.store.one("SELECT coalesce(max(position), 0) FROM phones"),
+                self.store.one("SELECT coalesce(max(position), 0) FROM emails"),
+            )
+        start = self._position
+        self._position += count
+        return start
 
     # -- writing --------------------------------------------------------------
 

@@ -56,8 +56,14 @@ class FileStore:
 
     @classmethod
     def for_store(cls, store: Store) -> FileStore:
-        """`crm.db` keeps its files in `crm.files/` next to it."""
-        return cls(store.path.with_name(store.path.stem + ".files"))
+        """`crm.db` keeps its files in `crm.files/` next to it.
+
+        The database's own idea of its file is used (an absolute path), so a program
+        that changes its working folder after opening a relative path still finds them.
+        """
+        row = store.conn.execute("PRAGMA database_list").fetchone()
+        path = Path(row[2]) if row is not None and row[2] else store.path.resolve()
+        return cls(path.with_name(path.stem + ".files"))
 
     def blob_path(self, sha256: str) -> Path:
         """Where the bytes with this digest live; refuses anything but a digest."""

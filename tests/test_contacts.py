@@ -70,7 +70,9 @@ def test_update_changes_only_given_parts(crm: CRM) -> None:
         custom={"consent": None},
     )
     with crm.store.transaction():
-        ContactWriter(crm.store, now="2025-02-02T00:00:00Z").update(1, change)
+        writer = ContactWriter(crm.store, now="2025-02-02T00:00:00Z")
+        writer.update(1, change)
+        writer.flush()
     record = crm.record(1)
     assert record["name"] == "Anna Kowalska" and record["address"]["city"] == "Gliwice"
     assert [(p["number"], p["type"]) for p in record["phones"]] == [

@@ -220,3 +220,21 @@ def test_prune_removes_contents_left_by_deleted_contacts(crm: CRM) -> None:
     assert crm.prune_files() == 1
     assert len(_blobs(crm)) == 1
     assert crm.files(jan)[0]["name"] == "j.txt"
+
+
+def test_the_store_is_found_after_a_change_of_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crmkit import open_crm
+
+    monkeypatch.chdir(tmp_path)
+    with open_crm("crm.db") as crm:
+        anna = person(crm, "Anna", "Nowak")
+        info = crm.add_file(anna, data=b"here", name="a.txt")
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        monkeypatch.chdir(elsewhere)
+        stream = io.BytesIO()
+        crm.get_file(info["id"], stream)
+        assert stream.getvalue() == b"here"
+    assert (tmp_path / "crm.files").is_dir() and not (elsewhere / "crm.files").exists()

@@ -145,15 +145,17 @@ def view_save(
     filters: list[str] = FILTER,
     sort: str = SORT,
 ) -> None:
-    """Save (or replace) a view of your own: `crm view save vip --columns name,phones --filter tag=VIP`."""
+    """Save (or replace) a view of your own.
+
+    Example: `crm view save vip --columns name,phones --filter tag=VIP`
+    """
     crm = get_crm(ctx)
     column_list = [part.strip() for part in (columns or "").split(",") if part.strip()]
     if columns is not None and not column_list:
         raise CrmError("--columns needs at least one column name")
     sort_list = [part.strip() for part in (sort or "").split(",") if part.strip()]
-    view, replaced = crm.save_view(
-        name, columns=column_list or None, filters=filters or (), sort=sort_list, replace=True
-    )
+    replaced = " ".join(name.split()) in {view["name"] for view in crm.views()}
+    view = crm.save_view(name, columns=column_list or None, filters=filters or (), sort=sort_list)
     owner = f" for {crm.user}" if crm.user else ""
     typer.echo(f"View {view['name']!r} {'updated' if replaced else 'saved'}{owner}.")
 

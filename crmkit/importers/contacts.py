@@ -178,7 +178,7 @@ def _import_rows(
         if problems and run.problems(line, problems):
             continue
         if found:
-            writer.update(found[0], draft)
+            writer.update(found[0], draft, kind=kind)
             report.updated += 1
             writer.maybe_flush()
         else:

@@ -176,7 +176,18 @@ class RowReader:
         problems: list[Problem] = []
         for slot, index, column, answers, read in self.fields:
             raw = cells[index]
-            value = _answer(answers, read, raw)
+            # _answer(answers, read, raw), spelled out for the common cases: this loop
+            # runs for every cell of every row.
+            if raw.__class__ is not str:
+                value = read(raw)
+            elif answers is not None:
+                value = answers.get(raw, _MISSING)
+                if value is _MISSING:
+                    value = _answer(answers, read, raw)
+            elif read is _text:
+                value = raw.strip() or None
+            else:
+                value = read(raw)
             if value is None:
                 continue
             if value.__class__ is _Invalid:

@@ -13,7 +13,7 @@ import sqlite3
 from typing import NamedTuple
 
 from crmkit.errors import CrmError
-from crmkit.query.fields import ADDRESS_PARTS, PHONE_TYPES, QuerySchema
+from crmkit.query.fields import ADDRESS_PARTS, PHONE_TYPES, CustomFieldDef, QuerySchema
 
 __all__ = [
     "ColumnSpec",
@@ -75,9 +75,9 @@ class ColumnSpec(NamedTuple):
 
     `kind` is "sql" (the text of the SQL expression `sql` over `contacts c`, NULL
     for nothing; `guarded` when it may need spreadsheet escaping), "custom" (the
-    custom field `sub` of type `field_type`) or a list kind: phones (`sub` a phone
-    type, or None for all), emails (`sub` a label, NO_LABEL or None for all), tags,
-    guardians, observers, organizations, members.
+    custom field `sub` of type `field_type`, for `applies_to` kinds) or a list
+    kind: phones (`sub` a phone type, or None for all), emails (`sub` a label,
+    NO_LABEL or None for all), tags, guardians, observers, organizations, members.
     """
 
     header: str
@@ -86,6 +86,7 @@ class ColumnSpec(NamedTuple):
     sub: str | None = None
     field_type: str | None = None
     guarded: bool = False
+    applies_to: str = "both"
 
 
 def _scalar(header: str, column: str) -> ColumnSpec:
@@ -96,8 +97,14 @@ def _scalar(header: str, column: str) -> ColumnSpec:
     return ColumnSpec(header, "sql", f"c.{column}", guarded=column not in _SCALAR_PLAIN)
 
 
-def _custom(header: str, key: str, field_type: str) -> ColumnSpec:
-    return ColumnSpec(header, "custom", sub=key, field_type=field_type)
+def _custom(header: str, definition: CustomFieldDef) -> ColumnSpec:
+    return ColumnSpec(
+        header,
+        "custom",
+        sub=definition.key,
+        field_type=definition.type,
+        applies_to=definition.applies_to,
+    )
 
 
 def valid_column_names(schema: QuerySchema) -> list[str]:
@@ -137,7 +144,7 @@ def _resolve(name: str, schema: QuerySchema) -> ColumnSpec:
     if head == "custom":
         definition = schema.custom_fields.get(name.partition(".")[2])
         if definition is not None:
-            return _custom(name, definition.key, definition.type)
+            return _custom(name, definition)
         known = ", ".join(f"custom.{key}" for key in schema.custom_fields) or "none defined yet"
         raise CrmError(f"unknown column {name!r}; custom fields: {known}")
     raise CrmError(
@@ -176,8 +183,7 @@ def export_columns(conn: sqlite3.Connection, schema: QuerySchema) -> list[Column
     specs += [ColumnSpec(name, name) for name in ("tags", "guardians", "observers")]
     specs.append(ColumnSpec("organization", "organizations"))
     specs += [
-        _custom(f"custom.{key}", key, definition.type)
-        for key, definition in schema.custom_fields.items()
+        _custom(f"custom.{key}", definition) for key, definition in schema.custom_fields.items()
     ]
     specs += [_scalar(name, name) for name in ("vip", "hidden", "note", "created_at", "updated_at")]
     return specs

@@ -16,11 +16,9 @@ the settings.
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from crmkit.errors import CrmError, InvalidValue
 from crmkit.query.fields import FieldSpec, QuerySchema, resolve_filter_field
@@ -33,16 +31,14 @@ _ORDER_OPS = (">", ">=", "<", "<=")
 _IDENTIFIER_SEPARATORS = str.maketrans("", "", " \t-.")
 
 
-@dataclass(frozen=True)
-class Predicate:
+class Predicate(NamedTuple):
     """A WHERE fragment over the contacts table aliased `c`, with its parameters."""
 
     sql: str
     params: tuple[Any, ...] = ()
 
 
-@dataclass(frozen=True)
-class FilterSettings:
+class FilterSettings(NamedTuple):
     """How filter values are read: phone region and the zone of date-only values."""
 
     region: str = "PL"
@@ -256,6 +252,8 @@ def _number(
 
 def _day_bounds(text: str, settings: FilterSettings) -> tuple[str, str] | None:
     """Start and end (UTC text) of the calendar day `text` names, or None if it has a time."""
+    import datetime as dt
+
     from crmkit.values.datetimes import parse_date, parse_datetime
 
     try:

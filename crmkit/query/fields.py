@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from crmkit.errors import CrmError
 
@@ -77,17 +77,16 @@ _LIST_FIELDS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class CustomFieldDef:
-    """A custom field as the query code needs it: key, type and options."""
+class CustomFieldDef(NamedTuple):
+    """A custom field as the query code needs it: key, type, options, kinds it applies to."""
 
     key: str
     type: str
     options: tuple[str, ...] = ()
+    applies_to: str = "both"
 
 
-@dataclass(frozen=True)
-class FieldSpec:
+class FieldSpec(NamedTuple):
     """A checked field name.
 
     `kind` is one of: number, kind, flag, datetime, text, identifier (a column of
@@ -103,22 +102,22 @@ class FieldSpec:
     custom: CustomFieldDef | None = None
 
 
-@dataclass
 class QuerySchema:
     """The parts of the database a query is checked against, loaded on first use."""
 
-    conn: sqlite3.Connection
-    _fields: dict[str, CustomFieldDef] | None = field(default=None, repr=False)
-    _tags: dict[str, tuple[int, str]] | None = field(default=None, repr=False)
-    _users: dict[str, tuple[int, str]] | None = field(default=None, repr=False)
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._fields: dict[str, CustomFieldDef] | None = None
+        self._tags: dict[str, tuple[int, str]] | None = None
+        self._users: dict[str, tuple[int, str]] | None = None
 
     @property
     def custom_fields(self) -> dict[str, CustomFieldDef]:
         if self._fields is None:
             self._fields = {
-                key: CustomFieldDef(key, type_, tuple(json.loads(options)))
-                for key, type_, options in self.conn.execute(
-                    "SELECT key, type, options FROM custom_fields ORDER BY key"
+                key: CustomFieldDef(key, type_, tuple(json.loads(options)), applies_to)
+                for key, type_, options, applies_to in self.conn.execute(
+                    "SELECT key, type, options, applies_to FROM custom_fields ORDER BY key"
                 )
             }
         return self._fields

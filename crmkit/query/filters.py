@@ -8,7 +8,7 @@ database's schema. Nothing here ever becomes SQL text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from crmkit.errors import CrmError
 
@@ -26,8 +26,7 @@ _FILTER = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(NamedTuple):
     """One `--filter`: a field, an operator and one or more alternative values.
 
     `values` is empty when the value was left out (`city=` means "has no city").

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from crmkit.errors import CrmError, InvalidValue
 
@@ -29,8 +29,7 @@ _SQL = (
 )
 
 
-@dataclass(frozen=True)
-class LookupResult:
+class LookupResult(NamedTuple):
     """The canonical number and the contacts that have it (hidden ones counted apart)."""
 
     number: str
