@@ -188,14 +188,23 @@ class CRM(QueryMethods, TimelineMethods):
         return self.get(contact_id)
 
     def delete(self, contact_id: int) -> None:
-        """Delete a contact with its phones, links, events and notes."""
+        """Delete a contact with its phones, links, events, notes and stored files."""
+        from crmkit.files import FileStore
+
         record = self.record(contact_id)
+        hashes = [
+            row[0]
+            for row in self.store.conn.execute(
+                "SELECT sha256 FROM files WHERE contact_id = ?", (contact_id,)
+            )
+        ]
         with self.store.transaction() as conn:
             conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
             refresh_search_index(
                 self.store, [contact_id, *(m["id"] for m in record.get("members", []))]
             )
             record_audit(self.store, "delete", contact_id, self.user, record["name"])
+        FileStore.for_store(self.store).prune(self.store, hashes)
 
     def link(
         self,

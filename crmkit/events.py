@@ -11,6 +11,7 @@ only; callers add where the value came from.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from crmkit.errors import CrmError, InvalidValue, NotFound
@@ -128,7 +129,7 @@ def parse_event_duration(raw: Any) -> int | None:
             raise InvalidValue("a duration cannot be negative")
         return raw
     if isinstance(raw, float):
-        if raw < 0 or raw != raw:
+        if not math.isfinite(raw) or raw < 0:
             raise InvalidValue("not a duration")
         return round(raw)
     text = str(raw).strip()

@@ -100,3 +100,19 @@ def test_renaming_an_organization_reindexes_its_members(ref_crm: CRM) -> None:
     assert ref_crm.get(person.id).organizations[0].id == org.id
     ref_crm.edit(org.id, {"name": "Zupełnie Nowa"})
     assert indexed_ids(ref_crm.store, "zupelnie") == [org.id, person.id]
+
+
+def test_deleting_a_contact_removes_its_stored_files(ref_crm: CRM, tmp_path) -> None:
+    contact = ref_crm.add("person", {"first_name": "A"})
+    other = ref_crm.add("person", {"first_name": "B"})
+    source = tmp_path / "umowa.txt"
+    source.write_bytes(b"only A has this")
+    shared = tmp_path / "wspolny.txt"
+    shared.write_bytes(b"both have this")
+    ref_crm.add_file(contact.id, source)
+    ref_crm.add_file(contact.id, shared)
+    ref_crm.add_file(other.id, shared)
+    blobs = ref_crm.store.path.parent / "crm.files"
+    assert len([p for p in blobs.rglob("*") if p.is_file()]) == 2
+    ref_crm.delete(contact.id)
+    assert len([p for p in blobs.rglob("*") if p.is_file()]) == 1

@@ -60,13 +60,24 @@ def test_parse_direction_refuses_other_words() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "seconds"),
-    [("95", 95), ("1:35", 95), ("1:01:35", 3695), ("0:00", 0), (42, 42), ("", None), (None, None)],
+    [
+        ("95", 95),
+        ("1:35", 95),
+        ("1:01:35", 3695),
+        ("0:00", 0),
+        (42, 42),
+        (95.4, 95),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_parse_event_duration(raw: object, seconds: int | None) -> None:
     assert parse_event_duration(raw) == seconds
 
 
-@pytest.mark.parametrize("raw", ["3:75", "1:60:00", "ok. 3 min", "-5", -5, True])
+@pytest.mark.parametrize(
+    "raw", ["3:75", "1:60:00", "ok. 3 min", "-5", -5, True, float("inf"), float("nan"), -1.5]
+)
 def test_parse_event_duration_refuses(raw: object) -> None:
     with pytest.raises(InvalidValue):
         parse_event_duration(raw)

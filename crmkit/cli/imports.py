@@ -6,13 +6,15 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from crmkit.cli.app import get_crm
 from crmkit.cli.output import OutputFormat, dump_json, emit
-from crmkit.model import ImportReport
+
+if TYPE_CHECKING:
+    from crmkit.model import ImportReport
 
 __all__ = ["register", "print_report"]
 

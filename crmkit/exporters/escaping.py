@@ -3,8 +3,10 @@
 A cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is
 escaped, unless it is a number or a phone number (`-12,5`, `+48 601 234 567`),
 which spreadsheets read as data and people want to see as written
-(CONTRACT section 5). Most cells never start with those characters, so the
-check is done by SQLite (`guard_sql`) and Python only sees the few that do.
+(CONTRACT section 5). `unescape_cell` is the exact inverse, for imports.
+
+Most cells never start with those characters (or an apostrophe), so the first
+test is done by SQLite (`guard_sql`) and Python only sees the few that might.
 """
 
 from __future__ import annotations
@@ -15,20 +17,24 @@ from crmkit.errors import InvalidValue
 
 __all__ = [
     "TRIGGERS",
+    "CANDIDATES",
     "needs_escape",
     "escape_cell",
+    "unescape_cell",
+    "unescape_row",
     "guard_sql",
     "register_escaping",
 ]
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# The same characters as code points, for SQLite's unicode().
-_TRIGGER_CODES = "(" + ", ".join(str(ord(char)) for char in TRIGGERS) + ")"
+# First characters of cells that may need escaping: the triggers and an apostrophe.
+CANDIDATES = (*TRIGGERS, "'")
+_CANDIDATE_CODES = "(" + ", ".join(str(ord(char)) for char in CANDIDATES) + ")"
 
 
-def needs_escape(text: str) -> bool:
-    """Whether a spreadsheet could take this cell for a formula."""
-    if not text or not text.startswith(TRIGGERS):
+def _formula_like(text: str) -> bool:
+    """Whether a spreadsheet could take this text for a formula."""
+    if not text.startswith(TRIGGERS):
         return False
     from crmkit.values.numbers import parse_number
 
@@ -43,9 +49,37 @@ def needs_escape(text: str) -> bool:
     return not is_phone_like(text)
 
 
+def needs_escape(text: str) -> bool:
+    """Whether the cell gets a leading apostrophe in CSV output.
+
+    Besides formula-like text, a cell that already starts with apostrophes before
+    formula-like text gets one more, so that `unescape_cell` undoes exactly this.
+    """
+    if not text:
+        return False
+    if text[0] == "'":
+        return _formula_like(text.lstrip("'"))
+    return _formula_like(text)
+
+
 def escape_cell(text: str) -> str:
     """The cell as written to CSV: with a leading apostrophe if it needs one."""
     return "'" + text if needs_escape(text) else text
+
+
+def unescape_cell(text: str) -> str:
+    """The value an escaped CSV cell stands for (what an import should store)."""
+    if text[:1] == "'" and _formula_like(text.lstrip("'")):
+        return text[1:]
+    return text
+
+
+def unescape_row(cells: list[str]) -> list[str]:
+    """`unescape_cell` for each cell of a CSV row; quick when no cell starts with '."""
+    for index, cell in enumerate(cells):
+        if cell[:1] == "'":
+            cells[index] = unescape_cell(cell)
+    return cells
 
 
 def guard_sql(expression: str) -> str:
@@ -55,7 +89,7 @@ def guard_sql(expression: str) -> str:
     that start with a trigger. The expression must not take parameters.
     """
     return (
-        f"CASE WHEN unicode({expression}) IN {_TRIGGER_CODES}"
+        f"CASE WHEN unicode({expression}) IN {_CANDIDATE_CODES}"
         f" THEN crm_escape({expression}) ELSE coalesce({expression}, '') END"
     )
 

@@ -18,7 +18,7 @@ from itertools import groupby, islice
 from operator import itemgetter
 from typing import Any
 
-from crmkit.exporters.escaping import TRIGGERS, escape_cell, guard_sql, register_escaping
+from crmkit.exporters.escaping import CANDIDATES, escape_cell, guard_sql, register_escaping
 from crmkit.query.columns import NO_LABEL, ColumnSpec
 
 __all__ = ["TabularReader", "CHUNK", "custom_text"]
@@ -187,7 +187,7 @@ class TabularReader:
             if (
                 self.escape
                 and field_type not in ("number", "checkbox")
-                and text.startswith(TRIGGERS)
+                and text.startswith(CANDIDATES)
             ):
                 text = escape_cell(text)
             found.append((position, text))
@@ -215,7 +215,7 @@ class TabularReader:
                 self.conn.execute(sql, (*params, *extra_params)), key=_FIRST
             ):
                 text = " | ".join(map(_SECOND, group))
-                if escape and text.startswith(TRIGGERS):
+                if escape and text.startswith(CANDIDATES):
                     text = escape_cell(text)
                 texts[contact_id] = text
             result.append((position, texts))

@@ -22,10 +22,17 @@ __all__ = ["QueryMethods"]
 
 
 def _texts(values: str | Sequence[str] | None) -> list[str]:
-    """One filter (or column, sort key) or several."""
+    """One filter or several."""
     if values is None:
         return []
     return [values] if isinstance(values, str) else list(values)
+
+
+def _names(values: str | Sequence[str] | None) -> list[str]:
+    """Column names or sort keys: a list, or one text with commas (`name,-created_at`)."""
+    if isinstance(values, str):
+        return [part.strip() for part in values.split(",") if part.strip()]
+    return _texts(values)
 
 
 class QueryMethods:
@@ -60,8 +67,8 @@ class QueryMethods:
             self.user,
             view,
             filters=_texts(filters),
-            columns=_texts(columns) or None,
-            sort=_texts(sort),
+            columns=_names(columns) or None,
+            sort=_names(sort),
         )
         query = Query(text, tuple(all_filters), include_hidden, tuple(all_sort), limit)
         selection = compile_query(
@@ -177,9 +184,9 @@ class QueryMethods:
             self.store,
             self.user,
             name,
-            columns=_texts(columns) or None,
+            columns=_names(columns) or None,
             filters=_texts(filters),
-            sort=_texts(sort),
+            sort=_names(sort),
             settings=self._filter_settings(),
         )
         return view

@@ -24,6 +24,8 @@ _FILTER = re.compile(
     r"(?P<value>.*)",
     re.DOTALL,
 )
+# A bar with whitespace (or the end of the text) on both sides; `a|b` is one value.
+_SEPARATOR = re.compile(r"(?<!\S)\|(?!\S)")
 
 
 class Comparison(NamedTuple):
@@ -63,12 +65,9 @@ def parse_filters(texts: list[str] | tuple[str, ...]) -> list[Comparison]:
 
 def _alternatives(raw: str) -> list[str]:
     """The values separated by ` | `, trimmed; empty parts are dropped, order kept."""
-    if not raw:
-        return []
-    core = ALTERNATIVE_SEPARATOR.strip()
     values: dict[str, None] = {}
-    for part in f" {raw} ".split(ALTERNATIVE_SEPARATOR):
+    for part in _SEPARATOR.split(raw):
         value = part.strip()
-        if value and value != core:
+        if value:
             values.setdefault(value, None)
     return list(values)

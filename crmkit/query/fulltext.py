@@ -45,26 +45,37 @@ def fold_for_index(text: str) -> str:
     return _LETTER_DIGIT.sub(" ", folded) if any(c.isdigit() for c in folded) else folded
 
 
-def _char_code(char: str) -> int:
-    """A 5-bit code that never decreases as characters increase (0 means "no character")."""
-    if char < "0":
-        return 1
-    if char <= "9":
-        return 2
+def _char_code(char: str) -> tuple[int, bool]:
+    """A 5-bit code that never decreases as characters increase, and whether it is exact.
+
+    Letters a-z and the space have codes of their own; every other character shares
+    a code with its neighbours, so the key must stop after it to stay in order.
+    """
+    if "a" <= char <= "z":
+        return 4 + ord(char) - ord("a"), True
+    if char == " ":
+        return 2, True
+    if char < " ":
+        return 1, False
     if char < "a":
-        return 3
-    if char <= "z":
-        return 4 + ord(char) - ord("a")
-    return 30
+        return 3, False
+    return 30, False
 
 
 def name_rowid(folded_name: str, contact_id: int) -> int:
-    """The FTS rowid of a contact: name-order bucket in the high bits, id in the low ones."""
+    """The FTS rowid of a contact: name-order bucket in the high bits, id in the low ones.
+
+    The bucket codes the first six characters of the folded name (0 after its end),
+    so that a name sorting before another never gets a higher bucket.
+    """
     if not 0 < contact_id <= ID_MASK:
         raise ValueError(f"contact id {contact_id} does not fit the search index")
     bucket = 0
+    exact = True
     for position in range(_BUCKET_CHARS):
-        code = _char_code(folded_name[position]) if position < len(folded_name) else 0
+        code = 0
+        if exact and position < len(folded_name):
+            code, exact = _char_code(folded_name[position])
         bucket = (bucket << _BUCKET_BITS) | code
     return (bucket << ID_BITS) | contact_id
 

@@ -1,0 +1,67 @@
+"""A small, varied customer base shared by the search, filter, export and CLI tests."""
+
+from __future__ import annotations
+
+from crmkit import CRM
+
+__all__ = ["build_base", "ids_by_name"]
+
+
+def build_base(crm: CRM) -> dict[str, int]:
+    """Fill a `ref_crm` database; return contact ids by short name.
+
+    Besides the fixture's reference data it defines custom fields budget (number),
+    since (date), last_call (datetime), tier (select), site (url) and motto (text).
+    """
+    crm.add_field("budget", "number")
+    crm.add_field("since", "date")
+    crm.add_field("last_call", "datetime")
+    crm.add_field("tier", "select", options=["Gold", "Silver"])
+    crm.add_field("site", "url")
+    crm.add_field("motto", "text")
+    ids: dict[str, int] = {}
+    ids["zolc_org"] = crm.add(
+        "organization",
+        {"name": "Żółć Sp. z o.o.", "nip": "526-000-12-46", "address.city": "Łódź",
+         "tags": "VIP", "custom.industry": "IT", "created_at": "2019-05-01 08:00"},
+    ).id  # fmt: skip
+    ids["anna"] = crm.add(
+        "person",
+        {"first_name": "Anna", "last_name": "Nowak", "phone.mobile": "+48 601 234 567",
+         "email.work": "anna.nowak@example.pl", "address.city": "Gliwice",
+         "tags": "VIP | Newsletter", "guardians": "Jan Kowalski",
+         "organization": "Żółć Sp. z o.o.", "custom.industry": "IT | Handel",
+         "custom.budget": "1500", "custom.consent": "tak", "custom.since": "05.03.2024",
+         "custom.last_call": "2024-03-05 14:30", "custom.tier": "gold",
+         "created_at": "2020-01-01 10:00", "position": "CEO"},
+    ).id  # fmt: skip
+    ids["jan"] = crm.add(
+        "person",
+        {"first_name": "Jan", "last_name": "Nowakowski", "phone.landline": "22 113 14 15",
+         "address.city": "Łódź", "tags": "Lead", "observers": "Piotr Maj",
+         "custom.budget": "99,5", "custom.consent": "nie", "custom.tier": "Silver",
+         "custom.since": "2023-12-31", "created_at": "2021-06-15 12:00"},
+    ).id  # fmt: skip
+    ids["lukasz"] = crm.add(
+        "person",
+        {"first_name": "Łukasz", "last_name": "Żółć", "email": "lukasz@zolc.pl",
+         "address.city": "Kraków", "hidden": "yes", "created_at": "2022-02-02 09:00"},
+    ).id  # fmt: skip
+    ids["ewa"] = crm.add(
+        "person",
+        {"first_name": "Ewa", "last_name": "Kowalska", "address.city": "gliwice",
+         "tags": "Klient", "guardians": "Jan Kowalski | Piotr Maj", "custom.budget": "-5",
+         "note": "=SUM(A1:A9)", "position": "-", "custom.motto": "@home",
+         "custom.site": "www.kowalska.pl", "phone.work": "+48 32 230 00 00",
+         "created_at": "2023-03-05 23:30"},
+    ).id  # fmt: skip
+    ids["firma"] = crm.add(
+        "organization",
+        {"name": "Firma Berlin GmbH", "phone.main": "+49 30 1234567", "address.country": "Niemcy",
+         "created_at": "2018-01-01 00:00"},
+    ).id  # fmt: skip
+    return ids
+
+
+def ids_by_name(crm: CRM, ids: list[int]) -> list[str]:
+    return [crm.record(contact_id)["name"] for contact_id in ids]

@@ -1,0 +1,146 @@
+"""Full-text search: folding, FTS query text, name-order row keys, and what searches find."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from search_builders import build_base, ids_by_name
+
+from crmkit import CRM
+from crmkit.errors import CrmError
+from crmkit.query.fulltext import (
+    ID_MASK,
+    bucket_bounds,
+    fold_for_index,
+    match_expression,
+    name_rowid,
+)
+from crmkit.values.names import fold_text
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Łódź", "lodz"),
+        ("Żółć", "zolc"),
+        ("ZAŻÓŁĆ GĘŚLĄ JAŹŃ", "zazolc gesla jazn"),
+        ("anna.nowak12@example.pl", "anna.nowak 12@example.pl"),
+        ("Firma2Go", "firma 2 go"),
+        ("+48601234567", "+48601234567"),
+    ],
+)
+def test_folding_for_the_index(text: str, folded: str) -> None:
+    assert fold_for_index(text) == folded
+
+
+@pytest.mark.parametrize(
+    ("typed", "expression"),
+    [
+        ("Nowak", '"nowak"*'),
+        ("łódź", '"lodz"*'),
+        ("anna now", '"anna"* AND "now"*'),
+        ("anna.nowak", '"anna nowak"*'),
+        ("nowak12", '"nowak 12"*'),
+        ("601 234 567", '"601234567"*'),
+        ("+48 601-234-567", '"48601234567"*'),
+        ("0048 601 234 567", '"48601234567"*'),
+        ("(22) 113 14 15", '"22113141 5"*'.replace(" ", "")),
+        ("Nowak 601 234", '"nowak"* AND "601234"*'),
+        ('say "hi"', '"say"* AND "hi"*'),
+        ("   ", None),
+        ("...", None),
+    ],
+)
+def test_match_expressions(typed: str, expression: str | None) -> None:
+    assert match_expression(typed) == expression
+
+
+@given(st.text(min_size=1))
+def test_any_text_gives_a_safe_expression(text: str) -> None:
+    expression = match_expression(text)
+    if expression is not None:
+        # Every phrase is quoted, so FTS5 operators typed by a user stay words.
+        for phrase in expression.split(" AND "):
+            assert phrase.startswith('"') and phrase.endswith('"*')
+
+
+names = st.text(alphabet=st.sampled_from(list("abcxyz ąłżŻŁ-.09'\t~{é中")), max_size=10)
+
+
+@given(names, names, st.integers(1, ID_MASK), st.integers(1, ID_MASK))
+def test_row_keys_keep_name_order(first: str, second: str, id_a: int, id_b: int) -> None:
+    a, b = fold_text(first), fold_text(second)
+    key_a, key_b = name_rowid(a, id_a), name_rowid(b, id_b)
+    assert key_a & ID_MASK == id_a
+    if a < b:
+        assert key_a >> 32 <= key_b >> 32
+    low, high = bucket_bounds(key_a)
+    assert low <= key_a < high
+
+
+def test_row_key_refuses_ids_that_do_not_fit() -> None:
+    with pytest.raises(ValueError):
+        name_rowid("anna", ID_MASK + 1)
+
+
+@pytest.fixture()
+def base(ref_crm: CRM) -> CRM:
+    build_base(ref_crm)
+    return ref_crm
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("lodz", ["Jan Nowakowski", "Żółć Sp. z o.o."]),
+        ("ŁÓDŹ", ["Jan Nowakowski", "Żółć Sp. z o.o."]),
+        ("zolc", ["Żółć Sp. z o.o.", "Anna Nowak"]),
+        ("now", ["Anna Nowak", "Jan Nowakowski"]),
+        ("nowakowski", ["Jan Nowakowski"]),
+        ("601234", ["Anna Nowak"]),
+        ("48601234567", ["Anna Nowak"]),
+        ("+48 601 234 567", ["Anna Nowak"]),
+        ("22 113", ["Jan Nowakowski"]),
+        ("301234567", ["Firma Berlin GmbH"]),
+        ("anna.nowak@example", ["Anna Nowak"]),
+        ("example.pl", ["Anna Nowak"]),
+        ("gliwice", ["Anna Nowak", "Ewa Kowalska"]),
+        ("anna gliwice", ["Anna Nowak"]),
+        ("kowalsk", ["Ewa Kowalska"]),
+        ("berlin", ["Firma Berlin GmbH"]),
+        ("nobody", []),
+    ],
+)
+def test_search_finds_contacts_the_way_people_remember_them(
+    base: CRM, text: str, names: list[str]
+) -> None:
+    assert ids_by_name(base, base.search_ids(text)) == names
+
+
+def test_search_skips_hidden_unless_asked(base: CRM) -> None:
+    assert ids_by_name(base, base.search_ids("lukasz")) == []
+    assert ids_by_name(base, base.search_ids("lukasz", include_hidden=True)) == ["Łukasz Żółć"]
+
+
+def test_text_without_words_is_refused(base: CRM) -> None:
+    with pytest.raises(CrmError, match="no letters or digits"):
+        base.search_ids("?!")
+
+
+def test_the_index_follows_edits_and_deletes(base: CRM) -> None:
+    anna = base.search_ids("anna")[0]
+    assert ids_by_name(base, base.search_ids("nowak")) == ["Anna Nowak", "Jan Nowakowski"]
+    base.edit(anna, {"last_name": "Zielińska", "address.city": "Opole"})
+    # Her e-mail still says nowak, so she is found, after the name match.
+    assert ids_by_name(base, base.search_ids("nowak")) == ["Jan Nowakowski", "Anna Zielińska"]
+    assert base.search_ids("zielinska") == [anna]
+    assert base.search_ids("opole") == [anna]
+    base.delete(anna)
+    assert base.search_ids("zielinska") == []
+
+
+def test_renaming_an_organization_reindexes_its_people(base: CRM) -> None:
+    org = base.search_ids("zolc", filters=["kind=organization"])[0]
+    base.edit(org, {"name": "Miedź S.A."})
+    assert ids_by_name(base, base.search_ids("miedz")) == ["Miedź S.A.", "Anna Nowak"]
