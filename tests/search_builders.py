@@ -4,7 +4,27 @@ from __future__ import annotations
 
 from crmkit import CRM
 
-__all__ = ["build_base", "ids_by_name"]
+__all__ = ["build_base", "ids_by_name", "base_reference_data"]
+
+
+def base_reference_data(crm: CRM, *, with_fixture_data: bool = False) -> CRM:
+    """The custom fields the base uses beyond `ref_crm`'s (and, if asked, `ref_crm`'s too)."""
+    if with_fixture_data:
+        for tag in ("VIP", "Newsletter", "Lead", "Klient"):
+            crm.add_tag(tag)
+        for user in ("Jan Kowalski", "Piotr Maj"):
+            crm.add_user(user)
+        crm.add_field(
+            "industry", "multiselect", label="Branża", options=["IT", "Handel", "Produkcja"]
+        )
+        crm.add_field("consent", "checkbox", label="Zgoda")
+    crm.add_field("budget", "number")
+    crm.add_field("since", "date")
+    crm.add_field("last_call", "datetime")
+    crm.add_field("tier", "select", options=["Gold", "Silver"])
+    crm.add_field("site", "url")
+    crm.add_field("motto", "text")
+    return crm
 
 
 def build_base(crm: CRM) -> dict[str, int]:
@@ -13,12 +33,7 @@ def build_base(crm: CRM) -> dict[str, int]:
     Besides the fixture's reference data it defines custom fields budget (number),
     since (date), last_call (datetime), tier (select), site (url) and motto (text).
     """
-    crm.add_field("budget", "number")
-    crm.add_field("since", "date")
-    crm.add_field("last_call", "datetime")
-    crm.add_field("tier", "select", options=["Gold", "Silver"])
-    crm.add_field("site", "url")
-    crm.add_field("motto", "text")
+    base_reference_data(crm)
     ids: dict[str, int] = {}
     ids["zolc_org"] = crm.add(
         "organization",

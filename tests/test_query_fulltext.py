@@ -144,3 +144,24 @@ def test_renaming_an_organization_reindexes_its_people(base: CRM) -> None:
     org = base.search_ids("zolc", filters=["kind=organization"])[0]
     base.edit(org, {"name": "Miedź S.A."})
     assert ids_by_name(base, base.search_ids("miedz")) == ["Miedź S.A.", "Anna Nowak"]
+
+
+def _index(crm: CRM) -> list[object]:
+    conn = crm.store.conn
+    documents = conn.execute("SELECT rowid, name, body FROM contacts_fts ORDER BY rowid")
+    keys = conn.execute("SELECT * FROM contacts_fts_keys ORDER BY contact_id")
+    return [documents.fetchall(), keys.fetchall()]
+
+
+def test_rebuilding_gives_the_index_the_write_path_keeps(base: CRM) -> None:
+    from crmkit.search_index import indexed_ids, rebuild_search_index
+
+    kept = _index(base)
+    assert rebuild_search_index(base.store) == 6
+    assert _index(base) == kept
+    assert indexed_ids(base.store, '"lodz"') == sorted(base.search_ids("lodz"))
+    documents = {row[0] & ID_MASK: row[1:] for row in kept[0]}  # type: ignore[attr-defined]
+    assert documents[base.search_ids("anna")[0]] == (
+        "anna nowak",
+        "gliwice anna.nowak@example.pl zolc sp. z o.o. 48601234567 601234567",
+    )

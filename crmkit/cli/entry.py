@@ -1,8 +1,8 @@
-"""The `crm` console script: a quick path for `lookup` and `search`, Typer for the rest.
+"""The `crm` console script: a quick path for lookup, search and export, Typer for the rest.
 
 A phone system runs `crm lookup NUMBER` on every incoming call, and people
 run `crm search` all day; loading Typer, Rich and pydantic would take longer
-than the answer. So when the command line is a plain `lookup` or `search`
+than the answer. So when the command line is a plain `lookup`, `search` or `export`
 (after the global `--db` / `--as`), it is read here and answered through
 `crmkit.cli.query_commands`, the same functions the Typer commands call.
 Anything this reader does not recognise — `--help`, a misspelt option, a bad
@@ -29,11 +29,28 @@ _COMMON: dict[str, tuple[str, str]] = {
     "-n": ("limit", "int"),
     "--include-hidden": ("include_hidden", "flag"),
 }
-_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
-    "search": {**_COMMON, "--filter": ("filters", "many"), "--view": ("view", "value")},
-    "lookup": {**_COMMON, "--region": ("region", "value")},
+_SELECTING: dict[str, tuple[str, str]] = {
+    **_COMMON,
+    "--filter": ("filters", "many"),
+    "--view": ("view", "value"),
 }
-_FORMATS = ("table", "csv", "json", "jsonl")
+_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
+    "search": _SELECTING,
+    "lookup": {**_COMMON, "--region": ("region", "value")},
+    "export": {
+        **_SELECTING,
+        "--text": ("text", "value"),
+        "--output": ("output", "value"),
+        "-o": ("output", "value"),
+        "--no-escape": ("no_escape", "flag"),
+        "--bom": ("bom", "flag"),
+    },
+}
+_FORMATS = {
+    "search": ("table", "csv", "json", "jsonl"),
+    "lookup": ("table", "csv", "json", "jsonl"),
+    "export": ("csv", "json", "jsonl"),
+}
 
 
 class _Call(NamedTuple):
@@ -43,7 +60,7 @@ class _Call(NamedTuple):
     db: str | None
     user: str | None
     argument: str | None
-    region: str | None
+    extra: dict[str, Any]
     fields: dict[str, Any]
 
 
@@ -76,23 +93,30 @@ def _quick_command(args: list[str]) -> _Call | None:
     if index >= len(args) or args[index] not in _OPTIONS:
         return None
     command = args[index]
-    parsed = _read_options(args[index + 1 :], _OPTIONS[command])
+    parsed = _read_options(args[index + 1 :], _OPTIONS[command], _FORMATS[command])
     if parsed is None:
         return None
     fields, positional = parsed
-    region = fields.pop("region", None)
+    extra: dict[str, Any] = {
+        key: fields.pop(key) for key in ("region", "output", "no_escape", "bom") if key in fields
+    }
     if command == "lookup":
         if len(positional) != 1:
             return None
         argument: str | None = positional[0]
+    elif command == "export":
+        if positional:
+            return None
+        argument = None
+        fields.setdefault("fmt", "csv")
     else:
         argument = None
         fields["text"] = " ".join(positional) if positional else None
-    return _Call(command, globals_.get("--db"), globals_.get("--as"), argument, region, fields)
+    return _Call(command, globals_.get("--db"), globals_.get("--as"), argument, extra, fields)
 
 
 def _read_options(
-    tokens: list[str], known: dict[str, tuple[str, str]]
+    tokens: list[str], known: dict[str, tuple[str, str]], formats: tuple[str, ...]
 ) -> tuple[dict[str, Any], list[str]] | None:
     """(QueryOptions fields, positional arguments), or None for anything unexpected."""
     fields: dict[str, Any] = {}
@@ -132,7 +156,7 @@ def _read_options(
             fields[field] = int(value)
         else:
             fields[field] = value
-    if fields.get("fmt", "table") not in _FORMATS:
+    if fields.get("fmt", formats[0]) not in formats:
         return None
     fields["filters"] = tuple(filters)
     return fields, positional
@@ -148,8 +172,19 @@ def _answer(call: _Call) -> int:
     try:
         store = commands.open_store(call.db or os.environ.get("CRM_DB") or None)
         if call.command == "lookup":
+            region = call.extra.get("region")
             code = commands.run_lookup(
-                store, call.argument or "", options, sys.stdout, sys.stderr, region=call.region
+                store, call.argument or "", options, sys.stdout, sys.stderr, region=region
+            )
+        elif call.command == "export":
+            code = commands.run_export(
+                store,
+                user,
+                options,
+                sys.stderr,
+                output=call.extra.get("output"),
+                escape=not call.extra.get("no_escape", False),
+                bom=bool(call.extra.get("bom", False)),
             )
         else:
             code = commands.run_search(store, user, options, sys.stdout, sys.stderr)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from crmkit.cli.app import get_crm
+from crmkit.cli.listing import COLUMNS, SORT, emit_listing
 from crmkit.cli.output import OutputFormat, dump_json, emit
 
 if TYPE_CHECKING:
@@ -154,11 +155,13 @@ def imports_list(
     ctx: typer.Context,
     limit: int = typer.Option(None, "--limit", "-n", help="Show only the newest N."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+    columns: str = COLUMNS,
+    sort: str = SORT,
 ) -> None:
     """Import history, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    columns = [
+    default = [
         "id",
         "target",
         "file",
@@ -170,11 +173,7 @@ def imports_list(
         "rejected",
         "warnings",
     ]
-    emit(
-        get_crm(ctx).imports(limit),
-        fmt,
-        columns if fmt in (OutputFormat.table, OutputFormat.csv) else None,
-    )
+    emit_listing(get_crm(ctx).imports(limit), fmt, default, columns, sort, None)
 
 
 @imports_app.command("show")

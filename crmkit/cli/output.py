@@ -178,7 +178,7 @@ def emit(
         if table:
             out.write(render_table(names, matrix) + "\n")
         return len(table)
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out)
     if names:
         writer.writerow(names)
     writer.writerows(matrix)

@@ -177,12 +177,13 @@ def run_export(
     store: Store,
     user: str | None,
     options: QueryOptions,
+    err: IO[str],
     *,
     output: str | None,
     escape: bool,
     bom: bool,
 ) -> int:
-    """`crm export`: write the selection; return the number of contacts written."""
+    """`crm export`: write the selection (saying so on `err` for a file); exit code 0."""
     from crmkit.exporters.export import export_selection, text_output
 
     if options.fmt == "table":
@@ -192,9 +193,12 @@ def run_export(
         columns = None
     selection = compile_query(store.conn, query, filter_settings(), default_order=EXPORT_ORDER)
     with text_output(output) as out:
-        return export_selection(
+        count = export_selection(
             store, selection, out, fmt=options.fmt, columns=columns, escape=escape, bom=bom
         )
+    if output and output != "-":
+        err.write(f"Exported {count} {'contact' if count == 1 else 'contacts'} to {output}.\n")
+    return 0
 
 
 def _check_format(fmt: str) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from crmkit.cli.app import get_crm
-from crmkit.cli.output import OutputFormat, emit
+from crmkit.cli.listing import COLUMNS, LIMIT, SORT, emit_listing
+from crmkit.cli.output import OutputFormat
 
 __all__ = ["register"]
 
@@ -28,9 +29,16 @@ def tag_add(
 
 
 @tag_app.command("list")
-def tag_list(ctx: typer.Context, fmt: OutputFormat = FORMAT) -> None:
+def tag_list(
+    ctx: typer.Context,
+    fmt: OutputFormat = FORMAT,
+    columns: str = COLUMNS,
+    sort: str = SORT,
+    limit: int = LIMIT,
+) -> None:
     """All tags, by name."""
-    emit((tag.model_dump() for tag in get_crm(ctx).tags()), fmt, ["id", "name"])
+    tags = (tag.model_dump() for tag in get_crm(ctx).tags())
+    emit_listing(tags, fmt, ["id", "name"], columns, sort, limit)
 
 
 @user_app.command("add")
@@ -45,9 +53,16 @@ def user_add(
 
 
 @user_app.command("list")
-def user_list(ctx: typer.Context, fmt: OutputFormat = FORMAT) -> None:
+def user_list(
+    ctx: typer.Context,
+    fmt: OutputFormat = FORMAT,
+    columns: str = COLUMNS,
+    sort: str = SORT,
+    limit: int = LIMIT,
+) -> None:
     """All users, by name."""
-    emit((user.model_dump() for user in get_crm(ctx).users()), fmt, ["id", "full_name", "email"])
+    users = (user.model_dump() for user in get_crm(ctx).users())
+    emit_listing(users, fmt, ["id", "full_name", "email"], columns, sort, limit)
 
 
 @field_app.command("add")
@@ -75,13 +90,17 @@ def field_add(
 
 
 @field_app.command("list")
-def field_list(ctx: typer.Context, fmt: OutputFormat = FORMAT) -> None:
+def field_list(
+    ctx: typer.Context,
+    fmt: OutputFormat = FORMAT,
+    columns: str = COLUMNS,
+    sort: str = SORT,
+    limit: int = LIMIT,
+) -> None:
     """All custom fields with their types and options."""
-    emit(
-        (field.model_dump() for field in get_crm(ctx).fields()),
-        fmt,
-        ["key", "type", "label", "options", "required", "applies_to"],
-    )
+    fields = (field.model_dump() for field in get_crm(ctx).fields())
+    default = ["key", "type", "label", "options", "required", "applies_to"]
+    emit_listing(fields, fmt, default, columns, sort, limit)
 
 
 def register(app: typer.Typer) -> None:

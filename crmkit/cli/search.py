@@ -45,7 +45,7 @@ VIEW = typer.Option(None, "--view", help="Start from a saved view (its filters, 
 
 def search(
     ctx: typer.Context,
-    text: list[str] = typer.Argument(None, metavar="[TEXT]...", help="Words to look for."),
+    text: list[str] = typer.Argument(None, metavar="TEXT", help="Words to look for."),
     filters: list[str] = FILTER,
     columns: str = COLUMNS,
     sort: str = SORT,
@@ -131,10 +131,10 @@ def export(
         include_hidden=include_hidden,
         view=view,
     )
-    count = run_export(crm.store, crm.user, options, output=output, escape=not no_escape, bom=bom)
-    if output and output != "-":
-        noun = "contact" if count == 1 else "contacts"
-        typer.echo(f"Exported {count} {noun} to {output}.", err=True)
+    code = run_export(
+        crm.store, crm.user, options, sys.stderr, output=output, escape=not no_escape, bom=bom
+    )
+    raise typer.Exit(code)
 
 
 @view_app.command("save")

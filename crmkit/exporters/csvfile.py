@@ -9,14 +9,50 @@ module would produce (tests compare the two).
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import IO
 
-__all__ = ["write_csv", "BOM"]
+__all__ = ["write_csv", "CsvFormatter", "BOM", "LINE_END"]
 
 BOM = "\ufeff"
-_LINE_END = "\r\n"
+LINE_END = "\r\n"
 _BATCH = 512
+
+
+class CsvFormatter:
+    """Turns rows of text cells into CSV text (lines ending in CRLF)."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator=LINE_END)
+
+    def lines(self, rows: Iterable[Sequence[str]]) -> tuple[str, int]:
+        """The CSV text of the rows and how many there were."""
+        commas = self.width - 1
+        fast = self.width > 1
+        lines: list[str] = []
+        for cells in rows:
+            line = ",".join(cells)
+            if (
+                fast
+                and line.count(",") == commas
+                and '"' not in line
+                and "\n" not in line
+                and "\r" not in line
+            ):
+                lines.append(line)
+            else:
+                self._writer.writerow(cells)
+                lines.append(self._buffer.getvalue()[: -len(LINE_END)])
+                self._buffer.seek(0)
+                self._buffer.truncate()
+        return (LINE_END.join(lines) + LINE_END if lines else ""), len(lines)
+
+    def header(self, names: Sequence[str]) -> str:
+        return self.lines([list(names)])[0]
 
 
 def write_csv(
@@ -27,33 +63,13 @@ def write_csv(
     bom: bool = False,
 ) -> int:
     """Write the header and the rows (all cells text); return the number of rows."""
-    writer = csv.writer(out, lineterminator=_LINE_END)
-    if bom:
-        out.write(BOM)
-    writer.writerow(header)
-    width = len(header)
-    commas = width - 1
+    formatter = CsvFormatter(len(header))
+    out.write((BOM if bom else "") + formatter.header(header))
     count = 0
-    lines: list[str] = []
-    for cells in rows:
-        line = ",".join(cells)
-        if (
-            width > 1
-            and line.count(",") == commas
-            and '"' not in line
-            and "\n" not in line
-            and "\r" not in line
-        ):
-            lines.append(line)
-        else:
-            if lines:
-                out.write(_LINE_END.join(lines) + _LINE_END)
-                lines.clear()
-            writer.writerow(cells)
-        count += 1
-        if len(lines) >= _BATCH:
-            out.write(_LINE_END.join(lines) + _LINE_END)
-            lines.clear()
-    if lines:
-        out.write(_LINE_END.join(lines) + _LINE_END)
-    return count
+    iterator = iter(rows)
+    while True:
+        text, written = formatter.lines(islice(iterator, _BATCH))
+        if not written:
+            return count
+        out.write(text)
+        count += written

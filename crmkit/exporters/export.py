@@ -12,14 +12,23 @@ import io
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
 from crmkit.errors import CrmError
 from crmkit.exporters.atomic import atomic_text_file
-from crmkit.exporters.csvfile import write_csv
+from crmkit.exporters.csvfile import BOM, CsvFormatter, write_csv
 from crmkit.exporters.jsonfile import write_json, write_jsonl
-from crmkit.exporters.tabular import TabularReader
+from crmkit.exporters.parallel import (
+    MIN_CHUNKS,
+    Work,
+    id_chunks,
+    id_ranges,
+    parallel_available,
+    write_csv_in_parallel,
+)
+from crmkit.exporters.tabular import CHUNK, TabularReader
 from crmkit.query.columns import ColumnSpec, export_columns, resolve_columns
 from crmkit.query.fields import QuerySchema
 from crmkit.query.selection import Selection
@@ -71,9 +80,32 @@ def export_selection(
         return write_json(out, records) if fmt == "json" else write_jsonl(out, records)
     specs = csv_columns(store, columns)
     reader = TabularReader(store.conn, specs, escape=escape)
-    return write_csv(
-        out, [spec.header for spec in specs], selection_rows(selection, reader), bom=bom
-    )
+    header = [spec.header for spec in specs]
+    if parallel_available(store.path):
+        work = _parallel_work(store, selection)
+        if work is not None:
+            out.write((BOM if bom else "") + CsvFormatter(len(header)).header(header))
+            return write_csv_in_parallel(out, store.path, reader, work)
+    return write_csv(out, header, selection_rows(selection, reader), bom=bom)
+
+
+def _parallel_work(store: Store, selection: Selection) -> Iterator[Work] | None:
+    """The pieces for helper processes, or None when the export is too small to share."""
+    in_id_order = all(sql_pass.order == "c.id" for sql_pass in selection.passes)
+    if selection.ranked is None and selection.limit is None and in_id_order:
+        low, high = store.conn.execute("SELECT min(id), max(id) FROM contacts").fetchone()
+        if low is None or high - low < MIN_CHUNKS * CHUNK:
+            return None
+        passes = [(sql_pass.where, sql_pass.params) for sql_pass in selection.passes]
+        return id_ranges(passes, low, high)
+    ids = selection.ids()
+    first: list[list[int]] = []
+    while len(first) < MIN_CHUNKS:
+        chunk = list(islice(ids, CHUNK))
+        if len(chunk) < CHUNK:
+            return None
+        first.append(chunk)
+    return id_chunks(first, ids)
 
 
 def csv_columns(store: Store, columns: list[str] | None) -> list[ColumnSpec]:

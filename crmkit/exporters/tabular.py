@@ -25,6 +25,7 @@ __all__ = ["TabularReader", "CHUNK", "custom_text"]
 
 CHUNK = 1000
 _CUSTOM_CACHE_LIMIT = 4096
+_ORGANIZATION_CACHE_LIMIT = 100_000
 _FIRST = itemgetter(0)
 _SECOND = itemgetter(1)
 _IN_CHUNK = "IN (SELECT value FROM json_each(?))"
@@ -45,8 +46,8 @@ _LIST_SQL = {
     "observers": "SELECT cu.contact_id, u.full_name FROM contact_users cu"
     " JOIN users u ON u.id = cu.user_id"
     " WHERE cu.role = 'observer' AND cu.contact_id {where} ORDER BY cu.contact_id, u.key",
-    "organizations": "SELECT m.person_id, o.name FROM memberships m"
-    " JOIN contacts o ON o.id = m.organization_id"
+    # Organization ids; their names come from a cache (few organizations, many members).
+    "organizations": "SELECT m.person_id, m.organization_id FROM memberships m"
     " WHERE m.person_id {where} ORDER BY m.person_id, m.since IS NOT NULL, m.since, m.id",
     "members": "SELECT m.organization_id, p.name FROM memberships m"
     " JOIN contacts p ON p.id = m.person_id"
@@ -110,6 +111,7 @@ class TabularReader:
             if spec.kind not in ("sql", "custom"):
                 self._slots.setdefault(spec.kind, []).append((position, spec.sub))
         self._custom_cache: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        self._organization_cache: dict[int, str] = {}
 
     # -- selections -----------------------------------------------------------------
 
@@ -154,6 +156,7 @@ class TabularReader:
         if self._slots and rows:
             ids = [row[width] for row in rows]
             low, high = min(ids), max(ids)
+            params: tuple[Any, ...]
             if high - low < 2 * len(ids):
                 where, params = _IN_RANGE, (low, high)
             else:
@@ -196,6 +199,20 @@ class TabularReader:
         self._custom_cache[(stored, kind)] = found
         return found
 
+    def _organization_names(self, rows: list[tuple[int, int]]) -> list[tuple[int, str]]:
+        """(person id, organization name) for (person id, organization id) rows."""
+        names = self._organization_cache
+        missing = list({org for _, org in rows if org not in names})
+        if missing:
+            if len(names) + len(missing) > _ORGANIZATION_CACHE_LIMIT:
+                names.clear()
+            names.update(
+                self.conn.execute(
+                    f"SELECT id, name FROM contacts WHERE id {_IN_CHUNK}", (json.dumps(missing),)
+                )
+            )
+        return [(person, names[org]) for person, org in rows]
+
     def _gather(
         self,
         kind: str,
@@ -211,9 +228,10 @@ class TabularReader:
             extra, extra_params = _sub_condition(kind, sub, named)
             sql = _LIST_SQL[kind].format(where=where, extra=extra)
             texts: dict[int, str] = {}
-            for contact_id, group in groupby(
-                self.conn.execute(sql, (*params, *extra_params)), key=_FIRST
-            ):
+            rows: Iterable[tuple[int, Any]] = self.conn.execute(sql, (*params, *extra_params))
+            if kind == "organizations":
+                rows = self._organization_names(list(rows))
+            for contact_id, group in groupby(rows, key=_FIRST):
                 text = " | ".join(map(_SECOND, group))
                 if escape and text.startswith(CANDIDATES):
                     text = escape_cell(text)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from crmkit.errors import CrmError
+from crmkit.exporters.escaping import unescape_row
 
 __all__ = ["SourceFile", "open_source", "detect_encoding", "sniff_delimiter"]
 
@@ -251,7 +252,7 @@ def _csv_rows(
         try:
             for cells in reader:
                 if any(cells):
-                    yield previous + 1, cells
+                    yield previous + 1, unescape_row(cells)
                 previous = reader.line_num
         except UnicodeDecodeError:
             raise decoding(reader.line_num + 1) from None
