@@ -33,7 +33,10 @@ from crmkit.targets import (
 from crmkit.values.multivalues import split_multi
 from crmkit.values.names import name_key
 
-__all__ = ["DraftBuilder", "Problem", "UnknownPolicy"]
+__all__ = ["DraftBuilder", "MISSING", "Problem", "UnknownPolicy"]
+
+# A JSON record's key that is not there at all, unlike one that is null (an empty cell).
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 
 UnknownPolicy = Literal["warn", "strict", "create"]
 # (level, column, value, reason); the importer adds the row number.
@@ -67,11 +70,11 @@ class DraftBuilder:
             for index, (column, target) in enumerate(self.columns)
             if target.kind != "ignore"
         ]
-        self.checkbox_keys = [
-            target.field.key
-            for _, target in self.columns
+        self._checkbox_at = {
+            index: target.field.key
+            for index, (_, target) in enumerate(self.columns)
             if target.field is not None and target.field.type == "checkbox"
-        ]
+        }
         self._problems: list[Problem] = []
         self._column: str | None = None
         self._options: dict[str, dict[str, str]] = {}
@@ -90,11 +93,15 @@ class DraftBuilder:
             raw = cells[index]
             if raw.__class__ is str:
                 if not raw or raw.isspace():
+                    if kind == "custom" and index in self._checkbox_at:
+                        draft.empty_checkboxes.append(self._checkbox_at[index])
                     if not clears or kind == "contact_kind":
                         continue
                     raw = None
-            elif raw is None or raw == []:
-                if not clears or kind == "contact_kind":
+            elif raw is None or raw is MISSING or raw == []:
+                if raw is None and kind == "custom" and index in self._checkbox_at:
+                    draft.empty_checkboxes.append(self._checkbox_at[index])
+                if raw is MISSING or not clears or kind == "contact_kind":
                     continue
                 raw = None
             self._column = column
@@ -112,9 +119,11 @@ class DraftBuilder:
     def missing_required(self, draft: ContactDraft, kind: str) -> list[Problem]:
         """What a new contact of this kind lacks: a name, or a required custom field.
 
-        A mapped checkbox left empty is false on a new contact, so it is filled in here.
+        A checkbox cell left empty is false on a new contact, so it is filled in here
+        (an update leaves the stored value alone; a key missing from a JSON record is
+        not an empty cell).
         """
-        for key in self.checkbox_keys:
+        for key in draft.empty_checkboxes:
             if key not in draft.custom and self.fields[key].applies(kind):
                 draft.custom[key] = False
         problems: list[Problem] = []

@@ -71,6 +71,9 @@ def _documents(rows: Iterable[tuple[Any, ...]]) -> tuple[list[Document], list[Ke
         body = document_text(city, emails, phones, organizations)
         documents.append((rowid, fold_for_index(name_text), body))
         keys.append((contact_id, rowid, sort_key, hidden))
+    # FTS5 flushes its pending terms whenever a rowid is not above the last one;
+    # rowids lead with a name bucket, so unsorted batches would flush on most rows.
+    documents.sort()
     return documents, keys
 
 

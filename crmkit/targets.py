@@ -96,6 +96,7 @@ class ContactDraft:
     observers: list[int] | None = None
     custom: dict[str, Any] = field(default_factory=dict)
     organizations: list[tuple[str, str | None, str | None]] | None = None
+    empty_checkboxes: list[str] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (

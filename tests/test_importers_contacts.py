@@ -254,3 +254,11 @@ def test_a_match_of_the_other_kind_is_a_row_error(ref_crm: CRM, tmp_path: Path) 
     report = ref_crm.import_file(str(path), mapping=str(mapping))
     assert report.rejected == 1
     assert "matches contact 1, which is an organization, not a person" in report.errors[0].reason
+
+
+def test_a_record_without_a_checkbox_key_stays_without_it(ref_crm: CRM, tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"first_name": "Anna"}\n{"first_name": "Jan", "custom": {"consent": true}}\n')
+    ref_crm.import_file(str(path))
+    assert ref_crm.record(1)["custom"] == {}
+    assert ref_crm.record(2)["custom"] == {"consent": True}

@@ -90,11 +90,12 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     Numbers are not parsed: a phone number such as +48601234567 must print as
     written, not as 4.86012e+10.
     """
-    cells = [[str(text).strip() for text in row] for row in rows]
-    if not all(_simple_text(text) for row in (headers, *cells) for text in row):
+    raw = [[str(text) for text in row] for row in rows]
+    if not all(_simple_text(text) for row in (headers, *raw) for text in row):
         from tabulate import tabulate
 
-        return tabulate(cells, headers=list(headers), disable_numparse=True)
+        return tabulate(raw, headers=list(headers), disable_numparse=True)
+    cells = [[text.strip() for text in row] for row in raw]
     widths = [len(header) + 2 for header in headers]
     for row in cells:
         for index, text in enumerate(row):

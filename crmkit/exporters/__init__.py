@@ -1,0 +1,1 @@
+"""Exporters: the selected contacts out as CSV, JSON or JSON Lines."""

@@ -97,7 +97,7 @@ def _parallel_work(store: Store, selection: Selection) -> Iterator[Work] | None:
         if low is None or high - low < MIN_CHUNKS * CHUNK:
             return None
         passes = [(sql_pass.where, sql_pass.params) for sql_pass in selection.passes]
-        return id_ranges(passes, low, high)
+        return id_ranges(passes, low, high, 2 * CHUNK)
     ids = selection.ids()
     first: list[list[int]] = []
     while len(first) < MIN_CHUNKS:

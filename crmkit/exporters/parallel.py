@@ -80,7 +80,10 @@ def _helper(database: str, columns: Sequence[ColumnSpec], escape: bool, pipe: Co
             else:
                 _, where, params, low, high = work
                 rows = reader.rows_for_query(
-                    f"({where}) AND c.id >= ? AND c.id < ?", (*params, low, high), "c.id"
+                    f"({where}) AND c.id >= ? AND c.id < ?",
+                    (*params, low, high),
+                    "c.id",
+                    chunk=high - low,
                 )
             text, count = formatter.lines(rows)
             pipe.send_bytes(count.to_bytes(8, "little") + text.encode("utf-8"))
@@ -103,11 +106,13 @@ def id_chunks(first: list[list[int]], ids: Iterator[int]) -> Iterator[Work]:
         yield ("ids", batch)
 
 
-def id_ranges(passes: Sequence[tuple[str, tuple[Any, ...]]], low: int, high: int) -> Iterator[Work]:
-    """Work for passes in id order (WHERE text and parameters): ranges of CHUNK ids each."""
+def id_ranges(
+    passes: Sequence[tuple[str, tuple[Any, ...]]], low: int, high: int, width: int = CHUNK
+) -> Iterator[Work]:
+    """Work for passes in id order (WHERE text and parameters): ranges of `width` ids."""
     for where, params in passes:
-        for start in range(low, high + 1, CHUNK):
-            yield ("range", where, params, start, start + CHUNK)
+        for start in range(low, high + 1, width):
+            yield ("range", where, params, start, start + width)
 
 
 def write_csv_in_parallel(

@@ -26,6 +26,9 @@ __all__ = ["TabularReader", "CHUNK", "custom_text"]
 CHUNK = 1000
 _CUSTOM_CACHE_LIMIT = 4096
 _ORGANIZATION_CACHE_LIMIT = 100_000
+_NAME_SETS_LIMIT = 50_000
+# List kinds read as sets of ids, and the table that names them.
+_NAME_SETS = {"tags": "tags", "guardians": "users", "observers": "users"}
 _FIRST = itemgetter(0)
 _SECOND = itemgetter(1)
 _IN_CHUNK = "IN (SELECT value FROM json_each(?))"
@@ -38,14 +41,13 @@ _LIST_SQL = {
     " WHERE contact_id {where}{extra} ORDER BY contact_id, position",
     "emails": "SELECT contact_id, address FROM emails"
     " WHERE contact_id {where}{extra} ORDER BY contact_id, position",
-    "tags": "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id"
-    " WHERE ct.contact_id {where} ORDER BY ct.contact_id, t.key",
-    "guardians": "SELECT cu.contact_id, u.full_name FROM contact_users cu"
-    " JOIN users u ON u.id = cu.user_id"
-    " WHERE cu.role = 'guardian' AND cu.contact_id {where} ORDER BY cu.contact_id, u.key",
-    "observers": "SELECT cu.contact_id, u.full_name FROM contact_users cu"
-    " JOIN users u ON u.id = cu.user_id"
-    " WHERE cu.role = 'observer' AND cu.contact_id {where} ORDER BY cu.contact_id, u.key",
+    # Tags and users as each contact's set of ids, named and sorted by `_NameSets`.
+    "tags": "SELECT contact_id, group_concat(tag_id) FROM contact_tags"
+    " WHERE contact_id {where} GROUP BY contact_id",
+    "guardians": "SELECT contact_id, group_concat(user_id) FROM contact_users"
+    " WHERE role = 'guardian' AND contact_id {where} GROUP BY contact_id",
+    "observers": "SELECT contact_id, group_concat(user_id) FROM contact_users"
+    " WHERE role = 'observer' AND contact_id {where} GROUP BY contact_id",
     # Organization ids; their names come from a cache (few organizations, many members).
     "organizations": "SELECT m.person_id, m.organization_id FROM memberships m"
     " WHERE m.person_id {where} ORDER BY m.person_id, m.since IS NOT NULL, m.since, m.id",
@@ -112,6 +114,7 @@ class TabularReader:
                 self._slots.setdefault(spec.kind, []).append((position, spec.sub))
         self._custom_cache: dict[tuple[str, str], list[tuple[int, str]]] = {}
         self._organization_cache: dict[int, str] = {}
+        self._name_set_cache: dict[str, _NameSets] = {}
 
     # -- selections -----------------------------------------------------------------
 
@@ -199,6 +202,18 @@ class TabularReader:
         self._custom_cache[(stored, kind)] = found
         return found
 
+    def _name_sets(self, kind: str) -> _NameSets:
+        table = _NAME_SETS[kind]
+        found = self._name_set_cache.get(table)
+        if found is None:
+            name = "name" if table == "tags" else "full_name"
+            known = {
+                ident: (key, text)
+                for ident, key, text in self.conn.execute(f"SELECT id, key, {name} FROM {table}")
+            }
+            found = self._name_set_cache[table] = _NameSets(known, self.escape)
+        return found
+
     def _organization_names(self, rows: list[tuple[int, int]]) -> list[tuple[int, str]]:
         """(person id, organization name) for (person id, organization id) rows."""
         names = self._organization_cache
@@ -229,6 +244,10 @@ class TabularReader:
             sql = _LIST_SQL[kind].format(where=where, extra=extra)
             texts: dict[int, str] = {}
             rows: Iterable[tuple[int, Any]] = self.conn.execute(sql, (*params, *extra_params))
+            if kind in _NAME_SETS:
+                names = self._name_sets(kind)
+                result.append((position, {contact: names.text(ids) for contact, ids in rows}))
+                continue
             if kind == "organizations":
                 rows = self._organization_names(list(rows))
             for contact_id, group in groupby(rows, key=_FIRST):
@@ -238,6 +257,27 @@ class TabularReader:
                 texts[contact_id] = text
             result.append((position, texts))
         return result
+
+
+class _NameSets:
+    """The text of a set of tag or user ids: names in name order, cached per set."""
+
+    def __init__(self, known: dict[int, tuple[str, str]], escape: bool) -> None:
+        self.known = known
+        self.escape = escape
+        self.texts: dict[str, str] = {}
+
+    def text(self, ids: str) -> str:
+        text = self.texts.get(ids)
+        if text is None:
+            ordered = sorted(self.known[int(ident)] for ident in ids.split(","))
+            text = " | ".join(name for _, name in ordered)
+            if self.escape and text.startswith(CANDIDATES):
+                text = escape_cell(text)
+            if len(self.texts) >= _NAME_SETS_LIMIT:
+                self.texts.clear()
+            self.texts[ids] = text
+        return text
 
 
 def _sub_condition(kind: str, sub: str | None, named: list[str]) -> tuple[str, tuple[str, ...]]:

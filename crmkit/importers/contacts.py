@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crmkit.contacts import ContactWriter
-from crmkit.drafts import DraftBuilder, Problem, UnknownPolicy
+from crmkit.drafts import MISSING, DraftBuilder, Problem, UnknownPolicy
 from crmkit.importers.history import ImportRun
 from crmkit.importers.readers import SourceFile
 from crmkit.mapping import Mapping
@@ -143,7 +143,7 @@ def _import_rows(
                     _note_ignored(report, flat.keys() - known)
             else:
                 flat = record
-            cells = [flat.get(column) for column in header]
+            cells = [flat.get(column, MISSING) for column in header]
         elif len(cells) != width and (len(cells) < width or any(map(str.strip, cells[width:]))):
             reason = f"the row has {len(cells)} cells but the header has {width}"
             run.problems(line, [("error", None, None, reason)])

@@ -36,13 +36,14 @@ _BUCKET_CHARS = 6
 _BUCKET_BITS = 5
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _TOKEN = re.compile(r"[^\W_]+")
+_DIGIT = re.compile(r"\d")
 _PHONE_QUERY = re.compile(r"[0-9+\s().\-/]*[0-9][0-9+\s().\-/]*")
 
 
 def fold_for_index(text: str) -> str:
     """The folded form of text as indexed and as searched for."""
     folded = fold_text(text)
-    return _LETTER_DIGIT.sub(" ", folded) if any(c.isdigit() for c in folded) else folded
+    return _LETTER_DIGIT.sub(" ", folded) if _DIGIT.search(folded) else folded
 
 
 def _char_code(char: str) -> tuple[int, bool]:
