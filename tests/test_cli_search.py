@@ -327,6 +327,13 @@ def test_quick_lookup_and_search_load_nothing_heavy(base: CRM, db_path: Path) ->
     assert loaded == ["phonenumbers"]
 
 
+def test_the_console_entry_answers_timeline_without_typer(base: CRM, db_path: Path) -> None:
+    base.add_event(1, kind="call", at="2024-03-05 14:30", subject="Reklamacja")
+    out, loaded = heavy_modules_after(["--db", str(db_path), "timeline", "1"])
+    assert "Reklamacja" in out
+    assert not {"typer", "click", "rich", "pydantic", "crmkit.crm"} & set(loaded)
+
+
 # -- tables ------------------------------------------------------------------------------------
 
 table_text = st.text(

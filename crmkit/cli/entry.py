@@ -1,4 +1,4 @@
-"""The `crm` console script: a quick path for lookup, search and export, Typer for the rest.
+"""The `crm` console script: quick paths for lookup, search, export and timeline, else Typer.
 
 A phone system runs `crm lookup NUMBER` on every incoming call, and people
 run `crm search` all day; loading Typer, Rich and pydantic would take longer
@@ -70,6 +70,12 @@ def main(argv: list[str] | None = None) -> None:
     call = _quick_command(args)
     if call is not None:
         sys.exit(_answer(call))
+    if "timeline" in args:
+        from crmkit.cli.timeline_fast import run
+
+        code = run(args)
+        if code is not None:
+            sys.exit(code)
     from crmkit.cli.app import main as typer_main
 
     typer_main()
