@@ -115,3 +115,18 @@ def test_json_array_rows_are_the_lines_items_start_on(tmp_path: Path) -> None:
     path.write_text('[\n  {"a": 1},\n  {"a": 2,\n   "b": 3},\n\n  {"a": 4}\n]\n')
     _, rows = read_all(path)
     assert [(line, cells[0]["a"]) for line, cells in rows] == [(2, 1), (3, 2), (6, 4)]
+
+
+def test_trailing_empty_header_cells_are_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_text("first_name;last_name;;\nAnna;Nowak;;\n", encoding="utf-8")
+    header, rows = read_all(path)
+    assert header == ["first_name", "last_name"]
+    assert rows == [(2, ["Anna", "Nowak", "", ""])]
+
+
+def test_an_unnamed_column_in_the_middle_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "gap.csv"
+    path.write_text("first_name,,last_name\nAnna,x,Nowak\n", encoding="utf-8")
+    with pytest.raises(CrmError, match="column 2 of the header has no name"):
+        read_all(path)

@@ -245,6 +245,8 @@ def _csv_rows(
     except csv.Error as exc:
         raise CrmError(f"{name}: the header line cannot be read as CSV ({exc})") from None
     header = [column.strip() for column in header]
+    while header and not header[-1]:
+        header.pop()  # a spreadsheet's trailing delimiter; rows may carry it too
     _check_header(name, header)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
