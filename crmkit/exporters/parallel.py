@@ -66,8 +66,9 @@ def _helper(database: str, columns: Sequence[ColumnSpec], escape: bool, pipe: Co
     """The helper process: CSV text for each piece of work it is sent, until None."""
     try:
         conn = sqlite3.connect(Path(database).resolve().as_uri() + "?mode=ro", uri=True)
-        conn.execute("PRAGMA cache_size = -65536")
-        conn.execute("PRAGMA mmap_size = 1073741824")
+        # A modest page cache and no memory map: each helper's memory stays flat
+        # however large the database is.
+        conn.execute("PRAGMA cache_size = -8192")
         prepare_connection(conn)
         reader = TabularReader(conn, columns, escape=escape)
         formatter = CsvFormatter(len(columns))
