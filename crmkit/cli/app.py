@@ -65,16 +65,9 @@ def get_crm(ctx: typer.Context) -> Any:
 
 
 def _register() -> None:
-    from crmkit.cli import contacts, imports, reference
+    from crmkit.cli import contacts, imports, reference, search, timeline
 
-    reference.register(app)
-    contacts.register(app)
-    imports.register(app)
-    for optional in ("search", "timeline"):
-        try:
-            module = __import__(f"crmkit.cli.{optional}", fromlist=["register"])
-        except ModuleNotFoundError:
-            continue
+    for module in (contacts, imports, search, timeline, reference):
         module.register(app)
 
 

@@ -12,7 +12,9 @@ __all__ = ["register"]
 
 FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help="table, csv, json or jsonl.")
 
-tag_app = typer.Typer(help="Tags (e.g. `crm tag add VIP`).", no_args_is_help=True)
+tag_app = typer.Typer(
+    help="Tags: `crm tag add VIP Newsletter`, `crm tag list`.", no_args_is_help=True
+)
 user_app = typer.Typer(help="Users who can be guardians and observers.", no_args_is_help=True)
 field_app = typer.Typer(help="Custom fields.", no_args_is_help=True)
 
