@@ -242,3 +242,27 @@ def test_imports_history_and_show(cli) -> None:
     shown = cli("imports", "show", "1")
     assert shown.exit_code == 0 and "31.02.2024" in shown.stdout
     assert cli("imports", "show", "7").exit_code == 1
+
+
+def test_progress_bar_only_on_a_terminal_and_never_with_json(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from crmkit.cli import imports
+    from crmkit.cli.output import OutputFormat
+
+    monkeypatch.setattr(imports.sys.stderr, "isatty", lambda: True)
+    assert imports._progress(OutputFormat.table).enabled
+    assert not imports._progress(OutputFormat.json).enabled
+    monkeypatch.setattr(imports.sys.stderr, "isatty", lambda: False)
+    assert not imports._progress(OutputFormat.table).enabled
+
+
+def test_crm_db_environment_variable_selects_the_file(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from crmkit.cli.app import app
+
+    target = tmp_path / "z-env.db"
+    monkeypatch.setenv("CRM_DB", str(target))
+    result = CliRunner().invoke(app, ["tag", "add", "VIP"])
+    assert result.exit_code == 0 and target.exists()
