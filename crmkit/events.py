@@ -29,6 +29,7 @@ __all__ = [
     "parse_kind",
     "parse_direction",
     "parse_event_duration",
+    "event_item",
 ]
 
 # The same tuple as `crmkit.model.EVENT_KINDS` (a test keeps them equal); repeated here so

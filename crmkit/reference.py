@@ -26,6 +26,10 @@ __all__ = [
     "fields_by_key",
     "tag_ids",
     "user_ids",
+    "add_field_option",
+    "tag_names",
+    "user_names",
+    "user_id",
 ]
 
 _FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -33,6 +33,11 @@ __all__ = [
     "resolve_target",
     "valid_target_names",
     "convert_custom",
+    "parse_contact_kind",
+    "convert_phones",
+    "convert_identifier",
+    "convert_flag",
+    "convert_datetime",
 ]
 
 TEXT_FIELDS = (

@@ -34,7 +34,7 @@ from crmkit.query.fields import QuerySchema
 from crmkit.query.selection import Selection
 from crmkit.store import Store
 
-__all__ = ["EXPORT_FORMATS", "export_selection", "selection_rows", "text_output"]
+__all__ = ["EXPORT_FORMATS", "export_selection", "selection_rows", "text_output", "csv_columns"]
 
 EXPORT_FORMATS = ("csv", "json", "jsonl")
 

@@ -21,7 +21,7 @@ from crmkit.store import Store
 from crmkit.targets import ADDRESS_PARTS, IDENTIFIERS, TEXT_FIELDS
 from crmkit.values.datetimes import utc_now
 
-__all__ = ["import_contacts", "flatten_record", "Progress"]
+__all__ = ["import_contacts", "flatten_record", "Progress", "record_targets"]
 
 Progress = Callable[[int, int], None]  # (bytes read, rows read)
 _PROGRESS_EVERY = 2000
