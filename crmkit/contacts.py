@@ -109,9 +109,8 @@ class ContactWriter:
         self.next_id += 1
         self.created += 1
         values = draft.scalars
-        row: list[Any] = []
-        for column in CONTACT_COLUMNS:
-            row.append(values.get(column))
+        get = values.get
+        row: list[Any] = [get(column) for column in CONTACT_COLUMNS]
         row[0] = kind
         if kind == "person" and values.get("name") is None:
             row[4] = person_name(values.get("first_name"), values.get("last_name"))

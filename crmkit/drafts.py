@@ -309,6 +309,7 @@ class DraftBuilder:
         separator = self.settings.separator
         known = self.tags if kind == "tags" else self.users
         what = "tag" if kind == "tags" else "user"
+        seen: dict[Any, int] = {}  # cell text -> id, so a repeated name is keyed once
 
         def names(draft: ContactDraft, raw: Any) -> None:
             parts = (
@@ -319,10 +320,15 @@ class DraftBuilder:
                 else split_multi(str(raw), separator)
             )
             found: list[int] = []
-            for part in parts:
-                ident = known.get(name_key(str(part)))
+            for item in parts:
+                part = item if isinstance(item, str) else str(item)
+                ident = seen.get(part)
                 if ident is None:
-                    ident = self._unknown(what, str(part))
+                    ident = known.get(name_key(part))
+                    if ident is not None and len(seen) < 10_000:
+                        seen[part] = ident
+                if ident is None:
+                    ident = self._unknown(what, part)
                 if ident is not None and ident not in found:
                     found.append(ident)
             setattr(draft, kind, found)

@@ -17,6 +17,10 @@ def split_multi(raw: str | None, separator: str = " | ") -> list[str]:
     if not raw:
         return []
     core = separator.strip()
+    if core not in raw:
+        # One value, the common case for phone and name cells.
+        value = raw.strip()
+        return [value] if value else []
     leading = separator[: len(separator) - len(separator.lstrip())]
     trailing = separator[len(separator.rstrip()) :]
     values: dict[str, None] = {}
