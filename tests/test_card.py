@@ -8,39 +8,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from record_keys import PERSON_KEYS
 from timeline_builders import DATA, event, organization, person
 
 from crmkit import CRM, CrmError, NotFound
 from crmkit.card_data import gravatar_url, period_text, size_text
 from crmkit.card_html import write_card_html
 
-RECORD_KEYS = {
-    "id",
-    "kind",
-    "external_id",
-    "first_name",
-    "last_name",
-    "name",
-    "position",
-    "stage",
-    "source",
-    "segment",
-    "phones",
-    "emails",
-    "address",
-    "pesel",
-    "id_document",
-    "tags",
-    "guardians",
-    "observers",
-    "organizations",
-    "custom",
-    "vip",
-    "hidden",
-    "note",
-    "created_at",
-    "updated_at",
-}
+RECORD_KEYS = set(PERSON_KEYS)
 
 
 @pytest.fixture()

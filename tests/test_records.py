@@ -2,61 +2,10 @@
 
 from __future__ import annotations
 
+from record_keys import ORGANIZATION_KEYS, PERSON_KEYS
+
 from crmkit import CRM
 from crmkit.records import get_record, iter_records
-
-PERSON_KEYS = [
-    "id",
-    "kind",
-    "external_id",
-    "first_name",
-    "last_name",
-    "name",
-    "position",
-    "stage",
-    "source",
-    "segment",
-    "phones",
-    "emails",
-    "address",
-    "pesel",
-    "id_document",
-    "tags",
-    "guardians",
-    "observers",
-    "organizations",
-    "custom",
-    "vip",
-    "hidden",
-    "note",
-    "created_at",
-    "updated_at",
-]
-ORGANIZATION_KEYS = [
-    "id",
-    "kind",
-    "external_id",
-    "name",
-    "stage",
-    "source",
-    "segment",
-    "phones",
-    "emails",
-    "address",
-    "nip",
-    "krs",
-    "regon",
-    "tags",
-    "guardians",
-    "observers",
-    "members",
-    "custom",
-    "vip",
-    "hidden",
-    "note",
-    "created_at",
-    "updated_at",
-]
 
 
 def test_person_and_organization_records_have_the_contract_keys(ref_crm: CRM) -> None:
