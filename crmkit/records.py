@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
+from crmkit.reference import tag_names, user_names
 from crmkit.schema import CONTACT_COLUMNS
 from crmkit.store import Store
 
@@ -36,8 +37,8 @@ def get_record(store: Store, contact_id: int) -> dict[str, Any] | None:
 def iter_records(store: Store, ids: Iterable[int], chunk: int = _CHUNK) -> Iterator[dict[str, Any]]:
     """Records for these ids, in the order given; ids that do not exist are skipped."""
     iterator = iter(ids)
-    tags = dict(store.conn.execute("SELECT id, name FROM tags").fetchall())
-    users = dict(store.conn.execute("SELECT id, full_name FROM users").fetchall())
+    tags = tag_names(store)
+    users = user_names(store)
     while True:
         batch = list(islice(iterator, chunk))
         if not batch:

@@ -18,7 +18,6 @@ from crmkit.values.names import name_key
 __all__ = [
     "add_tag",
     "list_tags",
-    "delete_tag",
     "add_user",
     "list_users",
     "add_field",
@@ -59,13 +58,6 @@ def list_tags(store: Store) -> list[Tag]:
         Tag(id=r[0], name=r[1])
         for r in store.conn.execute("SELECT id, name FROM tags ORDER BY key")
     ]
-
-
-def delete_tag(store: Store, name: str) -> None:
-    with store.transaction() as conn:
-        cursor = conn.execute("DELETE FROM tags WHERE key = ?", (name_key(name),))
-    if cursor.rowcount == 0:
-        raise NotFound(f"no tag named {name!r}")
 
 
 def add_user(
