@@ -14,7 +14,7 @@ from typing import Any
 
 from crmkit.errors import CrmError
 from crmkit.schema import CONTACT_COLUMNS
-from crmkit.search_index import refresh_search_index
+from crmkit.search_index import DocumentSource, add_search_documents, refresh_search_index
 from crmkit.store import Store
 from crmkit.targets import ContactDraft
 from crmkit.values.names import name_key
@@ -54,6 +54,8 @@ class ContactWriter:
         self._tags: list[tuple[int, int]] = []
         self._users: list[tuple[int, int, str]] = []
         self._members: list[tuple[int, int, str | None, str | None]] = []
+        self._documents: list[DocumentSource] = []
+        self._org_names: dict[int, str] = {}
         self._pending_keys: dict[tuple[str, str], int] = {}
         self._orgs: dict[str, int] = {}
         self.touched: set[int] = set()
@@ -123,7 +125,8 @@ class ContactWriter:
         row[24] = row[24] or self.now
         row[25] = row[25] or self.now
         self._contacts.append((contact_id, *row))
-        self._add_children(contact_id, draft, phone_start=0, email_start=0)
+        org_ids = self._add_children(contact_id, draft, phone_start=0, email_start=0)
+        self._documents.append(self._document_source(contact_id, row, draft, org_ids))
         pending = self._pending_keys
         if row[1] is not None:
             pending[("external_id", row[1])] = contact_id
@@ -136,7 +139,26 @@ class ContactWriter:
                 pending[(key, values[key])] = contact_id
         if kind == "organization" and row[4]:
             self._orgs.setdefault(name_key(row[4]), contact_id)
+            self._org_names[contact_id] = row[4]
         return contact_id
+
+    def _document_source(
+        self, contact_id: int, row: list[Any], draft: ContactDraft, org_ids: list[int]
+    ) -> DocumentSource:
+        """The search document's parts for a contact created from this draft."""
+        emails = " ".join(address for address, _ in draft.emails) if draft.emails else None
+        phones = " ".join(number for number, _, _ in draft.phones) if draft.phones else None
+        organizations = None
+        if org_ids:
+            organizations = " ".join(self._organization_name(org_id) for org_id in org_ids)
+        return (contact_id, row[22], row[4], row[12], emails, phones, organizations)
+
+    def _organization_name(self, org_id: int) -> str:
+        name = self._org_names.get(org_id)
+        if name is None:
+            name = self.store.one("SELECT name FROM contacts WHERE id = ?", (org_id,)) or ""
+            self._org_names[org_id] = name
+        return name
 
     def maybe_flush(self) -> None:
         """Flush once the buffer is full; called between rows, never inside one."""
@@ -145,7 +167,8 @@ class ContactWriter:
 
     def _add_children(
         self, contact_id: int, draft: ContactDraft, *, phone_start: int, email_start: int
-    ) -> None:
+    ) -> list[int]:
+        """Buffer the draft's child rows; return the organizations it links to."""
         for offset, (number, phone_type, label) in enumerate(draft.phones):
             self._phones.append((contact_id, phone_start + offset, number, phone_type, label))
         for offset, (address, label) in enumerate(draft.emails):
@@ -155,9 +178,13 @@ class ContactWriter:
         for role, users in (("guardian", draft.guardians), ("observer", draft.observers)):
             for user_id in users or ():
                 self._users.append((contact_id, user_id, role))
+        org_ids = []
         for org, since, until in draft.organizations or ():
-            self._members.append((contact_id, self.organization_id(org), since, until))
+            org_id = self.organization_id(org)
+            org_ids.append(org_id)
+            self._members.append((contact_id, org_id, since, until))
         self.touched.add(contact_id)
+        return org_ids
 
     def find_organization(self, draft: ContactDraft) -> list[int]:
         """An existing organization with the draft's NIP, else its name.
@@ -351,6 +378,9 @@ class ContactWriter:
                 " VALUES (?, ?, ?, ?)",
                 self._members,
             )
+        if self._documents:
+            add_search_documents(self.store, self._documents)
+            self.touched.difference_update(source[0] for source in self._documents)
         refresh_search_index(self.store, self.touched)
         for buffer in (
             self._contacts,
@@ -359,12 +389,14 @@ class ContactWriter:
             self._tags,
             self._users,
             self._members,
+            self._documents,
         ):
             buffer.clear()
         self._pending_keys.clear()
         self.touched.clear()
-        if len(self._orgs) > _ORG_CACHE_LIMIT:
+        if len(self._orgs) > _ORG_CACHE_LIMIT or len(self._org_names) > _ORG_CACHE_LIMIT:
             self._orgs.clear()
+            self._org_names.clear()
 
 
 def _without_organizations(draft: ContactDraft) -> ContactDraft:

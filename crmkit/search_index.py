@@ -24,7 +24,14 @@ from crmkit.store import Store
 from crmkit.values.names import fold_text
 from crmkit.values.phones import phone_search_tokens
 
-__all__ = ["refresh_search_index", "rebuild_search_index", "document_text", "indexed_ids"]
+__all__ = [
+    "DocumentSource",
+    "add_search_documents",
+    "refresh_search_index",
+    "rebuild_search_index",
+    "document_text",
+    "indexed_ids",
+]
 
 _DOCUMENT_SQL = """
 SELECT c.id, c.hidden, c.name, c.city,
@@ -43,6 +50,9 @@ _INSERT_KEY = (
 
 Document = tuple[int, str, str]
 Key = tuple[int, int, str, int]
+# What a document is made of, as `_DOCUMENT_SQL` reads it: id, hidden, name, city, and the
+# e-mails, phone numbers and organization names each joined by spaces (or None).
+DocumentSource = tuple[int, int, str, "str | None", "str | None", "str | None", "str | None"]
 
 
 def document_text(
@@ -94,6 +104,18 @@ def refresh_search_index(store: Store, ids: Iterable[int]) -> None:
     documents, keys = _documents(rows)
     conn.executemany(_INSERT_DOCUMENT, documents)
     conn.executemany(_INSERT_KEY, keys)
+
+
+def add_search_documents(store: Store, sources: list[DocumentSource]) -> None:
+    """Index contacts that have no document yet, from values the writer already holds.
+
+    A bulk import creates most contacts it indexes; reading them back with
+    `_DOCUMENT_SQL` would cost a query per batch for values still in memory.
+    """
+    if sources:
+        documents, keys = _documents(sources)
+        store.conn.executemany(_INSERT_DOCUMENT, documents)
+        store.conn.executemany(_INSERT_KEY, keys)
 
 
 def rebuild_search_index(store: Store, batch: int = 20000) -> int:

@@ -61,12 +61,40 @@ class Store:
                 f"database {self.path} has schema version {current}, newer than this crmkit "
                 f"understands ({SCHEMA_VERSION}); upgrade crmkit to open it"
             )
-        for number in range(current, SCHEMA_VERSION):
-            with self.transaction():
-                for statement in _split_statements(MIGRATIONS[number]):
-                    self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+        if current == SCHEMA_VERSION:
+            return current
+        # Tables are rebuilt with foreign keys off (dropping one must not cascade);
+        # each migration still commits only if every reference holds afterwards.
+        with self.foreign_keys_off():
+            for number in range(current, SCHEMA_VERSION):
+                with self.transaction():
+                    for statement in _split_statements(MIGRATIONS[number]):
+                        self.conn.execute(statement)
+                    broken = self.conn.execute("PRAGMA foreign_key_check").fetchone()
+                    if broken is not None:
+                        raise CrmError(
+                            f"upgrading {self.path} to schema version {number + 1} would"
+                            f" break a reference in table {broken[0]}; the file is unchanged"
+                        )
+                    self.conn.execute(f"PRAGMA user_version = {number + 1}")
         return current
+
+    @contextmanager
+    def foreign_keys_off(self) -> Iterator[None]:
+        """Foreign keys unchecked for the transactions opened inside this block.
+
+        For writers that build every reference themselves (a bulk import assigns the
+        ids it links to): checking each child row again costs a lookup per row. SQLite
+        ignores the switch inside a transaction, so within one it changes nothing.
+        """
+        if self._depth:
+            yield
+            return
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            yield
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
 
     # -- transactions -------------------------------------------------------
 

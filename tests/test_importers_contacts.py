@@ -262,3 +262,34 @@ def test_a_record_without_a_checkbox_key_stays_without_it(ref_crm: CRM, tmp_path
     ref_crm.import_file(str(path))
     assert ref_crm.record(1)["custom"] == {}
     assert ref_crm.record(2)["custom"] == {"consent": True}
+
+
+def _search_index(crm: CRM) -> list[object]:
+    conn = crm.store.conn
+    documents = conn.execute("SELECT rowid, name, body FROM contacts_fts ORDER BY rowid")
+    keys = conn.execute("SELECT * FROM contacts_fts_keys ORDER BY contact_id")
+    return [documents.fetchall(), keys.fetchall()]
+
+
+def test_documents_written_by_an_import_equal_a_rebuild(ref_crm: CRM, tmp_path: Path) -> None:
+    """New contacts are indexed from memory; the result must be what the tables say."""
+    from crmkit.search_index import rebuild_search_index
+
+    orgs = tmp_path / "orgs.csv"
+    orgs.write_text("kind,name,nip,address.city\norganization,Żółć S.A.,5260250274,Łódź\n")
+    ref_crm.import_file(str(orgs))
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "first_name,last_name,phone.mobile,phone.work,email.work,email.home,address.city,"
+        "organizations,hidden\n"
+        "Ala,Nowak,601234567,22 113 14 15,ala@example.pl,ala@dom.pl,Gliwice,"
+        "526-025-02-74 | FIRMA 2,0\n"
+        "Ola,Kot,,,,,,Żółć s.a.,1\n"
+        "Ela,Maj,602 000 111,,ela@example.pl,,,Firma 2,\n"
+    )
+    report = ref_crm.import_file(str(people))
+    assert report.created == 3 and report.organizations_created == 1, report.errors
+    kept = _search_index(ref_crm)
+    rebuild_search_index(ref_crm.store)
+    assert _search_index(ref_crm) == kept
+    assert ref_crm.search_ids("zolc") and ref_crm.search_ids("601234567")

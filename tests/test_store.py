@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from crmkit.errors import CrmError
-from crmkit.schema import SCHEMA_VERSION
-from crmkit.store import Store
+from crmkit.schema import MIGRATIONS, SCHEMA_VERSION
+from crmkit.store import Store, _split_statements
 
 
 def test_new_file_gets_current_schema_with_wal_and_foreign_keys(tmp_path: Path) -> None:
@@ -31,6 +31,62 @@ def test_newer_file_is_refused(tmp_path: Path) -> None:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(CrmError, match="newer than this crmkit understands"):
         Store(path)
+
+
+def _version_one_file(path: Path) -> None:
+    """A file as the first schema version left it, with a phone, an event and its note."""
+    with sqlite3.connect(path) as conn:
+        for statement in _split_statements(MIGRATIONS[0]):
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute(
+            "INSERT INTO contacts (id, kind, name, created_at, updated_at)"
+            " VALUES (1, 'person', 'Ala', 't', 't')"
+        )
+        conn.execute("INSERT INTO phones VALUES (1, 0, '+48601234567', 'mobile', NULL)")
+        conn.execute(
+            "INSERT INTO events (id, contact_id, kind, occurred_at, created_at)"
+            " VALUES (7, 1, 'call', 't', 't')"
+        )
+        conn.execute(
+            "INSERT INTO notes (contact_id, event_id, body, created_at) VALUES (1, 7, 'x', 't')"
+        )
+
+
+def test_upgrade_from_version_one_keeps_rows_and_rules(tmp_path: Path) -> None:
+    path = tmp_path / "crm.db"
+    _version_one_file(path)
+    store = Store(path)
+    assert store.migrated_from == 1 and store.version == SCHEMA_VERSION
+    assert store.one("SELECT number FROM phones WHERE contact_id = 1") == "+48601234567"
+    assert store.one("SELECT kind FROM events WHERE id = 7") == "call"
+    # Rebuilding events must not have cascaded into its notes.
+    assert store.one("SELECT count(*) FROM notes WHERE event_id = 7") == 1
+    assert store.one("PRAGMA foreign_keys") == 1
+    with pytest.raises(sqlite3.IntegrityError):
+        store.conn.execute("INSERT INTO phones VALUES (1, 1, '+48601234568', 'pager', NULL)")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.conn.execute(
+            "INSERT INTO events (contact_id, kind, occurred_at, created_at)"
+            " VALUES (1, 'fax', 't', 't')"
+        )
+    assert {row[0] for row in store.conn.execute("SELECT name FROM sqlite_master")} >= {
+        "phones_number",
+        "events_contact_time",
+        "events_external",
+    }
+
+
+def test_upgrade_refuses_to_break_a_reference(tmp_path: Path) -> None:
+    path = tmp_path / "crm.db"
+    _version_one_file(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("INSERT INTO phones VALUES (99, 0, '+48601234567', 'mobile', NULL)")
+    with pytest.raises(CrmError, match="would break a reference in table phones"):
+        Store(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
 
 
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def import_contacts(
     report.ignored_columns = ignored
     run = ImportRun(store, report, mapping.as_dict() if mapping.columns is not None else None, user)
     try:
-        with store.transaction():
+        with store.foreign_keys_off(), store.transaction():
             run.begin()
             builder = DraftBuilder(store, columns, mapping.settings, unknown=unknown)
             writer = ContactWriter(store, now=report.started_at or utc_now())
