@@ -13,19 +13,28 @@ from collections.abc import Iterable
 from typing import Any
 
 from crmkit.errors import CrmError
+from crmkit.query.fulltext import fold_for_index
 from crmkit.schema import CONTACT_COLUMNS
-from crmkit.search_index import DocumentSource, add_search_documents, refresh_search_index
+from crmkit.search_index import (
+    PendingDocument,
+    PreparedDocument,
+    add_search_documents,
+    prepare_document,
+    refresh_search_index,
+)
 from crmkit.store import Store
 from crmkit.targets import ContactDraft
 from crmkit.values.names import name_key
 
-__all__ = ["ContactWriter", "MATCH_KEYS", "person_name"]
+__all__ = ["ContactWriter", "MATCH_KEYS", "PreparedContact", "person_name", "prepare_contact"]
 
 MATCH_KEYS = ("external_id", "email", "phone", "nip", "pesel", "regon", "krs")
 _INSERT_CONTACT = (
     f"INSERT INTO contacts (id, {', '.join(CONTACT_COLUMNS)}) "
     f"VALUES (?, {', '.join('?' * len(CONTACT_COLUMNS))})"
 )
+# json.dumps(value, ensure_ascii=False) without building an encoder per call.
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
 _SCALAR_COLUMNS = frozenset(CONTACT_COLUMNS) - {"kind", "custom", "created_at", "updated_at"}
 _ORG_CACHE_LIMIT = 100_000
 # person_name() in SQL, on the row as it is after an update.
@@ -35,8 +44,40 @@ _DERIVE_NAME = (
 )
 
 
+# A new contact's contacts-table values (all but the id) and its search document.
+PreparedContact = tuple[tuple[Any, ...], PreparedDocument]
+
+
 def person_name(first: str | None, last: str | None) -> str:
     return " ".join(part for part in (first, last) if part)
+
+
+def prepare_contact(
+    draft: ContactDraft, kind: str, now: str, defaults: dict[str, Any] | None = None
+) -> PreparedContact:
+    """What creating a contact from this draft writes, before it has an id.
+
+    Pure, so that an import can compute it away from the database (see
+    `importers.draft_feed`). `defaults` are custom values a new contact gets
+    for cells left empty (an empty checkbox is false).
+    """
+    row: list[Any] = list(map(draft.scalars.get, CONTACT_COLUMNS))
+    row[0] = kind
+    if kind == "person" and row[4] is None:
+        row[4] = person_name(row[2], row[3])
+    elif row[4] is None:
+        row[4] = ""
+    custom = {k: v for k, v in draft.custom.items() if v is not None}
+    if defaults:
+        custom.update(defaults)
+    row[20] = _encode_json(custom) if custom else "{}"
+    row[21] = int(bool(row[21]))
+    row[22] = int(bool(row[22]))
+    row[24] = row[24] or now
+    row[25] = row[25] or now
+    emails = " ".join([address for address, _ in draft.emails]) if draft.emails else None
+    phones = " ".join([number for number, _, _ in draft.phones]) if draft.phones else None
+    return tuple(row), prepare_document(row[4], row[12], emails, phones)
 
 
 class ContactWriter:
@@ -54,8 +95,8 @@ class ContactWriter:
         self._tags: list[tuple[int, int]] = []
         self._users: list[tuple[int, int, str]] = []
         self._members: list[tuple[int, int, str | None, str | None]] = []
-        self._documents: list[DocumentSource] = []
-        self._org_names: dict[int, str] = {}
+        self._documents: list[PendingDocument] = []
+        self._org_texts: dict[int, str] = {}
         self._pending_keys: dict[tuple[str, str], int] = {}
         self._orgs: dict[str, int] = {}
         self.touched: set[int] = set()
@@ -106,27 +147,22 @@ class ContactWriter:
 
     # -- creating -------------------------------------------------------------
 
-    def create(self, draft: ContactDraft, kind: str) -> int:
+    def create(
+        self, draft: ContactDraft, kind: str, prepared: PreparedContact | None = None
+    ) -> int:
+        """Buffer a new contact; `prepared` is `prepare_contact(draft, kind, now)` if known."""
         contact_id = self.next_id
         self.next_id += 1
         self.created += 1
-        values = draft.scalars
-        get = values.get
-        row: list[Any] = [get(column) for column in CONTACT_COLUMNS]
-        row[0] = kind
-        if kind == "person" and values.get("name") is None:
-            row[4] = person_name(values.get("first_name"), values.get("last_name"))
-        elif row[4] is None:
-            row[4] = ""
-        custom = {k: v for k, v in draft.custom.items() if v is not None}
-        row[20] = json.dumps(custom, ensure_ascii=False) if custom else "{}"
-        row[21] = int(bool(row[21]))
-        row[22] = int(bool(row[22]))
-        row[24] = row[24] or self.now
-        row[25] = row[25] or self.now
+        if prepared is None:
+            prepared = prepare_contact(draft, kind, self.now)
+        row, document = prepared
         self._contacts.append((contact_id, *row))
         org_ids = self._add_children(contact_id, draft, phone_start=0, email_start=0)
-        self._documents.append(self._document_source(contact_id, row, draft, org_ids))
+        organizations = None
+        if org_ids:
+            organizations = " ".join([self._organization_text(org_id) for org_id in org_ids])
+        self._documents.append((contact_id, row[22], document, organizations))
         pending = self._pending_keys
         if row[1] is not None:
             pending[("external_id", row[1])] = contact_id
@@ -134,31 +170,22 @@ class ContactWriter:
             pending[("email", address.lower())] = contact_id
         for number, _, _ in draft.phones:
             pending[("phone", number)] = contact_id
+        values = draft.scalars
         for key in ("nip", "pesel", "regon", "krs"):
             if values.get(key):
                 pending[(key, values[key])] = contact_id
         if kind == "organization" and row[4]:
             self._orgs.setdefault(name_key(row[4]), contact_id)
-            self._org_names[contact_id] = row[4]
+            self._org_texts[contact_id] = fold_for_index(row[4])
         return contact_id
 
-    def _document_source(
-        self, contact_id: int, row: list[Any], draft: ContactDraft, org_ids: list[int]
-    ) -> DocumentSource:
-        """The search document's parts for a contact created from this draft."""
-        emails = " ".join(address for address, _ in draft.emails) if draft.emails else None
-        phones = " ".join(number for number, _, _ in draft.phones) if draft.phones else None
-        organizations = None
-        if org_ids:
-            organizations = " ".join(self._organization_name(org_id) for org_id in org_ids)
-        return (contact_id, row[22], row[4], row[12], emails, phones, organizations)
-
-    def _organization_name(self, org_id: int) -> str:
-        name = self._org_names.get(org_id)
-        if name is None:
+    def _organization_text(self, org_id: int) -> str:
+        """An organization's name as its members' documents index it."""
+        text = self._org_texts.get(org_id)
+        if text is None:
             name = self.store.one("SELECT name FROM contacts WHERE id = ?", (org_id,)) or ""
-            self._org_names[org_id] = name
-        return name
+            text = self._org_texts[org_id] = fold_for_index(name)
+        return text
 
     def maybe_flush(self) -> None:
         """Flush once the buffer is full; called between rows, never inside one."""
@@ -394,9 +421,9 @@ class ContactWriter:
             buffer.clear()
         self._pending_keys.clear()
         self.touched.clear()
-        if len(self._orgs) > _ORG_CACHE_LIMIT or len(self._org_names) > _ORG_CACHE_LIMIT:
+        if len(self._orgs) > _ORG_CACHE_LIMIT or len(self._org_texts) > _ORG_CACHE_LIMIT:
             self._orgs.clear()
-            self._org_names.clear()
+            self._org_texts.clear()
 
 
 def _without_organizations(draft: ContactDraft) -> ContactDraft:

@@ -123,9 +123,7 @@ class DraftBuilder:
         (an update leaves the stored value alone; a key missing from a JSON record is
         not an empty cell).
         """
-        for key in draft.empty_checkboxes:
-            if key not in draft.custom and self.fields[key].applies(kind):
-                draft.custom[key] = False
+        draft.custom.update(self.creation_defaults(draft, kind))
         problems: list[Problem] = []
         values = draft.scalars
         if not (values.get("name") or values.get("first_name") or values.get("last_name")):
@@ -138,6 +136,16 @@ class DraftBuilder:
                     column = self.target_columns.get(f"custom.{key}")
                     problems.append(("error", column, "", f"required field {key!r} is empty"))
         return problems
+
+    def creation_defaults(self, draft: ContactDraft, kind: str) -> dict[str, Any]:
+        """Custom values a new contact gets for the draft's empty cells: false checkboxes."""
+        if not draft.empty_checkboxes:
+            return {}
+        return {
+            key: False
+            for key in draft.empty_checkboxes
+            if key not in draft.custom and self.fields[key].applies(kind)
+        }
 
     def _check_kind(self, draft: ContactDraft, problems: list[Problem]) -> bool:
         kind = draft.kind

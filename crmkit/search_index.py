@@ -19,17 +19,25 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from crmkit.query.fulltext import ID_MASK, fold_for_index, name_rowid
+from crmkit.query.fulltext import (
+    ID_MASK,
+    bucket_rowid,
+    fold_for_index,
+    name_bucket,
+    split_letters_from_digits,
+)
 from crmkit.store import Store
 from crmkit.values.names import fold_text
 from crmkit.values.phones import phone_search_tokens
 
 __all__ = [
-    "DocumentSource",
+    "PreparedDocument",
+    "PendingDocument",
+    "prepare_document",
+    "finish_documents",
     "add_search_documents",
     "refresh_search_index",
     "rebuild_search_index",
-    "document_text",
     "indexed_ids",
 ]
 
@@ -50,41 +58,74 @@ _INSERT_KEY = (
 
 Document = tuple[int, str, str]
 Key = tuple[int, int, str, int]
-# What a document is made of, as `_DOCUMENT_SQL` reads it: id, hidden, name, city, and the
-# e-mails, phone numbers and organization names each joined by spaces (or None).
-DocumentSource = tuple[int, int, str, "str | None", "str | None", "str | None", "str | None"]
+# A document without its contact id and organizations: name bucket, sort key (folded
+# name), indexed name, and body. Computable from a draft before the contact has an id.
+PreparedDocument = tuple[int, str, str, str]
+# A contact's document ready to write: id, hidden flag, prepared parts, and its
+# organizations' names as folded text (or None).
+PendingDocument = tuple[int, int, PreparedDocument, "str | None"]
 
 
-def document_text(
-    city: str | None,
-    emails: str | None,
-    phones: str | None,
-    organizations: str | None,
-) -> str:
-    """The folded `body` indexed for one contact (everything but the name)."""
-    text = " ".join(part for part in (city, emails, organizations) if part)
+def prepare_document(
+    name: str | None, city: str | None, emails: str | None, phones: str | None
+) -> PreparedDocument:
+    """Everything of a document that does not depend on the id or the organizations.
+
+    `emails` and `phones` are joined by spaces. The body holds the city, the
+    e-mails and the digits of each phone number; organization names follow.
+    """
+    name_text = name or ""
+    sort_key = fold_text(name_text)
+    indexed_name = split_letters_from_digits(sort_key)
+    text = f"{city} {emails}" if city and emails else (city or emails)
     body = fold_for_index(text) if text else ""
     if phones:
-        tokens = [token for number in phones.split(" ") for token in phone_search_tokens(number)]
-        body = f"{body} {' '.join(tokens)}" if body else " ".join(tokens)
-    return body
+        tokens = " ".join(
+            [token for number in phones.split(" ") for token in phone_search_tokens(number)]
+        )
+        body = f"{body} {tokens}" if body else tokens
+    return name_bucket(sort_key), sort_key, indexed_name, body
 
 
-def _documents(rows: Iterable[tuple[Any, ...]]) -> tuple[list[Document], list[Key]]:
-    """FTS rows and key rows for rows of `_DOCUMENT_SQL`."""
+def finish_documents(pending: Iterable[PendingDocument]) -> tuple[list[Document], list[Key]]:
+    """FTS rows (sorted by rowid) and key rows for documents with their ids."""
     documents: list[Document] = []
     keys: list[Key] = []
-    for contact_id, hidden, name, city, emails, phones, organizations in rows:
-        name_text = name or ""
-        sort_key = fold_text(name_text)
-        rowid = name_rowid(sort_key, contact_id)
-        body = document_text(city, emails, phones, organizations)
-        documents.append((rowid, fold_for_index(name_text), body))
+    for contact_id, hidden, (bucket, sort_key, indexed_name, body), organizations in pending:
+        rowid = bucket_rowid(bucket, contact_id)
+        if organizations:
+            body = f"{body} {organizations}" if body else organizations
+        documents.append((rowid, indexed_name, body))
         keys.append((contact_id, rowid, sort_key, hidden))
     # FTS5 flushes its pending terms whenever a rowid is not above the last one;
     # rowids lead with a name bucket, so unsorted batches would flush on most rows.
     documents.sort()
     return documents, keys
+
+
+def _documents(rows: Iterable[tuple[Any, ...]]) -> tuple[list[Document], list[Key]]:
+    """FTS rows and key rows for rows of `_DOCUMENT_SQL`."""
+    return finish_documents(
+        (
+            contact_id,
+            hidden,
+            prepare_document(name, city, emails, phones),
+            fold_for_index(organizations) if organizations else None,
+        )
+        for contact_id, hidden, name, city, emails, phones, organizations in rows
+    )
+
+
+def add_search_documents(store: Store, pending: list[PendingDocument]) -> None:
+    """Index contacts that have no document yet, from values the writer already holds.
+
+    A bulk import creates most contacts it indexes; reading them back with
+    `_DOCUMENT_SQL` would cost a query per batch for values still in memory.
+    """
+    if pending:
+        documents, keys = finish_documents(pending)
+        store.conn.executemany(_INSERT_DOCUMENT, documents)
+        store.conn.executemany(_INSERT_KEY, keys)
 
 
 def refresh_search_index(store: Store, ids: Iterable[int]) -> None:
@@ -104,18 +145,6 @@ def refresh_search_index(store: Store, ids: Iterable[int]) -> None:
     documents, keys = _documents(rows)
     conn.executemany(_INSERT_DOCUMENT, documents)
     conn.executemany(_INSERT_KEY, keys)
-
-
-def add_search_documents(store: Store, sources: list[DocumentSource]) -> None:
-    """Index contacts that have no document yet, from values the writer already holds.
-
-    A bulk import creates most contacts it indexes; reading them back with
-    `_DOCUMENT_SQL` would cost a query per batch for values still in memory.
-    """
-    if sources:
-        documents, keys = _documents(sources)
-        store.conn.executemany(_INSERT_DOCUMENT, documents)
-        store.conn.executemany(_INSERT_KEY, keys)
 
 
 def rebuild_search_index(store: Store, batch: int = 20000) -> int:

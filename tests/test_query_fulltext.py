@@ -11,9 +11,11 @@ from crmkit import CRM
 from crmkit.errors import CrmError
 from crmkit.query.fulltext import (
     ID_MASK,
+    _code_bucket,
     bucket_bounds,
     fold_for_index,
     match_expression,
+    name_bucket,
     name_rowid,
 )
 from crmkit.values.names import fold_text
@@ -77,6 +79,14 @@ def test_row_keys_keep_name_order(first: str, second: str, id_a: int, id_b: int)
         assert key_a >> 32 <= key_b >> 32
     low, high = bucket_bounds(key_a)
     assert low <= key_a < high
+
+
+@given(names)
+def test_remembered_buckets_equal_coded_ones(name: str) -> None:
+    folded = fold_text(name)
+    assert name_bucket(folded) == _code_bucket(folded)
+    # Asked again, the answer comes from memory.
+    assert name_bucket(folded) == _code_bucket(folded)
 
 
 def test_row_key_refuses_ids_that_do_not_fit() -> None:
@@ -163,5 +173,5 @@ def test_rebuilding_gives_the_index_the_write_path_keeps(base: CRM) -> None:
     documents = {row[0] & ID_MASK: row[1:] for row in kept[0]}  # type: ignore[attr-defined]
     assert documents[base.search_ids("anna")[0]] == (
         "anna nowak",
-        "gliwice anna.nowak@example.pl zolc sp. z o.o. 48601234567 601234567",
+        "gliwice anna.nowak@example.pl 48601234567 601234567 zolc sp. z o.o.",
     )

@@ -7,11 +7,20 @@ way (a line in the wrong encoding, say) leaves the database as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from crmkit.contacts import ContactWriter
+from crmkit.deferred_indexes import DeferredIndexes, indexes_to_defer
 from crmkit.drafts import MISSING, DraftBuilder, Problem, UnknownPolicy
+from crmkit.importers.draft_feed import (
+    DraftFeed,
+    HelperFeed,
+    Parsed,
+    collection_paused,
+    helper_available,
+    parsed_rows,
+)
 from crmkit.importers.history import ImportRun
 from crmkit.importers.readers import SourceFile
 from crmkit.mapping import Mapping
@@ -25,6 +34,8 @@ __all__ = ["import_contacts", "flatten_record", "Progress", "record_targets"]
 
 Progress = Callable[[int, int], None]  # (bytes read, rows read)
 _PROGRESS_EVERY = 2000
+# Rows read before the import's size is estimated (to decide on deferring indexes).
+_SAMPLE_ROWS = 2000
 
 
 class _Rollback(Exception):
@@ -57,29 +68,41 @@ def import_contacts(
     all_or_nothing: bool = False,
     user: str | None = None,
     progress: Progress | None = None,
+    helper: bool | None = None,
 ) -> ImportReport:
-    """Read every row, create or update contacts, and report what happened."""
+    """Read every row, create or update contacts, and report what happened.
+
+    `helper` chooses whether a forked process reads the rows (see `draft_feed`);
+    by default large CSV files do where the machine allows.
+    """
     report = ImportReport(file=source.name, target="contacts", dry_run=dry_run)
     fields = fields_by_key(store)
-    structured = source.format in ("json", "jsonl")
     header = source.header
-    if structured and mapping.columns is None:
+    if source.format != "csv" and mapping.columns is None:
         header = record_targets(fields)
     columns, ignored = mapping.resolve_contact_columns(header, fields)
     report.ignored_columns = ignored
     run = ImportRun(store, report, mapping.as_dict() if mapping.columns is not None else None, user)
+    sha256 = None
     try:
-        with store.foreign_keys_off(), store.transaction():
+        with collection_paused(), store.foreign_keys_off(), store.transaction():
             run.begin()
             builder = DraftBuilder(store, columns, mapping.settings, unknown=unknown)
             writer = ContactWriter(store, now=report.started_at or utc_now())
-            _import_rows(source, mapping, builder, writer, run, header, structured, progress)
+            deferred = DeferredIndexes(store)
+            feed = _open_feed(source, mapping, builder, header, report, unknown, helper, writer.now)
+            try:
+                _import_rows(feed, source, mapping, builder, writer, run, progress, deferred)
+            finally:
+                feed.close()
+            sha256 = feed.sha256
             writer.flush()
+            deferred.restore()
             report.organizations_created = writer.created - report.created
             if all_or_nothing and report.rejected:
                 raise _Rollback
             status = "finished" if not report.rejected else "finished with rejected rows"
-            run.finish(status, source.sha256)
+            run.finish(status, sha256)
             if dry_run:
                 raise _Rollback
     except _Rollback:
@@ -90,8 +113,27 @@ def import_contacts(
             if dry_run:
                 report.status = status
             else:
-                run.record_rolled_back(status, source.sha256)
+                run.record_rolled_back(status, sha256)
     return report
+
+
+def _open_feed(
+    source: SourceFile,
+    mapping: Mapping,
+    builder: DraftBuilder,
+    header: list[str],
+    report: ImportReport,
+    unknown: UnknownPolicy,
+    helper: bool | None,
+    now: str,
+) -> DraftFeed | HelperFeed:
+    if source.format != "csv":
+        return DraftFeed(source, _record_rows(source, mapping, builder, header, report))
+    if helper is None:
+        helper = helper_available(source, unknown)
+    if helper and unknown != "create":
+        return HelperFeed(source, parsed_rows(source, builder, mapping.kind, now))
+    return DraftFeed(source, parsed_rows(source, builder, mapping.kind))
 
 
 def record_targets(fields: dict[str, Any]) -> list[str]:
@@ -112,43 +154,55 @@ def record_targets(fields: dict[str, Any]) -> list[str]:
     return names
 
 
+def _record_rows(
+    source: SourceFile,
+    mapping: Mapping,
+    builder: DraftBuilder,
+    header: list[str],
+    report: ImportReport,
+) -> Iterator[Parsed]:
+    """Drafts of JSON records: each record's keys in the order of the header."""
+    default_kind = mapping.kind
+    known = set(header)
+    for line, cells in source.rows:
+        record = cells[0]
+        if record is None:
+            yield line, None, [("error", None, None, "the item is not a JSON object")], None
+            continue
+        if mapping.columns is None:
+            flat = flatten_record(record)
+            if len(report.ignored_columns) < 50:
+                _note_ignored(report, flat.keys() - known)
+        else:
+            flat = record
+        cells = [flat.get(column, MISSING) for column in header]
+        draft, problems = builder.build(cells, default_kind)
+        yield line, draft, problems, None
+
+
 def _import_rows(
+    feed: DraftFeed | HelperFeed,
     source: SourceFile,
     mapping: Mapping,
     builder: DraftBuilder,
     writer: ContactWriter,
     run: ImportRun,
-    header: list[str],
-    structured: bool,
     progress: Progress | None,
+    deferred: DeferredIndexes,
 ) -> None:
     report = run.report
-    width = len(header)
     default_kind = mapping.kind
     match = mapping.match
-    build = builder.build
-    known = set(header)
-    for line, cells in source.rows:
+    for line, draft, problems, prepared in feed:
         report.rows_read += 1
         if progress is not None and report.rows_read % _PROGRESS_EVERY == 0:
-            progress(source.bytes_read, report.rows_read)
-        if structured:
-            record = cells[0]
-            if record is None:
-                run.problems(line, [("error", None, None, "the item is not a JSON object")])
-                continue
-            if mapping.columns is None:
-                flat = flatten_record(record)
-                if len(report.ignored_columns) < 50:
-                    _note_ignored(report, flat.keys() - known)
-            else:
-                flat = record
-            cells = [flat.get(column, MISSING) for column in header]
-        elif len(cells) != width and (len(cells) < width or any(map(str.strip, cells[width:]))):
-            reason = f"the row has {len(cells)} cells but the header has {width}"
-            run.problems(line, [("error", None, None, reason)])
-            continue
-        draft, problems = build(cells, default_kind)
+            progress(feed.bytes_read, report.rows_read)
+        if report.rows_read == _SAMPLE_ROWS and source.size and feed.bytes_read:
+            # Read-ahead makes bytes_read run early, so the estimate errs low.
+            estimate = source.size * _SAMPLE_ROWS // feed.bytes_read
+            deferred.drop(
+                indexes_to_defer(match, new_rows=estimate, existing_rows=writer.next_id - 1)
+            )
         if draft is None:
             run.problems(line, problems)
             continue
@@ -182,11 +236,11 @@ def _import_rows(
             report.updated += 1
             writer.maybe_flush()
         else:
-            writer.create(draft, kind)
+            writer.create(draft, kind, prepared)
             report.created += 1
             writer.maybe_flush()
     if progress is not None:
-        progress(source.bytes_read, report.rows_read)
+        progress(feed.bytes_read, report.rows_read)
 
 
 def _a(kind: str | None) -> str:

@@ -23,7 +23,10 @@ __all__ = [
     "ID_BITS",
     "ID_MASK",
     "fold_for_index",
+    "split_letters_from_digits",
     "name_rowid",
+    "name_bucket",
+    "bucket_rowid",
     "bucket_bounds",
     "match_expression",
     "name_tier",
@@ -34,6 +37,8 @@ ID_BITS = 32
 ID_MASK = (1 << ID_BITS) - 1
 _BUCKET_CHARS = 6
 _BUCKET_BITS = 5
+_BUCKET_CACHE = 50_000
+_BUCKETS: dict[str, int] = {}
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _TOKEN = re.compile(r"[^\W_]+")
 _DIGIT = re.compile(r"\d")
@@ -42,7 +47,11 @@ _PHONE_QUERY = re.compile(r"[0-9+\s().\-/]*[0-9][0-9+\s().\-/]*")
 
 def fold_for_index(text: str) -> str:
     """The folded form of text as indexed and as searched for."""
-    folded = fold_text(text)
+    return split_letters_from_digits(fold_text(text))
+
+
+def split_letters_from_digits(folded: str) -> str:
+    """Folded text with runs of letters and digits apart: `nowak12` -> `nowak 12`."""
     return _LETTER_DIGIT.sub(" ", folded) if _DIGIT.search(folded) else folded
 
 
@@ -64,13 +73,27 @@ def _char_code(char: str) -> tuple[int, bool]:
 
 
 def name_rowid(folded_name: str, contact_id: int) -> int:
-    """The FTS rowid of a contact: name-order bucket in the high bits, id in the low ones.
+    """The FTS rowid of a contact: name-order bucket in the high bits, id in the low ones."""
+    return bucket_rowid(name_bucket(folded_name), contact_id)
+
+
+def name_bucket(folded_name: str) -> int:
+    """The high bits of a rowid: an order-preserving code of the name's start.
 
     The bucket codes the first six characters of the folded name (0 after its end),
-    so that a name sorting before another never gets a higher bucket.
+    so that a name sorting before another never gets a higher bucket. Names
+    start alike (first names), so buckets are remembered by those characters.
     """
-    if not 0 < contact_id <= ID_MASK:
-        raise ValueError(f"contact id {contact_id} does not fit the search index")
+    start = folded_name[:_BUCKET_CHARS]
+    bucket = _BUCKETS.get(start)
+    if bucket is None:
+        if len(_BUCKETS) >= _BUCKET_CACHE:
+            _BUCKETS.clear()
+        bucket = _BUCKETS[start] = _code_bucket(start)
+    return bucket
+
+
+def _code_bucket(folded_name: str) -> int:
     bucket = 0
     exact = True
     for position in range(_BUCKET_CHARS):
@@ -78,6 +101,13 @@ def name_rowid(folded_name: str, contact_id: int) -> int:
         if exact and position < len(folded_name):
             code, exact = _char_code(folded_name[position])
         bucket = (bucket << _BUCKET_BITS) | code
+    return bucket
+
+
+def bucket_rowid(bucket: int, contact_id: int) -> int:
+    """The rowid of a contact whose name is in this bucket."""
+    if not 0 < contact_id <= ID_MASK:
+        raise ValueError(f"contact id {contact_id} does not fit the search index")
     return (bucket << ID_BITS) | contact_id
 
 

@@ -1,0 +1,208 @@
+"""Rows read and turned into drafts, here or in a forked helper process.
+
+Reading a CSV row and building its draft is pure Python that needs nothing
+from the database; writing the draft is mostly SQLite. On a machine with two
+processors a large CSV import forks a helper that reads and builds while this
+process matches and writes. Drafts come back over a pipe in batches, in file
+order; the pipe holds a batch or two, so memory stays flat however long the
+file is. A file-level error in the helper (bytes in the wrong encoding, say)
+is sent back and raised here, inside the import's transaction.
+
+The helper is used only where `fork` exists and for CSV imports that create no
+tags, users or options on the way (`--create-missing` writes to the database
+while building drafts). Everything else reads in this process, through the
+same `parsed_rows` generator, so both routes give the same drafts and problems.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import pickle
+import queue
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from typing import Any
+
+from crmkit.contacts import PreparedContact, prepare_contact
+from crmkit.drafts import DraftBuilder, Problem
+from crmkit.errors import CrmError
+from crmkit.importers.readers import SourceFile
+from crmkit.targets import ContactDraft
+
+__all__ = [
+    "Parsed",
+    "DraftFeed",
+    "HelperFeed",
+    "parsed_rows",
+    "helper_available",
+    "collection_paused",
+    "MIN_HELPER_BYTES",
+]
+
+# (file line, draft or None when the row is rejected, problems found so far, and what
+# creating the draft's contact would write, if already worked out)
+Parsed = tuple[int, "ContactDraft | None", list[Problem], "PreparedContact | None"]
+# Files below this size import faster without forking a helper.
+MIN_HELPER_BYTES = 4 << 20
+_BATCH = 1000
+# Pickled batches the helper may hold while the writer is busy: about 5 MB.
+_BATCHES_AHEAD = 12
+_FIELDS = ContactDraft.__slots__  # type: ignore[attr-defined]
+
+
+def parsed_rows(
+    source: SourceFile, builder: DraftBuilder, default_kind: str | None, now: str | None = None
+) -> Iterator[Parsed]:
+    """Each CSV row's draft, or the reason its cells do not fit the header.
+
+    Given `now`, each draft also comes with what creating its contact would
+    write (`prepare_contact`), worked out here rather than by the writer.
+    """
+    width = len(source.header)
+    build = builder.build
+    defaults = builder.creation_defaults
+    for line, cells in source.rows:
+        if len(cells) != width and (len(cells) < width or any(map(str.strip, cells[width:]))):
+            reason = f"the row has {len(cells)} cells but the header has {width}"
+            yield line, None, [("error", None, None, reason)], None
+            continue
+        draft, problems = build(cells, default_kind)
+        prepared = None
+        if draft is not None and now is not None and draft.kind is not None:
+            prepared = prepare_contact(draft, draft.kind, now, defaults(draft, draft.kind))
+        yield line, draft, problems, prepared
+
+
+class DraftFeed:
+    """Parsed rows read in this process."""
+
+    def __init__(self, source: SourceFile, rows: Iterator[Parsed]) -> None:
+        self.source = source
+        self.rows = rows
+
+    def __iter__(self) -> Iterator[Parsed]:
+        return self.rows
+
+    @property
+    def bytes_read(self) -> int:
+        return self.source.bytes_read
+
+    @property
+    def sha256(self) -> str | None:
+        return self.source.sha256
+
+    def close(self) -> None:
+        """Nothing to stop: the rows are read on demand."""
+
+
+def helper_available(source: SourceFile, unknown: str) -> bool:
+    """Whether this import may read its rows in a forked helper process."""
+    return (
+        source.format == "csv"
+        and unknown != "create"
+        and (source.size or 0) >= MIN_HELPER_BYTES
+        and (os.cpu_count() or 1) > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+class HelperFeed:
+    """Parsed rows read by a forked helper process, received in file order."""
+
+    def __init__(self, source: SourceFile, rows: Iterator[Parsed]) -> None:
+        context = multiprocessing.get_context("fork")
+        here, there = context.Pipe(duplex=False)
+        self._pipe = here
+        self._process = context.Process(target=_produce, args=(source, rows, there), daemon=True)
+        self._process.start()
+        there.close()
+        self.bytes_read = 0
+        self.sha256: str | None = None
+
+    def __iter__(self) -> Iterator[Parsed]:
+        new_draft = ContactDraft
+        while True:
+            try:
+                message = pickle.loads(self._pipe.recv_bytes())
+            except EOFError:
+                raise CrmError("the process reading the file stopped unexpectedly") from None
+            if message[0] == "rows":
+                self.bytes_read = message[1]
+                for line, packed, problems, prepared in message[2]:
+                    draft = None if packed is None else new_draft(*packed)
+                    yield line, draft, problems, prepared
+            elif message[0] == "end":
+                self.bytes_read, self.sha256 = message[1], message[2]
+                return
+            else:
+                raise message[1]
+
+    def close(self) -> None:
+        """Stop the helper if it is still reading (the import ended early)."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._pipe.close()
+
+
+def _produce(source: SourceFile, rows: Iterator[Parsed], pipe: Connection) -> None:
+    """The helper: batches of packed rows, then the totals, or the error that stopped it.
+
+    A thread writes the pickled batches to the pipe, so reading goes on while the
+    writer here is busy with SQLite for a while (it writes in batches of its own).
+    """
+    gc.disable()
+    ahead: queue.Queue[bytes | None] = queue.Queue(maxsize=_BATCHES_AHEAD)
+    sender = threading.Thread(target=_send_all, args=(ahead, pipe), daemon=True)
+    sender.start()
+
+    def put(message: tuple[Any, ...]) -> None:
+        ahead.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    try:
+        batch: list[tuple[int, Any, list[Problem], Any]] = []
+        for line, draft, problems, prepared in rows:
+            packed = None if draft is None else tuple([getattr(draft, name) for name in _FIELDS])
+            batch.append((line, packed, problems, prepared))
+            if len(batch) >= _BATCH:
+                put(("rows", source.bytes_read, batch))
+                batch = []
+        put(("rows", source.bytes_read, batch))
+        put(("end", source.bytes_read, source.sha256))
+    except CrmError as exc:
+        put(("error", exc))
+    except Exception as exc:  # anything else still ends the import with a sentence
+        put(("error", CrmError(f"reading {source.name} failed: {exc}")))
+    finally:
+        ahead.put(None)
+        sender.join()
+        pipe.close()
+
+
+def _send_all(ahead: queue.Queue[bytes | None], pipe: Connection) -> None:
+    while (data := ahead.get()) is not None:
+        try:
+            pipe.send_bytes(data)
+        except OSError:  # the importer stopped listening; nothing left to do
+            return
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the length of an import.
+
+    An import allocates a few containers per cell and frees them by reference
+    counting; the collector would still walk every young object thousands of
+    times over. Nothing an import builds forms a cycle.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

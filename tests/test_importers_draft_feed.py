@@ -1,0 +1,161 @@
+"""Rows read by a forked helper must import exactly as rows read in process."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crmkit import CRM, open_crm
+from crmkit.errors import CrmError
+from crmkit.importers.contacts import import_contacts
+from crmkit.importers.draft_feed import MIN_HELPER_BYTES, helper_available
+from crmkit.importers.readers import open_source
+from crmkit.mapping import load_mapping
+from crmkit.model import ImportReport
+
+DATA = Path(__file__).parent / "data"
+EXAMPLES = Path(__file__).parent.parent / "examples"
+# Every table an import writes, with the columns that do not depend on the clock.
+TABLES = {
+    "contacts": "*",
+    "phones": "*",
+    "emails": "*",
+    "contact_tags": "*",
+    "contact_users": "*",
+    "memberships": "person_id, organization_id, since, until",
+    "contacts_fts": "rowid, name, body",
+    "contacts_fts_keys": "*",
+    "import_problems": "level, row, column_name, value, reason",
+}
+
+
+def reference_data(crm: CRM) -> None:
+    """What the example mapping names (as examples/setup.sh creates it), less one option."""
+    for tag in ("VIP", "Newsletter", "Klient", "Lead", "Partner"):
+        crm.add_tag(tag)
+    for user in ("Anna Zając", "Piotr Maj", "Jan Kowalski"):
+        crm.add_user(user)
+    # Without "Logistyka", so that some rows also carry warnings.
+    options = ["IT", "Handel", "Produkcja", "Usługi"]
+    crm.add_field("industry", "multiselect", label="Branża", options=options)
+    crm.add_field("marketing_consent", "checkbox", label="Zgoda marketingowa")
+
+
+def run_import(
+    crm: CRM, path: Path, mapping: Path, *, helper: bool, **options: Any
+) -> ImportReport:
+    with open_source(str(path)) as source:
+        return import_contacts(
+            crm.store, source, load_mapping(str(mapping)), helper=helper, **options
+        )
+
+
+def table_rows(crm: CRM) -> dict[str, list[tuple[object, ...]]]:
+    conn = crm.store.conn
+    rows = {}
+    for table, columns in TABLES.items():
+        found = conn.execute(f"SELECT {columns} FROM {table}").fetchall()
+        rows[table] = sorted(found, key=repr)
+    return rows
+
+
+def report_facts(report: ImportReport) -> tuple[object, ...]:
+    problems = [
+        (p.level, p.row, p.column, p.value, p.reason)
+        for p in [*report.errors, *report.warning_details]
+    ]
+    return (
+        report.rows_read,
+        report.created,
+        report.updated,
+        report.rejected,
+        report.warnings,
+        report.organizations_created,
+        report.exit_code,
+        problems,
+    )
+
+
+@pytest.fixture()
+def pair(tmp_path: Path) -> tuple[CRM, CRM]:
+    first, second = open_crm(tmp_path / "a.db"), open_crm(tmp_path / "b.db")
+    for crm in (first, second):
+        reference_data(crm)
+    return first, second
+
+
+@pytest.mark.parametrize("options", [{}, {"dry_run": True}, {"all_or_nothing": True}])
+def test_helper_imports_the_example_exactly_as_in_process(
+    pair: tuple[CRM, CRM], options: dict[str, Any]
+) -> None:
+    in_process, helped = pair
+    csv, mapping = EXAMPLES / "kontakty.csv", EXAMPLES / "map.yaml"
+    plain = run_import(in_process, csv, mapping, helper=False, **options)
+    forked = run_import(helped, csv, mapping, helper=True, **options)
+    assert report_facts(forked) == report_facts(plain)
+    assert plain.rejected > 0
+    clock = ("created_at", "updated_at")
+    for crm in pair:
+        # Timestamps of the two runs differ by the clock; everything else must not.
+        crm.store.conn.execute(
+            f"UPDATE contacts SET {', '.join(f'{c} = substr({c}, 1, 4)' for c in clock)}"
+        )
+    assert table_rows(helped) == table_rows(in_process)
+
+
+def test_helper_matches_and_updates_like_in_process(pair: tuple[CRM, CRM], tmp_path: Path) -> None:
+    csv, mapping = EXAMPLES / "kontakty.csv", EXAMPLES / "map.yaml"
+    matching = tmp_path / "match.yaml"
+    matching.write_text(mapping.read_text("utf-8") + "\nmatch: [email]\n", "utf-8")
+    in_process, helped = pair
+    for crm, helper in ((in_process, False), (helped, True)):
+        run_import(crm, csv, mapping, helper=False)
+        second = run_import(crm, csv, matching, helper=helper)
+        assert second.created == 0 and second.updated > 0
+    assert table_rows(helped)["contacts"] != []
+    clock = "created_at = '', updated_at = ''"
+    for crm in pair:
+        crm.store.conn.execute(f"UPDATE contacts SET {clock}")
+    assert table_rows(helped) == table_rows(in_process)
+
+
+def test_a_file_error_in_the_helper_rolls_back(pair: tuple[CRM, CRM], tmp_path: Path) -> None:
+    crm = pair[0]
+    path = tmp_path / "late.csv"
+    path.write_bytes(
+        b"first_name,last_name\n" + b"Anna,Nowak\n" * 100_000 + "Żaneta,X\n".encode("cp1250")
+    )
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("target: contacts\ncolumns:\n  first_name: first_name\n")
+    with pytest.raises(CrmError, match="line 100002"):
+        run_import(crm, path, mapping, helper=True)
+    assert crm.store.one("SELECT count(*) FROM contacts") == 0
+    assert crm.imports() == []
+
+
+def test_helper_records_the_same_file_hash(pair: tuple[CRM, CRM]) -> None:
+    csv, mapping = EXAMPLES / "kontakty.csv", EXAMPLES / "map.yaml"
+    in_process, helped = pair
+    run_import(in_process, csv, mapping, helper=False)
+    run_import(helped, csv, mapping, helper=True)
+    hashes = [crm.store.one("SELECT sha256 FROM imports") for crm in pair]
+    assert hashes[0] == hashes[1] and len(hashes[0]) == 64
+
+
+def test_helper_only_for_large_csv_without_creating_names(tmp_path: Path) -> None:
+    small = tmp_path / "small.csv"
+    small.write_text("first_name\nAnna\n")
+    large = tmp_path / "large.csv"
+    large.write_text("first_name\n" + "Anna\n" * (MIN_HELPER_BYTES // 5 + 1))
+    with open_source(str(small)) as source:
+        assert not helper_available(source, "warn")
+    with open_source(str(large)) as source:
+        assert helper_available(source, "warn") == ((os.cpu_count() or 1) > 1)
+        assert not helper_available(source, "create")
+    jsonl = tmp_path / "large.jsonl"
+    jsonl.write_text('{"first_name": "Anna"}\n' * (MIN_HELPER_BYTES // 20))
+    with open_source(str(jsonl)) as source:
+        assert not helper_available(source, "warn")
