@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from crmkit.child_rows import plan_child_changes
 from crmkit.errors import CrmError
 from crmkit.query.fulltext import fold_for_index
 from crmkit.schema import CONTACT_COLUMNS
@@ -37,11 +38,6 @@ _INSERT_CONTACT = (
 _encode_json = json.JSONEncoder(ensure_ascii=False).encode
 _SCALAR_COLUMNS = frozenset(CONTACT_COLUMNS) - {"kind", "custom", "created_at", "updated_at"}
 _ORG_CACHE_LIMIT = 100_000
-# person_name() in SQL, on the row as it is after an update.
-_DERIVE_NAME = (
-    "UPDATE contacts SET name = trim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))"
-    " WHERE id = ?"
-)
 
 
 # A new contact's contacts-table values (all but the id) and its search document.
@@ -96,7 +92,14 @@ class ContactWriter:
         self._users: list[tuple[int, int, str]] = []
         self._members: list[tuple[int, int, str | None, str | None]] = []
         self._documents: list[PendingDocument] = []
+        # Changes to stored contacts, by statement, run at flush in this order:
+        # contact updates, then removal of replaced child rows.
+        self._updates: dict[str, list[tuple[Any, ...]]] = {}
+        self._removals: dict[str, list[tuple[Any, ...]]] = {}
+        self._replacing: list[tuple[int, ContactDraft]] = []
         self._org_texts: dict[int, str] = {}
+        # Kinds of contacts found by the latest lookups (a kind never changes).
+        self._kinds: dict[int, str] = {}
         self._pending_keys: dict[tuple[str, str], int] = {}
         self._orgs: dict[str, int] = {}
         self.touched: set[int] = set()
@@ -106,7 +109,18 @@ class ContactWriter:
     # -- matching -------------------------------------------------------------
 
     def find(self, draft: ContactDraft, keys: Iterable[str]) -> list[int]:
-        """Existing contacts this draft names by the first match key it has a value for."""
+        """Existing contacts this draft names by the first match key it has a value for.
+
+        Changes to contacts touched in this batch are still buffered, so a hit on
+        one of them is looked up again once they are written.
+        """
+        found = self._find(draft, keys)
+        if self.touched and not self.touched.isdisjoint(found):
+            self.flush()
+            found = self._find(draft, keys)
+        return found
+
+    def _find(self, draft: ContactDraft, keys: Iterable[str]) -> list[int]:
         for key in keys:
             for value in self._key_values(draft, key):
                 pending = self._pending_keys.get((key, value))
@@ -126,24 +140,43 @@ class ContactWriter:
         return [] if value is None else [value]
 
     def _lookup(self, key: str, value: str) -> list[int]:
+        """Ids of stored contacts with this value; their kinds are kept for `kind_of`."""
         if key == "email":
-            sql = "SELECT DISTINCT contact_id FROM emails WHERE address = ? COLLATE NOCASE"
+            sql = (
+                "SELECT DISTINCT c.id, c.kind FROM emails e JOIN contacts c ON c.id = e.contact_id"
+                " WHERE e.address = ? COLLATE NOCASE"
+            )
         elif key == "phone":
-            sql = "SELECT DISTINCT contact_id FROM phones WHERE number = ?"
+            sql = (
+                "SELECT DISTINCT c.id, c.kind FROM phones p JOIN contacts c ON c.id = p.contact_id"
+                " WHERE p.number = ?"
+            )
         else:
-            sql = f"SELECT id FROM contacts WHERE {key} = ?"
-        return [row[0] for row in self.conn.execute(sql, (value,))]
+            sql = f"SELECT id, kind FROM contacts WHERE {key} = ?"
+        rows = self.conn.execute(sql, (value,)).fetchall()
+        if len(self._kinds) > self.batch_size:
+            self._kinds.clear()
+        self._kinds.update(rows)
+        return [row[0] for row in rows]
 
     def kind_of(self, contact_id: int) -> str | None:
         if contact_id in self.touched:
             self.flush()
-        return self.store.one("SELECT kind FROM contacts WHERE id = ?", (contact_id,))
+        kind = self._kinds.get(contact_id)
+        if kind is None:
+            kind = self.store.one("SELECT kind FROM contacts WHERE id = ?", (contact_id,))
+        return kind
 
     def external_id_owner(self, external_id: str) -> int | None:
         pending = self._pending_keys.get(("external_id", external_id))
         if pending is not None:
             return pending
-        return self.store.one("SELECT id FROM contacts WHERE external_id = ?", (external_id,))
+        sql = "SELECT id FROM contacts WHERE external_id = ?"
+        owner: int | None = self.store.one(sql, (external_id,))
+        if owner is not None and owner in self.touched:
+            self.flush()
+            owner = self.store.one(sql, (external_id,))
+        return owner
 
     # -- creating -------------------------------------------------------------
 
@@ -274,7 +307,6 @@ class ContactWriter:
         """
         if contact_id in self.touched:
             self.flush()
-        conn = self.conn
         if kind is None:
             kind = self.store.one("SELECT kind FROM contacts WHERE id = ?", (contact_id,))
         if kind is None:
@@ -289,17 +321,34 @@ class ContactWriter:
         if draft.scalars.get("created_at"):
             scalars["created_at"] = draft.scalars["created_at"]
         scalars["updated_at"] = draft.scalars.get("updated_at") or self.now
-        assignments = [f"{column} = ?" for column in scalars]
-        values = list(scalars.values())
+        given = draft.scalars.keys()
+        if kind == "person" and ("first_name" in given or "last_name" in given):
+            # The name follows first and last name; a SET expression reads the old
+            # row, so the part the draft leaves alone comes from there.
+            scalars.pop("name", None)
+            assignments = [f"{column} = ?" for column in scalars]
+            values = list(scalars.values())
+            first, last = draft.scalars.get("first_name"), draft.scalars.get("last_name")
+            if "first_name" in given and "last_name" in given:
+                assignments.append("name = ?")
+                values.append(person_name(first, last))
+            elif "first_name" in given:
+                assignments.append("name = trim(coalesce(?, '') || ' ' || coalesce(last_name, ''))")
+                values.append(first)
+            else:
+                assignments.append(
+                    "name = trim(coalesce(first_name, '') || ' ' || coalesce(?, ''))"
+                )
+                values.append(last)
+        else:
+            assignments = [f"{column} = ?" for column in scalars]
+            values = list(scalars.values())
         if draft.custom:
             # RFC 7396 merge: a null removes the key, anything else replaces it.
             assignments.append("custom = json_patch(custom, ?)")
             values.append(json.dumps(draft.custom, ensure_ascii=False))
-        conn.execute(
-            f"UPDATE contacts SET {', '.join(assignments)} WHERE id = ?", (*values, contact_id)
-        )
-        if kind == "person" and ({"first_name", "last_name"} & draft.scalars.keys()):
-            conn.execute(_DERIVE_NAME, (contact_id,))
+        sql = f"UPDATE contacts SET {', '.join(assignments)} WHERE id = ?"
+        self._updates.setdefault(sql, []).append((*values, contact_id))
         self._replace_children(contact_id, draft, replace_links)
         pending = self._pending_keys
         for address, _ in draft.emails:
@@ -308,29 +357,9 @@ class ContactWriter:
             pending[("phone", number)] = contact_id
 
     def _replace_children(self, contact_id: int, draft: ContactDraft, replace_links: bool) -> None:
+        """Memberships now; phones, e-mails, tags and users when the batch is written."""
         conn = self.conn
-        if "*" in draft.phone_types:
-            conn.execute("DELETE FROM phones WHERE contact_id = ?", (contact_id,))
-        elif draft.phone_types:
-            conn.execute(
-                "DELETE FROM phones WHERE contact_id = ?"
-                " AND type IN (SELECT value FROM json_each(?))",
-                (contact_id, json.dumps(sorted(draft.phone_types))),
-            )
-        if "*" in draft.email_labels:
-            conn.execute("DELETE FROM emails WHERE contact_id = ?", (contact_id,))
-        for label in draft.email_labels - {"*"}:
-            conn.execute(
-                "DELETE FROM emails WHERE contact_id = ? AND label IS ?", (contact_id, label)
-            )
-        if draft.tags is not None:
-            conn.execute("DELETE FROM contact_tags WHERE contact_id = ?", (contact_id,))
-        for role, users in (("guardian", draft.guardians), ("observer", draft.observers)):
-            if users is not None:
-                conn.execute(
-                    "DELETE FROM contact_users WHERE contact_id = ? AND role = ?",
-                    (contact_id, role),
-                )
+        remove = self._remove
         organizations = draft.organizations
         if organizations is not None:
             linked = {
@@ -345,16 +374,32 @@ class ContactWriter:
             if replace_links:
                 keep = {org_id for org_id, _, _ in wanted}
                 for org_id in linked - keep:
-                    conn.execute(
+                    remove(
                         "DELETE FROM memberships WHERE person_id = ? AND organization_id = ?",
                         (contact_id, org_id),
                     )
             for org_id, since, until in wanted:
                 if org_id not in linked:
                     self._members.append((contact_id, org_id, since, until))
-            draft = _without_organizations(draft)
-        start = self._later_positions(len(draft.phones) + len(draft.emails))
-        self._add_children(contact_id, draft, phone_start=start, email_start=start)
+        self._replacing.append((contact_id, draft))
+        self.touched.add(contact_id)
+
+    def _plan_children(self) -> None:
+        """Buffer what replacing the updated contacts' children takes (see child_rows)."""
+        changes = plan_child_changes(self.conn, self._replacing)
+        for sql, params in changes.removals.items():
+            self._removals.setdefault(sql, []).extend(params)
+        for contact_id, phones, emails in changes.additions:
+            start = self._later_positions(len(phones) + len(emails))
+            for offset, (number, phone_type, label) in enumerate(phones):
+                self._phones.append((contact_id, start + offset, number, phone_type, label))
+            for offset, (address, label) in enumerate(emails):
+                self._emails.append((contact_id, start + offset, address, label))
+        self._tags.extend(changes.tags)
+        self._users.extend(changes.users)
+
+    def _remove(self, sql: str, params: tuple[Any, ...]) -> None:
+        self._removals.setdefault(sql, []).append(params)
 
     def _later_positions(self, count: int) -> int:
         """Positions after every stored phone and e-mail, so added ones sort last.
@@ -377,6 +422,15 @@ class ContactWriter:
     def flush(self) -> None:
         """Write every buffered row and refresh the search index of touched contacts."""
         conn = self.conn
+        for sql, params in self._updates.items():
+            conn.executemany(sql, params)
+        if self._replacing:
+            self._plan_children()
+        for sql, params in self._removals.items():
+            conn.executemany(sql, params)
+        self._updates.clear()
+        self._removals.clear()
+        self._replacing.clear()
         if self._contacts:
             conn.executemany(_INSERT_CONTACT, self._contacts)
         if self._phones:
@@ -424,9 +478,3 @@ class ContactWriter:
         if len(self._orgs) > _ORG_CACHE_LIMIT or len(self._org_texts) > _ORG_CACHE_LIMIT:
             self._orgs.clear()
             self._org_texts.clear()
-
-
-def _without_organizations(draft: ContactDraft) -> ContactDraft:
-    copy = ContactDraft(**{name: getattr(draft, name) for name in draft.__slots__})  # type: ignore[attr-defined]
-    copy.organizations = None
-    return copy

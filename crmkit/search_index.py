@@ -129,22 +129,47 @@ def add_search_documents(store: Store, pending: list[PendingDocument]) -> None:
 
 
 def refresh_search_index(store: Store, ids: Iterable[int]) -> None:
-    """Rewrite the documents of these contacts (deleted ones simply drop out)."""
+    """Rewrite the documents of these contacts (deleted ones simply drop out).
+
+    A document that comes out as it was stays: removing a document from FTS5
+    costs as much as adding one, and re-importing a file changes few of them.
+    """
     id_list = list(ids)
     if not id_list:
         return
     payload = json.dumps(id_list)
     conn = store.conn
+    stored = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            "SELECT k.contact_id, k.doc, k.sort_key, k.hidden, f.name, f.body"
+            " FROM contacts_fts_keys k LEFT JOIN contacts_fts f ON f.rowid = k.doc"
+            f" WHERE k.contact_id {_IN_PAYLOAD}",
+            (payload,),
+        )
+    }
+    rows = conn.execute(_DOCUMENT_SQL + f" WHERE c.id {_IN_PAYLOAD}", (payload,)).fetchall()
+    documents, keys = _documents(rows)
+    texts = {document[0]: document[1:] for document in documents}
+    changed: list[Key] = []
+    for key in keys:
+        contact_id, rowid, sort_key, hidden = key
+        if stored.pop(contact_id, None) != (rowid, sort_key, hidden, *texts[rowid]):
+            changed.append(key)
+    if not changed and not stored:
+        return
+    # Old documents of changed contacts, and of contacts no longer there, go.
+    gone = [contact_id for contact_id, *_ in changed] + list(stored)
+    gone_payload = json.dumps(gone)
     conn.execute(
         "DELETE FROM contacts_fts WHERE rowid IN"
         f" (SELECT doc FROM contacts_fts_keys WHERE contact_id {_IN_PAYLOAD})",
-        (payload,),
+        (gone_payload,),
     )
-    conn.execute(f"DELETE FROM contacts_fts_keys WHERE contact_id {_IN_PAYLOAD}", (payload,))
-    rows = conn.execute(_DOCUMENT_SQL + f" WHERE c.id {_IN_PAYLOAD}", (payload,)).fetchall()
-    documents, keys = _documents(rows)
-    conn.executemany(_INSERT_DOCUMENT, documents)
-    conn.executemany(_INSERT_KEY, keys)
+    conn.execute(f"DELETE FROM contacts_fts_keys WHERE contact_id {_IN_PAYLOAD}", (gone_payload,))
+    wanted = {rowid for _, rowid, _, _ in changed}
+    conn.executemany(_INSERT_DOCUMENT, [doc for doc in documents if doc[0] in wanted])
+    conn.executemany(_INSERT_KEY, changed)
 
 
 def rebuild_search_index(store: Store, batch: int = 20000) -> int:

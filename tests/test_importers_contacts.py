@@ -293,3 +293,46 @@ def test_documents_written_by_an_import_equal_a_rebuild(ref_crm: CRM, tmp_path: 
     rebuild_search_index(ref_crm.store)
     assert _search_index(ref_crm) == kept
     assert ref_crm.search_ids("zolc") and ref_crm.search_ids("601234567")
+
+
+def test_a_value_replaced_earlier_in_the_file_no_longer_matches(
+    ref_crm: CRM, tmp_path: Path
+) -> None:
+    """Updates are written in batches; a later row must still see the earlier change."""
+    first = tmp_path / "first.csv"
+    first.write_text("first_name,phone.mobile,email.work\nAla,601234567,ala@example.pl\n")
+    ref_crm.import_file(str(first))
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "target: contacts\nkind: person\nmatch: [phone, email]\ncolumns:\n"
+        "  first_name: first_name\n  phone.mobile: phone.mobile\n  email.work: email.work\n"
+    )
+    second = tmp_path / "second.csv"
+    second.write_text(
+        "first_name,phone.mobile,email.work\n"
+        "Ala,601234567,ala.nowa@example.pl\n"
+        "Ola,,ala@example.pl\n"
+    )
+    report = ref_crm.import_file(str(second), mapping=str(mapping))
+    assert (report.updated, report.created) == (1, 1)
+    owners = dict(ref_crm.store.conn.execute("SELECT address, contact_id FROM emails"))
+    assert owners["ala.nowa@example.pl"] != owners["ala@example.pl"]
+
+
+def test_reimport_keeps_the_index_a_rebuild_would_give(ref_crm: CRM, tmp_path: Path) -> None:
+    """Unchanged documents are kept, changed ones rewritten; both must equal a rebuild."""
+    from crmkit.search_index import rebuild_search_index
+
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(Path(BASIC_MAP).read_text("utf-8") + "match: [email]\n", "utf-8")
+    ref_crm.import_file(BASIC, mapping=str(mapping))
+    changed = tmp_path / "changed.csv"
+    lines = Path(BASIC).read_text("utf-8").splitlines()
+    lines[1] = lines[1].replace("Gliwice", "Żywiec").replace("Anna,", "Anka,")
+    changed.write_text("\n".join(lines) + "\n", "utf-8")
+    report = ref_crm.import_file(str(changed), mapping=str(mapping))
+    assert report.updated == 2 and report.created == 0
+    kept = _search_index(ref_crm)
+    rebuild_search_index(ref_crm.store)
+    assert _search_index(ref_crm) == kept
+    assert ref_crm.search_ids("zywiec") and not ref_crm.search_ids("gliwice")
