@@ -143,21 +143,22 @@ class ContactWriter:
         """Ids of stored contacts with this value; their kinds are kept for `kind_of`."""
         if key == "email":
             sql = (
-                "SELECT DISTINCT c.id, c.kind FROM emails e JOIN contacts c ON c.id = e.contact_id"
+                "SELECT c.id, c.kind FROM emails e JOIN contacts c ON c.id = e.contact_id"
                 " WHERE e.address = ? COLLATE NOCASE"
             )
         elif key == "phone":
             sql = (
-                "SELECT DISTINCT c.id, c.kind FROM phones p JOIN contacts c ON c.id = p.contact_id"
+                "SELECT c.id, c.kind FROM phones p JOIN contacts c ON c.id = p.contact_id"
                 " WHERE p.number = ?"
             )
         else:
             sql = f"SELECT id, kind FROM contacts WHERE {key} = ?"
-        rows = self.conn.execute(sql, (value,)).fetchall()
+        # A dict drops repeats (two e-mails of one contact) cheaper than DISTINCT in SQL.
+        kinds = dict(self.conn.execute(sql, (value,)).fetchall())
         if len(self._kinds) > self.batch_size:
             self._kinds.clear()
-        self._kinds.update(rows)
-        return [row[0] for row in rows]
+        self._kinds.update(kinds)
+        return list(kinds)
 
     def kind_of(self, contact_id: int) -> str | None:
         if contact_id in self.touched:

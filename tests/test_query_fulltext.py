@@ -17,6 +17,7 @@ from crmkit.query.fulltext import (
     match_expression,
     name_bucket,
     name_rowid,
+    split_letters_from_digits,
 )
 from crmkit.values.names import fold_text
 
@@ -79,6 +80,13 @@ def test_row_keys_keep_name_order(first: str, second: str, id_a: int, id_b: int)
         assert key_a >> 32 <= key_b >> 32
     low, high = bucket_bounds(key_a)
     assert low <= key_a < high
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_fast_path_splits_like_the_unicode_rule(text: str) -> None:
+    from crmkit.query.fulltext import _LETTER_DIGIT
+
+    assert split_letters_from_digits(text) == _LETTER_DIGIT.sub(" ", text)
 
 
 @given(names)
