@@ -5,7 +5,8 @@ landing at a random place of a B-tree that no longer fits the page cache.
 Building the index once at the end sorts instead, which is several times
 cheaper. Indexes are dropped and rebuilt inside the import's transaction, so a
 rollback restores them as they were, and a lookup the import itself makes never
-goes without the index it needs.
+goes without the index it needs. Run inside `Store.bulk_load()`, whose
+temporary storage on disk keeps the rebuild's sort out of memory.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ class DeferredIndexes:
             conn.execute(f'DROP INDEX "{name}"')
 
     def restore(self) -> None:
+        if not self._definitions:
+            return
         conn = self.store.conn
         for sql in self._definitions:
             conn.execute(sql)

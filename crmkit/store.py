@@ -80,6 +80,24 @@ class Store:
         return current
 
     @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Settings for one large write: foreign keys unchecked, sorts spilled to disk.
+
+        The writer inside builds every reference itself, and rebuilding an index
+        sorts a whole table, which must not happen in memory (see
+        `foreign_keys_off`). Like it, this changes nothing inside a transaction.
+        """
+        if self._depth:
+            yield
+            return
+        self.conn.execute("PRAGMA temp_store = FILE")
+        try:
+            with self.foreign_keys_off():
+                yield
+        finally:
+            self.conn.execute("PRAGMA temp_store = MEMORY")
+
+    @contextmanager
     def foreign_keys_off(self) -> Iterator[None]:
         """Foreign keys unchecked for the transactions opened inside this block.
 

@@ -126,3 +126,17 @@ def test_deleting_a_contact_cascades(tmp_path: Path) -> None:
     with store.transaction() as conn:
         conn.execute("DELETE FROM contacts WHERE id = 1")
     assert store.one("SELECT count(*) FROM phones") == 0
+
+
+def test_bulk_load_settings_hold_inside_and_are_restored(tmp_path: Path) -> None:
+    store = Store(tmp_path / "crm.db")
+    with store.bulk_load():
+        assert store.one("PRAGMA foreign_keys") == 0
+        assert store.one("PRAGMA temp_store") == 1  # FILE
+        with store.transaction(), store.bulk_load():
+            # Inside a transaction SQLite would ignore the switch; nothing is changed.
+            assert store.one("PRAGMA foreign_keys") == 0
+    assert store.one("PRAGMA foreign_keys") == 1
+    assert store.one("PRAGMA temp_store") == 2  # MEMORY
+    with store.transaction(), store.bulk_load():
+        assert store.one("PRAGMA foreign_keys") == 1

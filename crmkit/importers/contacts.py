@@ -85,7 +85,7 @@ def import_contacts(
     run = ImportRun(store, report, mapping.as_dict() if mapping.columns is not None else None, user)
     sha256 = None
     try:
-        with collection_paused(), store.foreign_keys_off(), store.transaction():
+        with collection_paused(), store.bulk_load(), store.transaction():
             run.begin()
             builder = DraftBuilder(store, columns, mapping.settings, unknown=unknown)
             writer = ContactWriter(store, now=report.started_at or utc_now())

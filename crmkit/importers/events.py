@@ -18,6 +18,7 @@ from typing import Any
 
 from crmkit.errors import CrmError
 from crmkit.events import INSERT_EVENT
+from crmkit.importers.draft_feed import collection_paused
 from crmkit.importers.event_rows import (
     CONTACT_KEYS,
     EVENT_TARGETS,
@@ -116,7 +117,7 @@ def import_events(
     kept = {**mapping.as_dict(), "source": mapping.source} if mapping.columns is not None else None
     run = ImportRun(store, report, kept, user)
     try:
-        with store.transaction():
+        with collection_paused(), store.bulk_load(), store.transaction():
             run.begin()
             rows = RowReader(store, mapping, targets, header, structured, report.started_at or "")
             _import_rows(store, source, rows, run, progress)
