@@ -12,9 +12,9 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from itertools import islice
-from typing import IO
+from typing import IO, Any, Protocol
 
-__all__ = ["write_csv", "CsvFormatter", "BOM", "LINE_END"]
+__all__ = ["write_csv", "CsvFormatter", "LineFormatter", "BOM", "LINE_END"]
 
 BOM = "\ufeff"
 LINE_END = "\r\n"
@@ -55,15 +55,25 @@ class CsvFormatter:
         return self.lines([list(names)])[0]
 
 
+class LineFormatter(Protocol):
+    """Turns rows of cells into CSV text; `CsvFormatter` or an encoded-line formatter."""
+
+    def lines(self, rows: Iterable[Any]) -> tuple[str, int]: ...
+
+    def header(self, names: Sequence[str]) -> str: ...
+
+
 def write_csv(
     out: IO[str],
     header: Sequence[str],
     rows: Iterable[Sequence[str]],
     *,
     bom: bool = False,
+    formatter: LineFormatter | None = None,
 ) -> int:
     """Write the header and the rows (all cells text); return the number of rows."""
-    formatter = CsvFormatter(len(header))
+    if formatter is None:
+        formatter = CsvFormatter(len(header))
     out.write((BOM if bom else "") + formatter.header(header))
     count = 0
     iterator = iter(rows)

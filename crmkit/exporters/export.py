@@ -23,6 +23,7 @@ from crmkit.exporters.jsonfile import write_json, write_jsonl
 from crmkit.exporters.parallel import (
     MIN_CHUNKS,
     Work,
+    csv_reader,
     id_chunks,
     id_ranges,
     parallel_available,
@@ -79,14 +80,18 @@ def export_selection(
         records = iter_records(store, selection.ids())
         return write_json(out, records) if fmt == "json" else write_jsonl(out, records)
     specs = csv_columns(store, columns)
-    reader = TabularReader(store.conn, specs, escape=escape)
     header = [spec.header for spec in specs]
+    # Readers first: they register a function, which SQLite refuses while a query
+    # (the selection's ids) is open.
+    reader, formatter = csv_reader(store.conn, specs, escape)
     if parallel_available(store.path):
+        plain = TabularReader(store.conn, specs, escape=escape)
         work = _parallel_work(store, selection)
         if work is not None:
             out.write((BOM if bom else "") + CsvFormatter(len(header)).header(header))
-            return write_csv_in_parallel(out, store.path, reader, work)
-    return write_csv(out, header, selection_rows(selection, reader), bom=bom)
+            return write_csv_in_parallel(out, store.path, plain, work)
+    rows = selection_rows(selection, reader)
+    return write_csv(out, header, rows, bom=bom, formatter=formatter)
 
 
 def _parallel_work(store: Store, selection: Selection) -> Iterator[Work] | None:

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from crmkit.errors import CrmError
-from crmkit.exporters.csvfile import CsvFormatter
+from crmkit.exporters.csvfile import CsvFormatter, LineFormatter
+from crmkit.exporters.csvlines import EncodedCsv
 from crmkit.exporters.tabular import CHUNK, TabularReader
 from crmkit.query.columns import ColumnSpec
 from crmkit.query.compiler import prepare_connection
@@ -38,6 +39,7 @@ __all__ = [
     "id_chunks",
     "id_ranges",
     "MIN_CHUNKS",
+    "csv_reader",
 ]
 
 # Below this many chunks helper processes cost more than they save.
@@ -70,8 +72,7 @@ def _helper(database: str, columns: Sequence[ColumnSpec], escape: bool, pipe: Co
         # however large the database is.
         conn.execute("PRAGMA cache_size = -8192")
         prepare_connection(conn)
-        reader = TabularReader(conn, columns, escape=escape)
-        formatter = CsvFormatter(len(columns))
+        reader, formatter = csv_reader(conn, columns, escape)
         while True:
             work = pipe.recv()
             if work is None:
@@ -114,6 +115,20 @@ def id_ranges(
     for where, params in passes:
         for start in range(low, high + 1, width):
             yield ("range", where, params, start, start + width)
+
+
+def csv_reader(
+    conn: sqlite3.Connection, columns: Sequence[ColumnSpec], escape: bool
+) -> tuple[TabularReader, LineFormatter]:
+    """The reader of rows and what turns them into CSV text, for these columns.
+
+    Two columns or more are read as joined text (`EncodedCsv`); a single column
+    keeps the plain path, which writes a lone empty cell the way csv.writer does.
+    """
+    if len(columns) > 1:
+        encoded = EncodedCsv(conn, columns, escape=escape)
+        return encoded.reader, encoded
+    return TabularReader(conn, columns, escape=escape), CsvFormatter(len(columns))
 
 
 def write_csv_in_parallel(

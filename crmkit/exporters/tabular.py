@@ -86,11 +86,18 @@ class TabularReader:
     """
 
     def __init__(
-        self, conn: sqlite3.Connection, columns: Sequence[ColumnSpec], *, escape: bool = False
+        self,
+        conn: sqlite3.Connection,
+        columns: Sequence[ColumnSpec],
+        *,
+        escape: bool = False,
+        keep_id: bool = False,
     ) -> None:
         self.conn = conn
         self.columns = list(columns)
         self.escape = escape
+        # With keep_id, each row ends with the contact id (an int) after its cells.
+        self.keep_id = keep_id
         register_escaping(conn)
         select = []
         for spec in self.columns:
@@ -178,6 +185,8 @@ class TabularReader:
             if custom:
                 for position, text in self._custom_cells(row[width + 1], row[width + 2]):
                     cells[position] = text
+            if self.keep_id:
+                cells.append(row[width])
             yield cells
 
     def _custom_cells(self, stored: str, kind: str) -> list[tuple[int, str]]:
