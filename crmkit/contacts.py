@@ -9,7 +9,8 @@ caller decides whether that transaction commits.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from crmkit.child_rows import plan_child_changes
@@ -30,10 +31,6 @@ from crmkit.values.names import name_key
 __all__ = ["ContactWriter", "MATCH_KEYS", "PreparedContact", "person_name", "prepare_contact"]
 
 MATCH_KEYS = ("external_id", "email", "phone", "nip", "pesel", "regon", "krs")
-_INSERT_CONTACT = (
-    f"INSERT INTO contacts (id, {', '.join(CONTACT_COLUMNS)}) "
-    f"VALUES (?, {', '.join('?' * len(CONTACT_COLUMNS))})"
-)
 # json.dumps(value, ensure_ascii=False) without building an encoder per call.
 _encode_json = json.JSONEncoder(ensure_ascii=False).encode
 _SCALAR_COLUMNS = frozenset(CONTACT_COLUMNS) - {"kind", "custom", "created_at", "updated_at"}
@@ -79,8 +76,23 @@ def prepare_contact(
 class ContactWriter:
     """Writes many contacts in one transaction, batching inserts per table."""
 
-    def __init__(self, store: Store, *, now: str, batch_size: int = 5000) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        now: str,
+        batch_size: int = 5000,
+        columns: Sequence[str] = CONTACT_COLUMNS,
+    ) -> None:
+        """`columns`: the contact columns new contacts may fill (others stay NULL)."""
         self.store = store
+        positions = [1 + CONTACT_COLUMNS.index(column) for column in columns]
+        self._insert_contact = (
+            f"INSERT INTO contacts (id, {', '.join(columns)})"
+            f" VALUES (?, {', '.join('?' * len(columns))})"
+        )
+        # The id and the chosen columns of a buffered (id, *all columns) row.
+        self._columns_of = itemgetter(0, *positions)
         self.conn = store.conn
         self.now = now
         self.batch_size = batch_size
@@ -433,7 +445,7 @@ class ContactWriter:
         self._removals.clear()
         self._replacing.clear()
         if self._contacts:
-            conn.executemany(_INSERT_CONTACT, self._contacts)
+            conn.executemany(self._insert_contact, map(self._columns_of, self._contacts))
         if self._phones:
             conn.executemany(
                 "INSERT INTO phones (contact_id, position, number, type, label)"

@@ -8,12 +8,13 @@ it is typed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from crmkit.errors import CrmError, InvalidValue
 from crmkit.model import PHONE_TYPES, CustomField
+from crmkit.schema import CONTACT_COLUMNS
 from crmkit.values.checkbox import parse_checkbox
 from crmkit.values.datetimes import parse_date, parse_datetime
 from crmkit.values.identifiers import normalize_krs, normalize_nip, normalize_pesel, normalize_regon
@@ -38,6 +39,7 @@ __all__ = [
     "convert_identifier",
     "convert_flag",
     "convert_datetime",
+    "contact_columns_written",
 ]
 
 TEXT_FIELDS = (
@@ -189,6 +191,24 @@ def resolve_target(name: str, fields: dict[str, CustomField]) -> Target:
     raise CrmError(
         f"unknown target {name!r}; valid targets are: {', '.join(valid_target_names(fields))}"
     )
+
+
+# Contact columns every new contact gets a value for, whatever the input names.
+_ALWAYS_WRITTEN = frozenset({"kind", "name", "custom", "vip", "hidden", "created_at", "updated_at"})
+
+
+def contact_columns_written(targets: Iterable[Target]) -> tuple[str, ...]:
+    """The contacts-table columns new contacts from these targets can have a value in.
+
+    A bulk insert names only those: every other column would only bind a NULL.
+    """
+    named = set(_ALWAYS_WRITTEN)
+    for target in targets:
+        if target.kind in ("text", "identifier", "flag", "datetime"):
+            named.add(target.name)
+        elif target.kind == "address" and target.sub:
+            named.add(target.sub)
+    return tuple(column for column in CONTACT_COLUMNS if column in named)
 
 
 def parse_contact_kind(raw: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crmkit import CRM
+from crmkit import CRM, open_crm
 from crmkit.errors import CrmError
 
 DATA = Path(__file__).parent / "data"
@@ -336,3 +336,29 @@ def test_reimport_keeps_the_index_a_rebuild_would_give(ref_crm: CRM, tmp_path: P
     rebuild_search_index(ref_crm.store)
     assert _search_index(ref_crm) == kept
     assert ref_crm.search_ids("zywiec") and not ref_crm.search_ids("gliwice")
+
+
+def test_naming_only_mapped_columns_stores_the_same(
+    ref_crm: CRM, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New contacts are inserted naming only the columns the mapping can fill."""
+    import crmkit.importers.contacts as importer
+    from crmkit.schema import CONTACT_COLUMNS
+
+    ref_crm.import_file(BASIC, mapping=BASIC_MAP)
+    narrow = ref_crm.store.conn.execute("SELECT * FROM contacts ORDER BY id").fetchall()
+    other = open_crm(tmp_path / "wide.db")
+    for tag in ("VIP", "Newsletter", "Lead", "Klient"):
+        other.add_tag(tag)
+    for user in ("Jan Kowalski", "Piotr Maj"):
+        other.add_user(user)
+    other.add_field(
+        "industry", "multiselect", label="Branża", options=["IT", "Handel", "Produkcja"]
+    )
+    other.add_field("consent", "checkbox", label="Zgoda")
+    monkeypatch.setattr(importer, "contact_columns_written", lambda targets: CONTACT_COLUMNS)
+    other.import_file(BASIC, mapping=BASIC_MAP)
+    wide = other.store.conn.execute("SELECT * FROM contacts ORDER BY id").fetchall()
+    # All but created_at and updated_at, which hold each import's own clock.
+    assert [row[:-2] for row in narrow] == [row[:-2] for row in wide]
+    assert len(narrow) == 3

@@ -57,3 +57,21 @@ def test_custom_values_follow_the_field_type() -> None:
     assert convert_custom(FIELDS["start"], "05.03.2024", settings) == "2024-03-05"
     assert convert_custom(FIELDS["www"], "www.example.pl", settings) == "https://www.example.pl"
     assert convert_custom(FIELDS["industry"], "IT | Handel", settings) == ["IT", "Handel"]
+
+
+def test_columns_written_are_the_mapped_scalars_and_the_ones_always_set() -> None:
+    from crmkit.targets import contact_columns_written
+
+    targets = [resolve_target(name, {}) for name in ("first_name", "city", "nip", "tags", "vip")]
+    assert contact_columns_written(targets) == (
+        "kind",
+        "first_name",
+        "name",
+        "city",
+        "nip",
+        "custom",
+        "vip",
+        "hidden",
+        "created_at",
+        "updated_at",
+    )

@@ -27,7 +27,7 @@ from crmkit.mapping import Mapping
 from crmkit.model import ImportReport
 from crmkit.reference import fields_by_key
 from crmkit.store import Store
-from crmkit.targets import ADDRESS_PARTS, IDENTIFIERS, TEXT_FIELDS
+from crmkit.targets import ADDRESS_PARTS, IDENTIFIERS, TEXT_FIELDS, contact_columns_written
 from crmkit.values.datetimes import utc_now
 
 __all__ = ["import_contacts", "flatten_record", "Progress", "record_targets"]
@@ -88,7 +88,8 @@ def import_contacts(
         with collection_paused(), store.bulk_load(), store.transaction():
             run.begin()
             builder = DraftBuilder(store, columns, mapping.settings, unknown=unknown)
-            writer = ContactWriter(store, now=report.started_at or utc_now())
+            written = contact_columns_written(target for _, target in columns)
+            writer = ContactWriter(store, now=report.started_at or utc_now(), columns=written)
             deferred = DeferredIndexes(store)
             feed = _open_feed(source, mapping, builder, header, report, unknown, helper, writer.now)
             try:
