@@ -36,6 +36,8 @@ class ChildChanges:
     )
     tags: list[tuple[int, int]] = field(default_factory=list)
     users: list[tuple[int, int, str]] = field(default_factory=list)
+    # Contacts whose phones or e-mails change: their search documents change too.
+    reindex: set[int] = field(default_factory=set)
 
     def remove(self, sql: str, params: tuple[Any, ...]) -> None:
         self.removals.setdefault(sql, []).append(params)
@@ -55,7 +57,9 @@ def plan_child_changes(
         new_phones = _replaced_phones(changes, contact_id, draft, phones.get(contact_id, []))
         new_emails = _replaced_emails(changes, contact_id, draft, emails.get(contact_id, []))
         if new_phones or new_emails:
-            changes.additions.append((contact_id, new_phones, new_emails))
+            changes.additions.append((contact_id, new_phones or [], new_emails or []))
+        if new_phones is not None or new_emails is not None:
+            changes.reindex.add(contact_id)
         if draft.tags is not None:
             stored_tags = {tag_id for (tag_id,) in tags.get(contact_id, [])}
             if stored_tags != set(draft.tags):
@@ -87,14 +91,15 @@ def _stored(
 
 def _replaced_phones(
     changes: ChildChanges, contact_id: int, draft: ContactDraft, stored: list[tuple[Any, ...]]
-) -> list[tuple[str, str, str | None]]:
+) -> list[tuple[str, str, str | None]] | None:
+    """The phones to add once the replaced ones are removed; None if nothing changes."""
     types = draft.phone_types
     if not types:
-        return []
+        return None
     every = "*" in types
     kept = [tuple(phone) for phone in stored if every or phone[1] in types]
     if kept == draft.phones:
-        return []
+        return None
     if every:
         changes.remove("DELETE FROM phones WHERE contact_id = ?", (contact_id,))
     elif len(types) == 1:
@@ -112,14 +117,15 @@ def _replaced_phones(
 
 def _replaced_emails(
     changes: ChildChanges, contact_id: int, draft: ContactDraft, stored: list[tuple[Any, ...]]
-) -> list[tuple[str, str | None]]:
+) -> list[tuple[str, str | None]] | None:
+    """The e-mails to add once the replaced ones are removed; None if nothing changes."""
     labels = draft.email_labels
     if not labels:
-        return []
+        return None
     every = "*" in labels
     kept = [tuple(email) for email in stored if every or email[1] in labels]
     if kept == draft.emails:
-        return []
+        return None
     if every:
         changes.remove("DELETE FROM emails WHERE contact_id = ?", (contact_id,))
     else:

@@ -109,6 +109,10 @@ class ContactWriter:
         self._updates: dict[str, list[tuple[Any, ...]]] = {}
         self._removals: dict[str, list[tuple[Any, ...]]] = {}
         self._replacing: list[tuple[int, ContactDraft]] = []
+        # Updated contacts whose search documents change: a name, city or hidden flag,
+        # phones, e-mails or organizations. Found while writing, so that a re-import
+        # of unchanged contacts rewrites no document.
+        self._reindex: set[int] = set()
         self._org_texts: dict[int, str] = {}
         # Kinds of contacts found by the latest lookups (a kind never changes).
         self._kinds: dict[int, str] = {}
@@ -359,7 +363,7 @@ class ContactWriter:
         if draft.custom:
             # RFC 7396 merge: a null removes the key, anything else replaces it.
             assignments.append("custom = json_patch(custom, ?)")
-            values.append(json.dumps(draft.custom, ensure_ascii=False))
+            values.append(_encode_json(draft.custom))
         sql = f"UPDATE contacts SET {', '.join(assignments)} WHERE id = ?"
         self._updates.setdefault(sql, []).append((*values, contact_id))
         self._replace_children(contact_id, draft, replace_links)
@@ -394,6 +398,9 @@ class ContactWriter:
             for org_id, since, until in wanted:
                 if org_id not in linked:
                     self._members.append((contact_id, org_id, since, until))
+                    self._reindex.add(contact_id)
+            if replace_links and linked - {org_id for org_id, _, _ in wanted}:
+                self._reindex.add(contact_id)
         self._replacing.append((contact_id, draft))
         self.touched.add(contact_id)
 
@@ -410,6 +417,18 @@ class ContactWriter:
                 self._emails.append((contact_id, start + offset, address, label))
         self._tags.extend(changes.tags)
         self._users.extend(changes.users)
+        self._reindex.update(changes.reindex)
+
+    def _indexed_values(self, ids: list[int]) -> dict[int, tuple[Any, ...]]:
+        """What of these contacts' rows their search documents hold (name, city, hidden)."""
+        return {
+            row[0]: row[1:]
+            for row in self.conn.execute(
+                "SELECT id, name, city, hidden FROM contacts"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids),),
+            )
+        }
 
     def _remove(self, sql: str, params: tuple[Any, ...]) -> None:
         self._removals.setdefault(sql, []).append(params)
@@ -435,8 +454,16 @@ class ContactWriter:
     def flush(self) -> None:
         """Write every buffered row and refresh the search index of touched contacts."""
         conn = self.conn
+        updated = [contact_id for contact_id, _ in self._replacing]
+        before = self._indexed_values(updated) if updated else {}
         for sql, params in self._updates.items():
             conn.executemany(sql, params)
+        if updated:
+            # Only documents whose parts change are rewritten (see _reindex).
+            after = self._indexed_values(updated)
+            self._reindex.update(
+                ident for ident in updated if after.get(ident) != before.get(ident)
+            )
         if self._replacing:
             self._plan_children()
         for sql, params in self._removals.items():
@@ -474,8 +501,9 @@ class ContactWriter:
             )
         if self._documents:
             add_search_documents(self.store, self._documents)
-            self.touched.difference_update(source[0] for source in self._documents)
-        refresh_search_index(self.store, self.touched)
+            self._reindex.difference_update(source[0] for source in self._documents)
+        refresh_search_index(self.store, self._reindex)
+        self._reindex.clear()
         for buffer in (
             self._contacts,
             self._phones,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -362,3 +363,27 @@ def test_naming_only_mapped_columns_stores_the_same(
     # All but created_at and updated_at, which hold each import's own clock.
     assert [row[:-2] for row in narrow] == [row[:-2] for row in wide]
     assert len(narrow) == 3
+
+
+def test_reimporting_the_same_file_rewrites_no_search_document(
+    ref_crm: CRM, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crmkit.contacts as writer_module
+
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(Path(BASIC_MAP).read_text("utf-8") + "match: [email]\n", "utf-8")
+    ref_crm.import_file(BASIC, mapping=str(mapping))
+    refreshed: list[int] = []
+    real = writer_module.refresh_search_index
+
+    def spy(store: object, ids: Any) -> None:
+        refreshed.extend(ids)
+        real(store, ids)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writer_module, "refresh_search_index", spy)
+    report = ref_crm.import_file(BASIC, mapping=str(mapping))
+    assert report.updated == 2 and refreshed == []
+    changed = tmp_path / "changed.csv"
+    changed.write_text(Path(BASIC).read_text("utf-8").replace("Gliwice", "Żywiec"), "utf-8")
+    ref_crm.import_file(str(changed), mapping=str(mapping))
+    assert len(refreshed) == 1 and ref_crm.search_ids("zywiec") == refreshed
