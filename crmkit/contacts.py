@@ -14,7 +14,9 @@ from operator import itemgetter
 from typing import Any
 
 from crmkit.child_rows import plan_child_changes
+from crmkit.contact_updates import PendingUpdate, pending_update, plan_updates
 from crmkit.errors import CrmError
+from crmkit.match_prefetch import PrefetchedMatches
 from crmkit.query.fulltext import fold_for_index
 from crmkit.schema import CONTACT_COLUMNS
 from crmkit.search_index import (
@@ -33,7 +35,6 @@ __all__ = ["ContactWriter", "MATCH_KEYS", "PreparedContact", "person_name", "pre
 MATCH_KEYS = ("external_id", "email", "phone", "nip", "pesel", "regon", "krs")
 # json.dumps(value, ensure_ascii=False) without building an encoder per call.
 _encode_json = json.JSONEncoder(ensure_ascii=False).encode
-_SCALAR_COLUMNS = frozenset(CONTACT_COLUMNS) - {"kind", "custom", "created_at", "updated_at"}
 _ORG_CACHE_LIMIT = 100_000
 
 
@@ -104,9 +105,9 @@ class ContactWriter:
         self._users: list[tuple[int, int, str]] = []
         self._members: list[tuple[int, int, str | None, str | None]] = []
         self._documents: list[PendingDocument] = []
-        # Changes to stored contacts, by statement, run at flush in this order:
-        # contact updates, then removal of replaced child rows.
-        self._updates: dict[str, list[tuple[Any, ...]]] = {}
+        # Changes to stored contacts, run at flush in this order: contact updates
+        # (see contact_updates), then removal of replaced child rows.
+        self._pending_updates: list[PendingUpdate] = []
         self._removals: dict[str, list[tuple[Any, ...]]] = {}
         self._replacing: list[tuple[int, ContactDraft]] = []
         # Updated contacts whose search documents change: a name, city or hidden flag,
@@ -121,6 +122,7 @@ class ContactWriter:
         self.touched: set[int] = set()
         self.created = 0
         self._position: int | None = None
+        self.prefetched = PrefetchedMatches(self.conn)
 
     # -- matching -------------------------------------------------------------
 
@@ -147,6 +149,14 @@ class ContactWriter:
                     return found
         return []
 
+    def prefetch(self, keys: Iterable[str], drafts: Iterable[ContactDraft]) -> None:
+        """Look up the match-key values of many drafts at once (see match_prefetch)."""
+        drafts = list(drafts)
+        for key in keys:
+            self.prefetched.load(
+                key, (value for draft in drafts for value in self._key_values(draft, key))
+            )
+
     def _key_values(self, draft: ContactDraft, key: str) -> list[str]:
         if key == "email":
             return [address.lower() for address, _ in draft.emails]
@@ -169,8 +179,11 @@ class ContactWriter:
             )
         else:
             sql = f"SELECT id, kind FROM contacts WHERE {key} = ?"
+        prefetched = self.prefetched.get(key, value)
         # A dict drops repeats (two e-mails of one contact) cheaper than DISTINCT in SQL.
-        kinds = dict(self.conn.execute(sql, (value,)).fetchall())
+        kinds = (
+            dict(self.conn.execute(sql, (value,)).fetchall()) if prefetched is None else prefetched
+        )
         if len(self._kinds) > self.batch_size:
             self._kinds.clear()
         self._kinds.update(kinds)
@@ -330,42 +343,7 @@ class ContactWriter:
             raise CrmError(f"no contact with id {contact_id}")
         if draft.kind is not None and draft.kind != kind:
             raise CrmError(f"contact {contact_id} is a {kind}; its kind cannot change")
-        scalars = {k: v for k, v in draft.scalars.items() if k in _SCALAR_COLUMNS}
-        if "vip" in scalars:
-            scalars["vip"] = int(bool(scalars["vip"]))
-        if "hidden" in scalars:
-            scalars["hidden"] = int(bool(scalars["hidden"]))
-        if draft.scalars.get("created_at"):
-            scalars["created_at"] = draft.scalars["created_at"]
-        scalars["updated_at"] = draft.scalars.get("updated_at") or self.now
-        given = draft.scalars.keys()
-        if kind == "person" and ("first_name" in given or "last_name" in given):
-            # The name follows first and last name; a SET expression reads the old
-            # row, so the part the draft leaves alone comes from there.
-            scalars.pop("name", None)
-            assignments = [f"{column} = ?" for column in scalars]
-            values = list(scalars.values())
-            first, last = draft.scalars.get("first_name"), draft.scalars.get("last_name")
-            if "first_name" in given and "last_name" in given:
-                assignments.append("name = ?")
-                values.append(person_name(first, last))
-            elif "first_name" in given:
-                assignments.append("name = trim(coalesce(?, '') || ' ' || coalesce(last_name, ''))")
-                values.append(first)
-            else:
-                assignments.append(
-                    "name = trim(coalesce(first_name, '') || ' ' || coalesce(?, ''))"
-                )
-                values.append(last)
-        else:
-            assignments = [f"{column} = ?" for column in scalars]
-            values = list(scalars.values())
-        if draft.custom:
-            # RFC 7396 merge: a null removes the key, anything else replaces it.
-            assignments.append("custom = json_patch(custom, ?)")
-            values.append(_encode_json(draft.custom))
-        sql = f"UPDATE contacts SET {', '.join(assignments)} WHERE id = ?"
-        self._updates.setdefault(sql, []).append((*values, contact_id))
+        self._pending_updates.append(pending_update(contact_id, kind, draft, self.now))
         self._replace_children(contact_id, draft, replace_links)
         pending = self._pending_keys
         for address, _ in draft.emails:
@@ -419,17 +397,6 @@ class ContactWriter:
         self._users.extend(changes.users)
         self._reindex.update(changes.reindex)
 
-    def _indexed_values(self, ids: list[int]) -> dict[int, tuple[Any, ...]]:
-        """What of these contacts' rows their search documents hold (name, city, hidden)."""
-        return {
-            row[0]: row[1:]
-            for row in self.conn.execute(
-                "SELECT id, name, city, hidden FROM contacts"
-                " WHERE id IN (SELECT value FROM json_each(?))",
-                (json.dumps(ids),),
-            )
-        }
-
     def _remove(self, sql: str, params: tuple[Any, ...]) -> None:
         self._removals.setdefault(sql, []).append(params)
 
@@ -454,21 +421,18 @@ class ContactWriter:
     def flush(self) -> None:
         """Write every buffered row and refresh the search index of touched contacts."""
         conn = self.conn
-        updated = [contact_id for contact_id, _ in self._replacing]
-        before = self._indexed_values(updated) if updated else {}
-        for sql, params in self._updates.items():
-            conn.executemany(sql, params)
-        if updated:
+        self.prefetched.clear()
+        if self._pending_updates:
+            statements, reindex = plan_updates(conn, self._pending_updates)
+            for sql, params in statements.items():
+                conn.executemany(sql, params)
             # Only documents whose parts change are rewritten (see _reindex).
-            after = self._indexed_values(updated)
-            self._reindex.update(
-                ident for ident in updated if after.get(ident) != before.get(ident)
-            )
+            self._reindex.update(reindex)
+            self._pending_updates.clear()
         if self._replacing:
             self._plan_children()
         for sql, params in self._removals.items():
             conn.executemany(sql, params)
-        self._updates.clear()
         self._removals.clear()
         self._replacing.clear()
         if self._contacts:

@@ -8,6 +8,7 @@ way (a line in the wrong encoding, say) leaves the database as it was.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import Any
 
 from crmkit.contacts import ContactWriter
@@ -36,6 +37,8 @@ Progress = Callable[[int, int], None]  # (bytes read, rows read)
 _PROGRESS_EVERY = 2000
 # Rows read before the import's size is estimated (to decide on deferring indexes).
 _SAMPLE_ROWS = 2000
+# Rows taken together: their match keys are looked up in one query per key.
+_WINDOW = 1000
 
 
 class _Rollback(Exception):
@@ -192,9 +195,33 @@ def _import_rows(
     deferred: DeferredIndexes,
 ) -> None:
     report = run.report
+    match = mapping.match
+    rows = iter(feed)
+    while window := list(islice(rows, _WINDOW)):
+        if match:
+            writer.prefetch(match, [parsed[1] for parsed in window if parsed[1] is not None])
+        _import_window(window, source, feed, builder, writer, run, progress, deferred, mapping)
+        # Between windows only, so that what was looked up stays valid for a whole window.
+        writer.maybe_flush()
+    if progress is not None:
+        progress(feed.bytes_read, report.rows_read)
+
+
+def _import_window(
+    window: list[Parsed],
+    source: SourceFile,
+    feed: DraftFeed | HelperFeed,
+    builder: DraftBuilder,
+    writer: ContactWriter,
+    run: ImportRun,
+    progress: Progress | None,
+    deferred: DeferredIndexes,
+    mapping: Mapping,
+) -> None:
+    report = run.report
     default_kind = mapping.kind
     match = mapping.match
-    for line, draft, problems, prepared in feed:
+    for line, draft, problems, prepared in window:
         report.rows_read += 1
         if progress is not None and report.rows_read % _PROGRESS_EVERY == 0:
             progress(feed.bytes_read, report.rows_read)
@@ -235,13 +262,9 @@ def _import_rows(
         if found:
             writer.update(found[0], draft, kind=kind)
             report.updated += 1
-            writer.maybe_flush()
         else:
             writer.create(draft, kind, prepared)
             report.created += 1
-            writer.maybe_flush()
-    if progress is not None:
-        progress(feed.bytes_read, report.rows_read)
 
 
 def _a(kind: str | None) -> str:

@@ -1,0 +1,103 @@
+"""Updates of stored contacts: worked out per batch, written only where values change.
+
+An update sets what its draft gives and leaves the rest. The writer collects
+the updates of a batch; here the stored rows of the whole batch are read in
+one query and each update becomes an UPDATE of just the columns whose values
+differ, plus `updated_at`. Re-importing a file mostly hands contacts what they
+have, and an unchanged column then costs nothing, including the upkeep of
+the indexes on it. Whether the name, city or hidden flag changed (what the
+search index holds) falls out of the same comparison.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from crmkit.schema import CONTACT_COLUMNS
+from crmkit.targets import ContactDraft
+
+__all__ = ["PendingUpdate", "pending_update", "plan_updates"]
+
+# Columns an update may set from a draft (kind never changes; custom is merged).
+_SETTABLE = frozenset(CONTACT_COLUMNS) - {"kind", "custom", "created_at", "updated_at"}
+# Columns the search document is made of.
+_INDEXED = ("name", "city", "hidden")
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+@dataclass(slots=True)
+class PendingUpdate:
+    """One contact's update, as given: columns to set and custom values to merge."""
+
+    contact_id: int
+    kind: str
+    values: dict[str, Any]
+    custom: dict[str, Any] | None
+
+
+def pending_update(contact_id: int, kind: str, draft: ContactDraft, now: str) -> PendingUpdate:
+    """What updating the contact with this draft sets (`now` unless it gives updated_at)."""
+    given = draft.scalars
+    values = {key: value for key, value in given.items() if key in _SETTABLE}
+    for flag in ("vip", "hidden"):
+        if flag in values:
+            values[flag] = int(bool(values[flag]))
+    if given.get("created_at"):
+        values["created_at"] = given["created_at"]
+    values["updated_at"] = given.get("updated_at") or now
+    if kind == "person" and ("first_name" in given or "last_name" in given):
+        # A person's name follows the first and last name (worked out in plan_updates).
+        values.pop("name", None)
+    return PendingUpdate(contact_id, kind, values, dict(draft.custom) if draft.custom else None)
+
+
+def plan_updates(
+    conn: sqlite3.Connection, updates: Sequence[PendingUpdate]
+) -> tuple[dict[str, list[tuple[Any, ...]]], set[int]]:
+    """UPDATE statements (SQL -> parameter rows) and the contacts whose documents change."""
+    stored = _stored_rows(conn, [update.contact_id for update in updates])
+    statements: dict[str, list[tuple[Any, ...]]] = {}
+    reindex: set[int] = set()
+    for update in updates:
+        old = stored.get(update.contact_id)
+        if old is None:
+            continue
+        new = dict(update.values)
+        if update.kind == "person" and ("first_name" in new or "last_name" in new):
+            first = new.get("first_name", old["first_name"])
+            last = new.get("last_name", old["last_name"])
+            new["name"] = " ".join(part for part in (first, last) if part)
+        if update.custom:
+            before = json.loads(old["custom"] or "{}")
+            merged = dict(before)
+            # RFC 7396 merge, as SQLite's json_patch: null removes a key.
+            for key, value in update.custom.items():
+                if value is None:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = value
+            if merged != before:
+                new["custom"] = _encode_json(merged) if merged else "{}"
+        changed = {
+            column: value
+            for column, value in new.items()
+            if column == "updated_at" or old[column] != value
+        }
+        if any(column in changed for column in _INDEXED):
+            reindex.add(update.contact_id)
+        sql = f"UPDATE contacts SET {', '.join(f'{column} = ?' for column in changed)} WHERE id = ?"
+        statements.setdefault(sql, []).append((*changed.values(), update.contact_id))
+    return statements, reindex
+
+
+def _stored_rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
+    columns = ("id", *CONTACT_COLUMNS)
+    rows = conn.execute(
+        f"SELECT {', '.join(columns)} FROM contacts WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    )
+    return {row[0]: dict(zip(columns, row, strict=True)) for row in rows}

@@ -1,0 +1,70 @@
+"""Updates are planned per batch and set only the columns whose values change."""
+
+from __future__ import annotations
+
+import json
+
+from crmkit import CRM
+from crmkit.contact_updates import pending_update, plan_updates
+from crmkit.targets import ContactDraft
+
+NOW = "2030-01-01T00:00:00Z"
+
+
+def stored(crm: CRM) -> int:
+    contact = crm.add(
+        "person",
+        {
+            "first_name": "Anna",
+            "last_name": "Nowak",
+            "address.city": "Gliwice",
+            "custom.consent": "tak",
+        },
+    )
+    return contact.id
+
+
+def plan(crm: CRM, contact_id: int, draft: ContactDraft) -> tuple[dict, set[int]]:
+    update = pending_update(contact_id, "person", draft, NOW)
+    return plan_updates(crm.store.conn, [update])
+
+
+def test_the_same_values_set_only_updated_at(ref_crm: CRM) -> None:
+    contact_id = stored(ref_crm)
+    draft = ContactDraft(
+        scalars={"first_name": "Anna", "last_name": "Nowak", "city": "Gliwice"},
+        custom={"consent": True},
+    )
+    statements, reindex = plan(ref_crm, contact_id, draft)
+    assert statements == {"UPDATE contacts SET updated_at = ? WHERE id = ?": [(NOW, contact_id)]}
+    assert reindex == set()
+
+
+def test_a_new_first_name_renames_with_the_stored_last_name(ref_crm: CRM) -> None:
+    contact_id = stored(ref_crm)
+    statements, reindex = plan(ref_crm, contact_id, ContactDraft(scalars={"first_name": "Anka"}))
+    assert statements == {
+        "UPDATE contacts SET first_name = ?, updated_at = ?, name = ? WHERE id = ?": [
+            ("Anka", NOW, "Anka Nowak", contact_id)
+        ]
+    }
+    assert reindex == {contact_id}
+
+
+def test_custom_values_merge_and_null_removes_a_key(ref_crm: CRM) -> None:
+    contact_id = stored(ref_crm)
+    draft = ContactDraft(custom={"consent": None, "industry": ["IT"]})
+    statements, reindex = plan(ref_crm, contact_id, draft)
+    ((sql, rows),) = statements.items()
+    assert sql == "UPDATE contacts SET updated_at = ?, custom = ? WHERE id = ?"
+    assert json.loads(rows[0][1]) == {"industry": ["IT"]}
+    assert reindex == set()
+
+
+def test_a_hidden_contact_is_reindexed(ref_crm: CRM) -> None:
+    contact_id = stored(ref_crm)
+    _, reindex = plan(ref_crm, contact_id, ContactDraft(scalars={"hidden": True}))
+    assert reindex == {contact_id}
+    edited = ref_crm.edit(contact_id, {"hidden": "tak", "last_name": "Kot"})
+    assert edited.hidden and edited.name == "Anna Kot"
+    assert ref_crm.search_ids("kot", include_hidden=True) == [contact_id]
