@@ -59,7 +59,11 @@ def plan_updates(
     conn: sqlite3.Connection, updates: Sequence[PendingUpdate]
 ) -> tuple[dict[str, list[tuple[Any, ...]]], set[int]]:
     """UPDATE statements (SQL -> parameter rows) and the contacts whose documents change."""
-    stored = _stored_rows(conn, [update.contact_id for update in updates])
+    columns = {"first_name", "last_name", "name", "custom"}
+    for update in updates:
+        columns.update(update.values)
+    at = {column: index for index, column in enumerate(sorted(columns))}
+    stored = _stored_rows(conn, [update.contact_id for update in updates], list(at))
     statements: dict[str, list[tuple[Any, ...]]] = {}
     reindex: set[int] = set()
     for update in updates:
@@ -68,11 +72,11 @@ def plan_updates(
             continue
         new = dict(update.values)
         if update.kind == "person" and ("first_name" in new or "last_name" in new):
-            first = new.get("first_name", old["first_name"])
-            last = new.get("last_name", old["last_name"])
+            first = new.get("first_name", old[at["first_name"]])
+            last = new.get("last_name", old[at["last_name"]])
             new["name"] = " ".join(part for part in (first, last) if part)
         if update.custom:
-            before = json.loads(old["custom"] or "{}")
+            before = json.loads(old[at["custom"]] or "{}")
             merged = dict(before)
             # RFC 7396 merge, as SQLite's json_patch: null removes a key.
             for key, value in update.custom.items():
@@ -85,7 +89,7 @@ def plan_updates(
         changed = {
             column: value
             for column, value in new.items()
-            if column == "updated_at" or old[column] != value
+            if column == "updated_at" or old[at[column]] != value
         }
         if any(column in changed for column in _INDEXED):
             reindex.add(update.contact_id)
@@ -94,10 +98,13 @@ def plan_updates(
     return statements, reindex
 
 
-def _stored_rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
-    columns = ("id", *CONTACT_COLUMNS)
+def _stored_rows(
+    conn: sqlite3.Connection, ids: list[int], columns: list[str]
+) -> dict[int, tuple[Any, ...]]:
+    """The stored values of these columns (in this order) for each contact, by id."""
     rows = conn.execute(
-        f"SELECT {', '.join(columns)} FROM contacts WHERE id IN (SELECT value FROM json_each(?))",
+        f"SELECT id, {', '.join(columns)} FROM contacts"
+        " WHERE id IN (SELECT value FROM json_each(?))",
         (json.dumps(ids),),
     )
-    return {row[0]: dict(zip(columns, row, strict=True)) for row in rows}
+    return {row[0]: row[1:] for row in rows}
