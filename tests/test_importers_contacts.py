@@ -346,17 +346,11 @@ def test_naming_only_mapped_columns_stores_the_same(
     import crmkit.importers.contacts as importer
     from crmkit.schema import CONTACT_COLUMNS
 
+    # The same reference data in a second file, before anything is imported.
+    ref_crm.store.conn.execute("VACUUM INTO ?", (str(tmp_path / "wide.db"),))
+    other = open_crm(tmp_path / "wide.db")
     ref_crm.import_file(BASIC, mapping=BASIC_MAP)
     narrow = ref_crm.store.conn.execute("SELECT * FROM contacts ORDER BY id").fetchall()
-    other = open_crm(tmp_path / "wide.db")
-    for tag in ("VIP", "Newsletter", "Lead", "Klient"):
-        other.add_tag(tag)
-    for user in ("Jan Kowalski", "Piotr Maj"):
-        other.add_user(user)
-    other.add_field(
-        "industry", "multiselect", label="Branża", options=["IT", "Handel", "Produkcja"]
-    )
-    other.add_field("consent", "checkbox", label="Zgoda")
     monkeypatch.setattr(importer, "contact_columns_written", lambda targets: CONTACT_COLUMNS)
     other.import_file(BASIC, mapping=BASIC_MAP)
     wide = other.store.conn.execute("SELECT * FROM contacts ORDER BY id").fetchall()
