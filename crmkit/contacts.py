@@ -35,7 +35,7 @@ __all__ = ["ContactWriter", "MATCH_KEYS", "PreparedContact", "person_name", "pre
 MATCH_KEYS = ("external_id", "email", "phone", "nip", "pesel", "regon", "krs")
 # json.dumps(value, ensure_ascii=False) without building an encoder per call.
 _encode_json = json.JSONEncoder(ensure_ascii=False).encode
-_ORG_CACHE_LIMIT = 10_000
+_ORG_CACHE_LIMIT = 4096
 
 
 # A new contact's contacts-table values (all but the id) and its search document.

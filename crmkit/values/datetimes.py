@@ -239,7 +239,7 @@ def _offset(text: str) -> dt.timezone:
     return offset
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _read_with_dateutil(text: str, dayfirst: bool) -> _Reading | str:
     """dateutil's reading of `text`, or the reason it is refused (cached either way)."""
     if text.isdigit():

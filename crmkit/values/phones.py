@@ -23,7 +23,7 @@ from crmkit.errors import InvalidValue
 
 __all__ = ["is_phone_like", "normalize_phone", "phone_search_tokens"]
 
-_CACHE_SIZE = 65536
+_CACHE_SIZE = 8192
 
 # Characters people put between digits; they carry no meaning, so they are deleted up front.
 _SEPARATORS = " \t\n\r\u00a0\u2009\u202f-\u2013./()"
