@@ -29,6 +29,7 @@ class ContactMatching:
     _kinds: dict[int, str]
 
     def flush(self) -> None:
+        """Write everything buffered; the writer provides it."""
         raise NotImplementedError
 
     def find(self, draft: ContactDraft, keys: Iterable[str]) -> list[int]:
