@@ -159,3 +159,14 @@ def test_helper_only_for_large_csv_without_creating_names(tmp_path: Path) -> Non
     jsonl.write_text('{"first_name": "Anna"}\n' * (MIN_HELPER_BYTES // 20))
     with open_source(str(jsonl)) as source:
         assert not helper_available(source, "warn")
+
+
+def test_collection_runs_rarely_during_an_import_and_as_before_after() -> None:
+    import gc
+
+    from crmkit.importers.draft_feed import collection_paused
+
+    before = gc.get_threshold()
+    with collection_paused():
+        assert gc.isenabled() and gc.get_threshold()[0] > before[0]
+    assert gc.get_threshold() == before
