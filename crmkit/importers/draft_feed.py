@@ -5,8 +5,9 @@ from the database; writing the draft is mostly SQLite. On a machine with two
 processors a large CSV import forks a helper that reads and builds while this
 process matches and writes. Drafts come back over a pipe in batches, in file
 order; the helper runs at most a dozen batches (about 5 MB) ahead, so memory
-stays flat however long the file is. A file-level error in the helper (bytes in the wrong encoding, say)
-is sent back and raised here, inside the import's transaction.
+stays flat however long the file is. A file-level error in the helper (bytes
+in the wrong encoding, say) is sent back and raised here, inside the import's
+transaction.
 
 The helper is used only where `fork` exists and for CSV imports that create no
 tags, users or options on the way (`--create-missing` writes to the database
