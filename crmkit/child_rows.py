@@ -89,18 +89,23 @@ def _stored(
     return grouped
 
 
+def _changes(stored: list[tuple[Any, ...]], scope: set[Any], wanted: list[Any]) -> bool:
+    """Whether the stored rows within `scope` (types or labels; `*` for all) differ from
+    `wanted`, in order. Each row holds its type or label second."""
+    if not scope:
+        return False
+    every = "*" in scope
+    return [tuple(row) for row in stored if every or row[1] in scope] != wanted
+
+
 def _replaced_phones(
     changes: ChildChanges, contact_id: int, draft: ContactDraft, stored: list[tuple[Any, ...]]
 ) -> list[tuple[str, str, str | None]] | None:
     """The phones to add once the replaced ones are removed; None if nothing changes."""
     types = draft.phone_types
-    if not types:
+    if not _changes(stored, types, draft.phones):
         return None
-    every = "*" in types
-    kept = [tuple(phone) for phone in stored if every or phone[1] in types]
-    if kept == draft.phones:
-        return None
-    if every:
+    if "*" in types:
         changes.remove("DELETE FROM phones WHERE contact_id = ?", (contact_id,))
     elif len(types) == 1:
         (phone_type,) = types
@@ -120,13 +125,9 @@ def _replaced_emails(
 ) -> list[tuple[str, str | None]] | None:
     """The e-mails to add once the replaced ones are removed; None if nothing changes."""
     labels = draft.email_labels
-    if not labels:
+    if not _changes(stored, labels, draft.emails):
         return None
-    every = "*" in labels
-    kept = [tuple(email) for email in stored if every or email[1] in labels]
-    if kept == draft.emails:
-        return None
-    if every:
+    if "*" in labels:
         changes.remove("DELETE FROM emails WHERE contact_id = ?", (contact_id,))
     else:
         for label in labels:

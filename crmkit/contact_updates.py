@@ -20,13 +20,15 @@ from typing import Any
 from crmkit.schema import CONTACT_COLUMNS
 from crmkit.targets import ContactDraft
 
-__all__ = ["PendingUpdate", "pending_update", "plan_updates"]
+__all__ = ["PendingUpdate", "encode_custom", "pending_update", "plan_updates"]
 
 # Columns an update may set from a draft (kind never changes; custom is merged).
 _SETTABLE = frozenset(CONTACT_COLUMNS) - {"kind", "custom", "created_at", "updated_at"}
 # Columns the search document is made of.
 _INDEXED = ("name", "city", "hidden")
-_encode_json = json.JSONEncoder(ensure_ascii=False).encode
+# json.dumps(value, ensure_ascii=False) without building an encoder per call; the
+# custom column is written with it on creation and on update alike.
+encode_custom = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @dataclass(slots=True)
@@ -85,7 +87,7 @@ def plan_updates(
                 else:
                     merged[key] = value
             if merged != before:
-                new["custom"] = _encode_json(merged) if merged else "{}"
+                new["custom"] = encode_custom(merged) if merged else "{}"
         changed = {
             column: value
             for column, value in new.items()

@@ -8,14 +8,13 @@ caller decides whether that transaction commits.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
 from crmkit.child_rows import plan_child_changes
 from crmkit.contact_matching import ContactMatching
-from crmkit.contact_updates import PendingUpdate, pending_update, plan_updates
+from crmkit.contact_updates import PendingUpdate, encode_custom, pending_update, plan_updates
 from crmkit.errors import CrmError
 from crmkit.match_prefetch import PrefetchedMatches
 from crmkit.query.fulltext import fold_for_index
@@ -34,8 +33,6 @@ from crmkit.values.names import name_key
 __all__ = ["ContactWriter", "MATCH_KEYS", "PreparedContact", "person_name", "prepare_contact"]
 
 MATCH_KEYS = ("external_id", "email", "phone", "nip", "pesel", "regon", "krs")
-# json.dumps(value, ensure_ascii=False) without building an encoder per call.
-_encode_json = json.JSONEncoder(ensure_ascii=False).encode
 _ORG_CACHE_LIMIT = 4096
 
 
@@ -65,7 +62,7 @@ def prepare_contact(
     custom = {k: v for k, v in draft.custom.items() if v is not None}
     if defaults:
         custom.update(defaults)
-    row[20] = _encode_json(custom) if custom else "{}"
+    row[20] = encode_custom(custom) if custom else "{}"
     row[21] = int(bool(row[21]))
     row[22] = int(bool(row[22]))
     row[24] = row[24] or now
@@ -336,7 +333,7 @@ class ContactWriter(ContactMatching):
     # -- writing --------------------------------------------------------------
 
     def flush(self) -> None:
-        """Write every buffered row and refresh the search index of touched contacts."""
+        """Write every buffered change, and index new contacts and changed documents."""
         conn = self.conn
         self.prefetched.clear()
         if self._pending_updates:
