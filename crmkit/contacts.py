@@ -14,62 +14,35 @@ from typing import Any
 
 from crmkit.child_rows import plan_child_changes
 from crmkit.contact_matching import ContactMatching
-from crmkit.contact_updates import PendingUpdate, encode_custom, pending_update, plan_updates
+from crmkit.contact_updates import PendingUpdate, pending_update, plan_updates
 from crmkit.errors import CrmError
 from crmkit.match_prefetch import PrefetchedMatches
+from crmkit.new_contacts import (
+    IDENTIFIER_POSITIONS,
+    NewContact,
+    PreparedContact,
+    new_contact,
+    person_name,
+    prepare_contact,
+)
 from crmkit.query.fulltext import fold_for_index
 from crmkit.schema import CONTACT_COLUMNS
-from crmkit.search_index import (
-    PendingDocument,
-    PreparedDocument,
-    add_search_documents,
-    prepare_document,
-    refresh_search_index,
-)
+from crmkit.search_index import PendingDocument, add_search_documents, refresh_search_index
 from crmkit.store import Store
 from crmkit.targets import ContactDraft
 from crmkit.values.names import name_key
 
-__all__ = ["ContactWriter", "MATCH_KEYS", "PreparedContact", "person_name", "prepare_contact"]
+__all__ = [
+    "ContactWriter",
+    "MATCH_KEYS",
+    "NewContact",
+    "PreparedContact",
+    "person_name",
+    "prepare_contact",
+]
 
 MATCH_KEYS = ("external_id", "email", "phone", "nip", "pesel", "regon", "krs")
 _ORG_CACHE_LIMIT = 4096
-
-
-# A new contact's contacts-table values (all but the id) and its search document.
-PreparedContact = tuple[tuple[Any, ...], PreparedDocument]
-
-
-def person_name(first: str | None, last: str | None) -> str:
-    return " ".join(part for part in (first, last) if part)
-
-
-def prepare_contact(
-    draft: ContactDraft, kind: str, now: str, defaults: dict[str, Any] | None = None
-) -> PreparedContact:
-    """What creating a contact from this draft writes, before it has an id.
-
-    Pure, so that an import can compute it away from the database (see
-    `importers.draft_feed`). `defaults` are custom values a new contact gets
-    for cells left empty (an empty checkbox is false).
-    """
-    row: list[Any] = list(map(draft.scalars.get, CONTACT_COLUMNS))
-    row[0] = kind
-    if kind == "person" and row[4] is None:
-        row[4] = person_name(row[2], row[3])
-    elif row[4] is None:
-        row[4] = ""
-    custom = {k: v for k, v in draft.custom.items() if v is not None}
-    if defaults:
-        custom.update(defaults)
-    row[20] = encode_custom(custom) if custom else "{}"
-    row[21] = int(bool(row[21]))
-    row[22] = int(bool(row[22]))
-    row[24] = row[24] or now
-    row[25] = row[25] or now
-    emails = " ".join([address for address, _ in draft.emails]) if draft.emails else None
-    phones = " ".join([number for number, _, _ in draft.phones]) if draft.phones else None
-    return tuple(row), prepare_document(row[4], row[12], emails, phones)
 
 
 class ContactWriter(ContactMatching):
@@ -128,29 +101,49 @@ class ContactWriter(ContactMatching):
         self, draft: ContactDraft, kind: str, prepared: PreparedContact | None = None
     ) -> int:
         """Buffer a new contact; `prepared` is `prepare_contact(draft, kind, now)` if known."""
-        contact_id = self.next_id
-        self.next_id += 1
-        self.created += 1
         if prepared is None:
             prepared = prepare_contact(draft, kind, self.now)
-        row, document = prepared
-        self._contacts.append((contact_id, *row))
-        org_ids = self._add_children(contact_id, draft, phone_start=0, email_start=0)
-        organizations = None
-        if org_ids:
-            organizations = " ".join([self._organization_text(org_id) for org_id in org_ids])
-        self._documents.append((contact_id, row[22], document, organizations))
+        contact_id = self.create_new(new_contact(draft, prepared), kind)
         pending = self._pending_keys
-        if row[1] is not None:
-            pending[("external_id", row[1])] = contact_id
         for address, _ in draft.emails:
             pending[("email", address.lower())] = contact_id
         for number, _, _ in draft.phones:
             pending[("phone", number)] = contact_id
-        values = draft.scalars
-        for key in ("nip", "pesel", "regon", "krs"):
-            if values.get(key):
-                pending[(key, values[key])] = contact_id
+        return contact_id
+
+    def create_new(self, new: NewContact, kind: str) -> int:
+        """Buffer a contact worked out by `new_contact`.
+
+        Its e-mails and phones are not remembered as match keys: an import that
+        matches on them goes through `create`.
+        """
+        contact_id = self.next_id
+        self.next_id += 1
+        self.created += 1
+        row, document, phones, emails, tags, guardians, observers, organizations = new
+        self._contacts.append((contact_id, *row))
+        for position, (number, phone_type, label) in enumerate(phones):
+            self._phones.append((contact_id, position, number, phone_type, label))
+        for position, (address, label) in enumerate(emails):
+            self._emails.append((contact_id, position, address, label))
+        if tags:
+            self._tags.extend([(contact_id, tag_id) for tag_id in tags])
+        if guardians:
+            self._users.extend([(contact_id, user_id, "guardian") for user_id in guardians])
+        if observers:
+            self._users.extend([(contact_id, user_id, "observer") for user_id in observers])
+        self.touched.add(contact_id)
+        texts = None
+        if organizations:
+            org_ids = self._link_organizations(contact_id, organizations)
+            texts = " ".join([self._organization_text(org_id) for org_id in org_ids])
+        self._documents.append((contact_id, row[22], document, texts))
+        pending = self._pending_keys
+        if row[1] is not None:
+            pending[("external_id", row[1])] = contact_id
+        for key, position in IDENTIFIER_POSITIONS:
+            if row[position]:
+                pending[(key, row[position])] = contact_id
         if kind == "organization" and row[4]:
             self._orgs.setdefault(name_key(row[4]), contact_id)
             self._org_texts[contact_id] = fold_for_index(row[4])
@@ -169,25 +162,15 @@ class ContactWriter(ContactMatching):
         if len(self._contacts) >= self.batch_size or len(self.touched) >= self.batch_size:
             self.flush()
 
-    def _add_children(
-        self, contact_id: int, draft: ContactDraft, *, phone_start: int, email_start: int
+    def _link_organizations(
+        self, contact_id: int, organizations: list[tuple[str, str | None, str | None]]
     ) -> list[int]:
-        """Buffer the draft's child rows; return the organizations it links to."""
-        for offset, (number, phone_type, label) in enumerate(draft.phones):
-            self._phones.append((contact_id, phone_start + offset, number, phone_type, label))
-        for offset, (address, label) in enumerate(draft.emails):
-            self._emails.append((contact_id, email_start + offset, address, label))
-        for tag_id in draft.tags or ():
-            self._tags.append((contact_id, tag_id))
-        for role, users in (("guardian", draft.guardians), ("observer", draft.observers)):
-            for user_id in users or ():
-                self._users.append((contact_id, user_id, role))
+        """Buffer memberships in these organizations (created if missing); their ids."""
         org_ids = []
-        for org, since, until in draft.organizations or ():
+        for org, since, until in organizations:
             org_id = self.organization_id(org)
             org_ids.append(org_id)
             self._members.append((contact_id, org_id, since, until))
-        self.touched.add(contact_id)
         return org_ids
 
     def find_organization(self, draft: ContactDraft) -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,12 @@ import pytest
 
 from crmkit import CRM, open_crm
 from crmkit.errors import CrmError
-from crmkit.importers.contacts import import_contacts
-from crmkit.importers.draft_feed import MIN_HELPER_BYTES, helper_available
+from crmkit.importers.contacts import creates_only_persons, import_contacts
+from crmkit.importers.draft_feed import MIN_HELPER_BYTES, _decoded, _encoded, helper_available
 from crmkit.importers.readers import open_source
 from crmkit.mapping import load_mapping
 from crmkit.model import ImportReport
+from crmkit.reference import fields_by_key
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -170,3 +172,83 @@ def test_collection_runs_rarely_during_an_import_and_as_before_after() -> None:
     with collection_paused():
         assert gc.isenabled() and gc.get_threshold()[0] > before[0]
     assert gc.get_threshold() == before
+
+
+def persons_only_mapping(tmp_path: Path) -> Path:
+    """The example mapping without match keys, `kind` or `external_id`: rows only create."""
+    kept = [
+        line
+        for line in (EXAMPLES / "map.yaml").read_text("utf-8").splitlines()
+        if not line.startswith(("match:", "  Typ:", "  ID w starym CRM:"))
+    ]
+    path = tmp_path / "persons.yaml"
+    path.write_text("\n".join(kept) + "\n", "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("options", [{}, {"all_or_nothing": True}])
+def test_rows_that_only_create_persons_import_as_in_process(
+    pair: tuple[CRM, CRM], tmp_path: Path, options: dict[str, Any]
+) -> None:
+    in_process, helped = pair
+    for crm in pair:
+        # A required field: rows lacking it are refused by the helper, as by the writer.
+        crm.add_field("segment_code", "text", label="Kod", required=True)
+    csv = tmp_path / "persons.csv"
+    lines = (EXAMPLES / "kontakty.csv").read_text("utf-8").splitlines()
+    rows = [f"{line},{'' if number % 3 else 'A1'}" for number, line in enumerate(lines[1:])]
+    csv.write_text("\n".join([lines[0] + ",Kod", *rows]) + "\n", "utf-8")
+    mapping = persons_only_mapping(tmp_path)
+    with mapping.open("a", encoding="utf-8") as extra:
+        extra.write("  Kod: custom.segment_code\n")
+    plain = run_import(in_process, csv, mapping, helper=False, **options)
+    forked = run_import(helped, csv, mapping, helper=True, **options)
+    assert report_facts(forked) == report_facts(plain)
+    assert plain.rejected > 0 and plain.warnings > 0
+    assert any("required field" in problem.reason for problem in plain.errors)
+    for crm in pair:
+        crm.store.conn.execute("UPDATE contacts SET created_at = '', updated_at = ''")
+    assert table_rows(helped) == table_rows(in_process)
+
+
+def test_only_imports_without_matching_kind_or_external_id_create_persons_only(
+    tmp_path: Path,
+) -> None:
+    crm = open_crm(tmp_path / "c.db")
+    reference_data(crm)
+    header = (EXAMPLES / "kontakty.csv").read_text("utf-8").splitlines()[0].split(",")
+    fields = fields_by_key(crm.store)
+
+    def decided(path: Path) -> bool:
+        mapping = load_mapping(str(path))
+        return creates_only_persons(mapping, mapping.resolve_contact_columns(header, fields)[0])
+
+    persons = persons_only_mapping(tmp_path)
+    assert decided(persons)
+    assert not decided(EXAMPLES / "map.yaml")
+    for extra in ("match: [email]\n", "kind: organization\n", "columns:\n  Typ: kind\n"):
+        variant = tmp_path / "variant.yaml"
+        text = persons.read_text("utf-8")
+        if extra.startswith("columns"):
+            text = text.replace("columns:\n", extra)
+        else:
+            text = text.replace("kind: person", "") + extra
+        variant.write_text(text, "utf-8")
+        assert not decided(variant), extra
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        ("rows", 10, [(2, None, ((1, "a"), (None, True, 1.5), {"k": ["x"]}))]),
+        ("rows", 10, [(2, [("error", "c", "v", "why")], Decimal("1.5"))]),
+        ("end", 10, "0" * 64),
+    ],
+)
+def test_messages_come_back_as_sent(message: tuple[Any, ...]) -> None:
+    assert _decoded(_encoded(message)) == message
+
+
+def test_an_error_message_carries_its_sentence() -> None:
+    kind, error = _decoded(_encoded(("error", CrmError("line 7 is not UTF-8"))))
+    assert kind == "error" and str(error) == "line 7 is not UTF-8"

@@ -17,9 +17,11 @@ from crmkit.drafts import MISSING, DraftBuilder, Problem, UnknownPolicy
 from crmkit.importers.draft_feed import (
     DraftFeed,
     HelperFeed,
+    NewPersonRow,
     Parsed,
     collection_paused,
     helper_available,
+    new_person_rows,
     parsed_rows,
 )
 from crmkit.importers.history import ImportRun
@@ -28,7 +30,13 @@ from crmkit.mapping import Mapping
 from crmkit.model import ImportReport
 from crmkit.reference import fields_by_key
 from crmkit.store import Store
-from crmkit.targets import ADDRESS_PARTS, IDENTIFIERS, TEXT_FIELDS, contact_columns_written
+from crmkit.targets import (
+    ADDRESS_PARTS,
+    IDENTIFIERS,
+    TEXT_FIELDS,
+    Target,
+    contact_columns_written,
+)
 from crmkit.values.datetimes import utc_now
 
 __all__ = ["import_contacts", "flatten_record", "Progress", "record_targets"]
@@ -94,7 +102,8 @@ def import_contacts(
             written = contact_columns_written(target for _, target in columns)
             writer = ContactWriter(store, now=report.started_at or utc_now(), columns=written)
             deferred = DeferredIndexes(store)
-            feed = _open_feed(source, mapping, builder, header, report, unknown, helper, writer.now)
+            now = writer.now
+            feed = _open_feed(source, mapping, builder, columns, report, unknown, helper, now)
             try:
                 _import_rows(feed, source, mapping, builder, writer, run, progress, deferred)
             finally:
@@ -125,19 +134,38 @@ def _open_feed(
     source: SourceFile,
     mapping: Mapping,
     builder: DraftBuilder,
-    header: list[str],
+    columns: list[tuple[str, Target]],
     report: ImportReport,
     unknown: UnknownPolicy,
     helper: bool | None,
     now: str,
 ) -> DraftFeed | HelperFeed:
     if source.format != "csv":
+        header = [column for column, _ in columns]
         return DraftFeed(source, _record_rows(source, mapping, builder, header, report))
     if helper is None:
         helper = helper_available(source, unknown)
-    if helper and unknown != "create":
-        return HelperFeed(source, parsed_rows(source, builder, mapping.kind, now))
-    return DraftFeed(source, parsed_rows(source, builder, mapping.kind))
+    if not helper or unknown == "create":
+        return DraftFeed(source, parsed_rows(source, builder, mapping.kind))
+    rows = parsed_rows(source, builder, mapping.kind, now)
+    if creates_only_persons(mapping, columns):
+        return HelperFeed(source, new_person_rows(rows, builder), new_persons=True)
+    return HelperFeed(source, rows)
+
+
+def creates_only_persons(mapping: Mapping, columns: list[tuple[str, Target]]) -> bool:
+    """Whether every accepted row of this CSV import creates a person.
+
+    So it is without match keys, with persons by default and no `kind` or
+    `external_id` column: then no row's outcome depends on the database or on
+    other rows, beyond the organizations it links to.
+    """
+    return (
+        not mapping.match
+        and mapping.kind == "person"
+        and not any(target.kind == "contact_kind" for _, target in columns)
+        and not any(target.name == "external_id" for _, target in columns)
+    )
 
 
 def record_targets(fields: dict[str, Any]) -> list[str]:
@@ -197,7 +225,12 @@ def _import_rows(
     report = run.report
     match = mapping.match
     rows = iter(feed)
+    new_persons = isinstance(feed, HelperFeed) and feed.new_persons
     while window := list(islice(rows, _WINDOW)):
+        if new_persons:
+            _create_persons(window, source, feed, writer, run, progress, deferred)
+            writer.maybe_flush()
+            continue
         if match:
             writer.prefetch(match, [parsed[1] for parsed in window if parsed[1] is not None])
         _import_window(window, source, feed, builder, writer, run, progress, deferred, mapping)
@@ -205,6 +238,44 @@ def _import_rows(
         writer.maybe_flush()
     if progress is not None:
         progress(feed.bytes_read, report.rows_read)
+
+
+def _create_persons(
+    window: list[NewPersonRow],
+    source: SourceFile,
+    feed: DraftFeed | HelperFeed,
+    writer: ContactWriter,
+    run: ImportRun,
+    progress: Progress | None,
+    deferred: DeferredIndexes,
+) -> None:
+    """`_import_window` for rows that can only create persons (see `creates_only_persons`)."""
+    report = run.report
+    for line, problems, new in window:
+        report.rows_read += 1
+        if progress is not None and report.rows_read % _PROGRESS_EVERY == 0:
+            progress(feed.bytes_read, report.rows_read)
+        if report.rows_read == _SAMPLE_ROWS:
+            _defer_indexes(source, feed, writer, deferred, [])
+        # A row without a contact to create has an error among its problems.
+        if problems and run.problems(line, problems) or new is None:
+            continue
+        writer.create_new(new, "person")
+        report.created += 1
+
+
+def _defer_indexes(
+    source: SourceFile,
+    feed: DraftFeed | HelperFeed,
+    writer: ContactWriter,
+    deferred: DeferredIndexes,
+    match: list[str],
+) -> None:
+    """Drop the indexes this import can do without, if it is large (see `deferred_indexes`)."""
+    if source.size and feed.bytes_read:
+        # Read-ahead makes bytes_read run early, so the estimate errs low.
+        estimate = source.size * _SAMPLE_ROWS // feed.bytes_read
+        deferred.drop(indexes_to_defer(match, new_rows=estimate, existing_rows=writer.next_id - 1))
 
 
 def _import_window(
@@ -225,12 +296,8 @@ def _import_window(
         report.rows_read += 1
         if progress is not None and report.rows_read % _PROGRESS_EVERY == 0:
             progress(feed.bytes_read, report.rows_read)
-        if report.rows_read == _SAMPLE_ROWS and source.size and feed.bytes_read:
-            # Read-ahead makes bytes_read run early, so the estimate errs low.
-            estimate = source.size * _SAMPLE_ROWS // feed.bytes_read
-            deferred.drop(
-                indexes_to_defer(match, new_rows=estimate, existing_rows=writer.next_id - 1)
-            )
+        if report.rows_read == _SAMPLE_ROWS:
+            _defer_indexes(source, feed, writer, deferred, match)
         if draft is None:
             run.problems(line, problems)
             continue

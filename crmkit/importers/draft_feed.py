@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import marshal
 import multiprocessing
 import os
 import pickle
@@ -30,17 +31,19 @@ from multiprocessing import BufferTooShort
 from multiprocessing.connection import Connection
 from typing import Any
 
-from crmkit.contacts import PreparedContact, prepare_contact
 from crmkit.drafts import DraftBuilder, Problem
 from crmkit.errors import CrmError
 from crmkit.importers.readers import SourceFile
+from crmkit.new_contacts import NewContact, PreparedContact, new_contact, prepare_contact
 from crmkit.targets import ContactDraft
 
 __all__ = [
     "Parsed",
+    "NewPersonRow",
     "DraftFeed",
     "HelperFeed",
     "parsed_rows",
+    "new_person_rows",
     "helper_available",
     "collection_paused",
     "MIN_HELPER_BYTES",
@@ -49,6 +52,8 @@ __all__ = [
 # (file line, draft or None when the row is rejected, problems found so far, and what
 # creating the draft's contact would write, if already worked out)
 Parsed = tuple[int, "ContactDraft | None", list[Problem], "PreparedContact | None"]
+# (file line, problems or None, and the person to create, None when the row is rejected)
+NewPersonRow = tuple[int, "list[Problem] | None", "NewContact | None"]
 # Files below this size import faster without forking a helper.
 MIN_HELPER_BYTES = 4 << 20
 _BATCH = 1000
@@ -86,6 +91,23 @@ def parsed_rows(
         yield line, draft, problems, prepared
 
 
+def new_person_rows(rows: Iterator[Parsed], builder: DraftBuilder) -> Iterator[NewPersonRow]:
+    """The rows of an import that can only create persons, reduced to what is written.
+
+    Without match keys or an external_id column, and with every row a person,
+    nothing about a row depends on the database: what a new person lacks
+    (`missing_required`) is found here too, and the writer gets only the
+    values it inserts (`new_contact`), far fewer objects than a draft.
+    """
+    for line, draft, problems, prepared in rows:
+        if draft is not None and prepared is not None:
+            problems.extend(builder.missing_required(draft, "person"))
+            if not any(problem[0] == "error" for problem in problems):
+                yield line, problems or None, new_contact(draft, prepared)
+                continue
+        yield line, problems, None
+
+
 class DraftFeed:
     """Parsed rows read in this process."""
 
@@ -120,21 +142,43 @@ def helper_available(source: SourceFile, unknown: str) -> bool:
 
 
 class HelperFeed:
-    """Parsed rows read by a forked helper process, received in file order."""
+    """Rows read by a forked helper process, received in file order.
 
-    def __init__(self, source: SourceFile, rows: Iterator[Parsed]) -> None:
+    The rows are `Parsed`, or with `new_persons` the `NewPersonRow`s that
+    `new_person_rows` makes of them.
+    """
+
+    def __init__(
+        self,
+        source: SourceFile,
+        rows: Iterator[Parsed] | Iterator[NewPersonRow],
+        *,
+        new_persons: bool = False,
+    ) -> None:
         context = multiprocessing.get_context("fork")
         here, there = context.Pipe(duplex=False)
         self._pipe = here
-        self._process = context.Process(target=_produce, args=(source, rows, there), daemon=True)
+        self.new_persons = new_persons
+        self._process = context.Process(
+            target=_produce, args=(source, rows, there, not new_persons), daemon=True
+        )
         self._process.start()
         there.close()
         self.bytes_read = 0
         self.sha256: str | None = None
         self._buffer = bytearray(1 << 20)
 
-    def __iter__(self) -> Iterator[Parsed]:
+    def __iter__(self) -> Iterator[Any]:
         new_draft = ContactDraft
+        for batch in self._batches():
+            if self.new_persons:
+                yield from batch
+            else:
+                for line, packed, problems, prepared in batch:
+                    draft = None if packed is None else new_draft(*packed)
+                    yield line, draft, problems, prepared
+
+    def _batches(self) -> Iterator[list[Any]]:
         while True:
             try:
                 message = self._receive()
@@ -142,9 +186,7 @@ class HelperFeed:
                 raise CrmError("the process reading the file stopped unexpectedly") from None
             if message[0] == "rows":
                 self.bytes_read = message[1]
-                for line, packed, problems, prepared in message[2]:
-                    draft = None if packed is None else new_draft(*packed)
-                    yield line, draft, problems, prepared
+                yield message[2]
             elif message[0] == "end":
                 self.bytes_read, self.sha256 = message[1], message[2]
                 return
@@ -162,9 +204,9 @@ class HelperFeed:
         except BufferTooShort as short:
             data = short.args[0]
             self._buffer = bytearray(2 * len(data))
-            return pickle.loads(data)
+            return _decoded(data)
         with memoryview(self._buffer) as view:
-            return pickle.loads(view[:size])
+            return _decoded(view[:size])
 
     def close(self) -> None:
         """Stop the helper if it is still reading (the import ended early)."""
@@ -174,10 +216,12 @@ class HelperFeed:
         self._pipe.close()
 
 
-def _produce(source: SourceFile, rows: Iterator[Parsed], pipe: Connection) -> None:
-    """The helper: batches of packed rows, then the totals, or the error that stopped it.
+def _produce(source: SourceFile, rows: Iterator[Any], pipe: Connection, pack: bool) -> None:
+    """The helper: batches of rows, then the totals, or the error that stopped it.
 
-    A thread writes the pickled batches to the pipe, so reading goes on while the
+    With `pack`, each draft travels as the tuple of its fields.
+
+    A thread writes the encoded batches to the pipe, so reading goes on while the
     writer here is busy with SQLite for a while (it writes in batches of its own).
     """
     gc.set_threshold(*_RARE_COLLECTIONS)
@@ -187,13 +231,12 @@ def _produce(source: SourceFile, rows: Iterator[Parsed], pipe: Connection) -> No
     sender.start()
 
     def put(message: tuple[Any, ...]) -> None:
-        ahead.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        ahead.put(_encoded(message))
 
     try:
-        batch: list[tuple[int, Any, list[Problem], Any]] = []
-        for line, draft, problems, prepared in rows:
-            packed = None if draft is None else tuple([getattr(draft, name) for name in _FIELDS])
-            batch.append((line, packed, problems, prepared))
+        batch: list[Any] = []
+        for row in rows:
+            batch.append(_packed(row) if pack else row)
             if len(batch) >= _BATCH:
                 put(("rows", source.bytes_read, batch))
                 batch = []
@@ -207,6 +250,35 @@ def _produce(source: SourceFile, rows: Iterator[Parsed], pipe: Connection) -> No
         ahead.put(None)
         sender.join()
         pipe.close()
+
+
+def _encoded(message: tuple[Any, ...]) -> bytes:
+    """A message as bytes: `marshal` for batches of rows, `pickle` for the rest.
+
+    Rows are tuples, lists, dicts and plain values, which `marshal` writes at
+    twice the speed of `pickle` (it keeps no memo); both ends run the same
+    interpreter, so its format is the same on both. A value it does not know
+    (a Decimal in a custom field, say) sends the batch by `pickle`.
+    """
+    if message[0] == "rows":
+        try:
+            return b"M" + marshal.dumps(message)
+        except ValueError:
+            pass
+    return b"P" + pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _decoded(data: bytes | memoryview) -> Any:
+    """The message `_encoded` made these bytes of."""
+    body = data[1:]
+    return marshal.loads(body) if data[0] == ord("M") else pickle.loads(body)
+
+
+def _packed(row: Parsed) -> tuple[int, Any, list[Problem], Any]:
+    """A parsed row with its draft as the tuple of the draft's fields."""
+    line, draft, problems, prepared = row
+    packed = None if draft is None else tuple([getattr(draft, name) for name in _FIELDS])
+    return line, packed, problems, prepared
 
 
 def _fixed_mmap_threshold() -> None:

@@ -1,0 +1,91 @@
+"""What creating a contact writes, worked out before it has an id.
+
+Everything here is pure: it needs the draft and the time, not the database,
+so an import can do it in the process that reads the file (see
+`importers.draft_feed`) and hand the writer only what it inserts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crmkit.contact_updates import encode_custom
+from crmkit.schema import CONTACT_COLUMNS
+from crmkit.search_index import PreparedDocument, prepare_document
+from crmkit.targets import ContactDraft
+
+__all__ = [
+    "NewContact",
+    "PreparedContact",
+    "IDENTIFIER_POSITIONS",
+    "new_contact",
+    "person_name",
+    "prepare_contact",
+]
+
+# A new contact's contacts-table values (all but the id) and its search document.
+PreparedContact = tuple[tuple[Any, ...], PreparedDocument]
+# A new contact as the writer takes it: the prepared row and document, then the
+# draft's phones, e-mails, tags, guardians, observers and organizations. A plain
+# tuple, so that it crosses a pipe as a handful of objects rather than a draft
+# with its dictionaries and sets.
+NewContact = tuple[
+    tuple[Any, ...],
+    PreparedDocument,
+    list[tuple[str, str, "str | None"]],
+    list[tuple[str, "str | None"]],
+    "list[int] | None",
+    "list[int] | None",
+    "list[int] | None",
+    "list[tuple[str, str | None, str | None]] | None",
+]
+# Identifiers a later row may match on, with their places in a prepared row.
+IDENTIFIER_POSITIONS = tuple(
+    (key, CONTACT_COLUMNS.index(key)) for key in ("nip", "pesel", "regon", "krs")
+)
+
+
+def person_name(first: str | None, last: str | None) -> str:
+    return " ".join(part for part in (first, last) if part)
+
+
+def prepare_contact(
+    draft: ContactDraft, kind: str, now: str, defaults: dict[str, Any] | None = None
+) -> PreparedContact:
+    """The contacts-table row and search document of a contact created from the draft.
+
+    `defaults` are custom values a new contact gets for cells left empty (an
+    empty checkbox is false).
+    """
+    row: list[Any] = list(map(draft.scalars.get, CONTACT_COLUMNS))
+    row[0] = kind
+    if kind == "person" and row[4] is None:
+        row[4] = person_name(row[2], row[3])
+    elif row[4] is None:
+        row[4] = ""
+    custom = {k: v for k, v in draft.custom.items() if v is not None}
+    if defaults:
+        custom.update(defaults)
+    row[20] = encode_custom(custom) if custom else "{}"
+    row[21] = int(bool(row[21]))
+    row[22] = int(bool(row[22]))
+    row[24] = row[24] or now
+    row[25] = row[25] or now
+    emails = " ".join([address for address, _ in draft.emails]) if draft.emails else None
+    phones = " ".join([number for number, _, _ in draft.phones]) if draft.phones else None
+    return tuple(row), prepare_document(row[4], row[12], emails, phones)
+
+
+def new_contact(draft: ContactDraft, prepared: PreparedContact) -> NewContact:
+    """The draft reduced to what creating its contact writes."""
+    row, document = prepared
+    return (
+        row,
+        document,
+        draft.phones,
+        draft.emails,
+        draft.tags,
+        draft.guardians,
+        draft.observers,
+        draft.organizations,
+    )
