@@ -45,6 +45,13 @@ IDENTIFIER_POSITIONS = tuple(
 )
 
 
+# Encoded custom values by their repr: rows of one file repeat a few combinations
+# (an industry, a consent flag), and the repr of text, numbers, flags and lists of
+# them tells apart exactly what JSON tells apart. Emptied when it reaches the limit.
+_ENCODED_CUSTOM: dict[str, str] = {}
+_ENCODED_CUSTOM_LIMIT = 4096
+
+
 def person_name(first: str | None, last: str | None) -> str:
     return " ".join(part for part in (first, last) if part)
 
@@ -66,7 +73,7 @@ def prepare_contact(
     custom = {k: v for k, v in draft.custom.items() if v is not None}
     if defaults:
         custom.update(defaults)
-    row[20] = encode_custom(custom) if custom else "{}"
+    row[20] = _encoded_custom(custom) if custom else "{}"
     row[21] = int(bool(row[21]))
     row[22] = int(bool(row[22]))
     row[24] = row[24] or now
@@ -74,6 +81,17 @@ def prepare_contact(
     emails = " ".join([address for address, _ in draft.emails]) if draft.emails else None
     phones = " ".join([number for number, _, _ in draft.phones]) if draft.phones else None
     return tuple(row), prepare_document(row[4], row[12], emails, phones)
+
+
+def _encoded_custom(custom: dict[str, Any]) -> str:
+    """`encode_custom`, once per distinct combination of values."""
+    key = repr(custom)
+    text = _ENCODED_CUSTOM.get(key)
+    if text is None:
+        if len(_ENCODED_CUSTOM) >= _ENCODED_CUSTOM_LIMIT:
+            _ENCODED_CUSTOM.clear()
+        text = _ENCODED_CUSTOM[key] = encode_custom(custom)
+    return text
 
 
 def new_contact(draft: ContactDraft, prepared: PreparedContact) -> NewContact:

@@ -215,3 +215,11 @@ def test_search_tokens_of_a_normalized_number(national: str) -> None:
 @settings(deadline=None)
 def test_formatted_numbers_are_phone_like(national: str) -> None:
     assert all(is_phone_like(style) for style in six_styles(national))
+
+
+@given(valid_pl_nationals)
+@settings(deadline=None)
+def test_search_tokens_of_polish_numbers_are_the_library_s(national: str) -> None:
+    number = phonenumbers.parse("+48" + national, None)
+    national_part = phonenumbers.national_significant_number(number)
+    assert phone_search_tokens("+48" + national) == ["48" + national, national_part]

@@ -73,6 +73,9 @@ def phone_search_tokens(e164: str) -> list[str]:
 
     People search either with the country code or without it, so both are indexed.
     """
+    if len(e164) == 12 and e164.startswith("+48") and e164[1:].isdigit():
+        # Most stored numbers: no cache lookup, as numbers hardly repeat.
+        return [e164[1:], e164[3:]]
     return list(_search_tokens(e164))
 
 
