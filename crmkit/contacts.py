@@ -149,6 +149,48 @@ class ContactWriter(ContactMatching):
             self._org_texts[contact_id] = fold_for_index(row[4])
         return contact_id
 
+    def create_persons(self, news: list[NewContact]) -> None:
+        """`create_new` for many persons: the same ids and rows, built per table.
+
+        Ids are handed out row by row first, because an organization a person
+        brings in takes the id after the person's. No match keys are remembered
+        (see `importers.contacts.creates_only_persons`).
+        """
+        ids = []
+        texts: dict[int, str] = {}
+        for new in news:
+            contact_id = self.next_id
+            self.next_id += 1
+            ids.append(contact_id)
+            if new[7]:
+                org_ids = self._link_organizations(contact_id, new[7])
+                texts[contact_id] = " ".join([self._organization_text(org) for org in org_ids])
+        self.created += len(news)
+        self.touched.update(ids)
+        pairs = list(zip(ids, news, strict=True))
+        self._contacts += [(contact_id, *new[0]) for contact_id, new in pairs]
+        self._phones += [
+            (contact_id, position, *phone)
+            for contact_id, new in pairs
+            for position, phone in enumerate(new[2])
+        ]
+        self._emails += [
+            (contact_id, position, *email)
+            for contact_id, new in pairs
+            for position, email in enumerate(new[3])
+        ]
+        self._tags += [(contact_id, tag) for contact_id, new in pairs if new[4] for tag in new[4]]
+        self._users += [
+            (contact_id, user, role)
+            for contact_id, new in pairs
+            for role, users in (("guardian", new[5]), ("observer", new[6]))
+            if users
+            for user in users
+        ]
+        self._documents += [
+            (contact_id, new[0][22], new[1], texts.get(contact_id)) for contact_id, new in pairs
+        ]
+
     def _organization_text(self, org_id: int) -> str:
         """An organization's name as its members' documents index it."""
         text = self._org_texts.get(org_id)

@@ -224,13 +224,15 @@ def _import_rows(
 ) -> None:
     report = run.report
     match = mapping.match
-    rows = iter(feed)
-    new_persons = isinstance(feed, HelperFeed) and feed.new_persons
-    while window := list(islice(rows, _WINDOW)):
-        if new_persons:
-            _create_persons(window, source, feed, writer, run, progress, deferred)
+    if isinstance(feed, HelperFeed) and feed.new_persons:
+        for batch in feed.batches():
+            _create_persons(batch, source, feed, writer, run, progress, deferred)
             writer.maybe_flush()
-            continue
+        if progress is not None:
+            progress(feed.bytes_read, report.rows_read)
+        return
+    rows = iter(feed)
+    while window := list(islice(rows, _WINDOW)):
         if match:
             writer.prefetch(match, [parsed[1] for parsed in window if parsed[1] is not None])
         _import_window(window, source, feed, builder, writer, run, progress, deferred, mapping)
@@ -241,7 +243,7 @@ def _import_rows(
 
 
 def _create_persons(
-    window: list[NewPersonRow],
+    batch: list[NewPersonRow],
     source: SourceFile,
     feed: DraftFeed | HelperFeed,
     writer: ContactWriter,
@@ -249,19 +251,25 @@ def _create_persons(
     progress: Progress | None,
     deferred: DeferredIndexes,
 ) -> None:
-    """`_import_window` for rows that can only create persons (see `creates_only_persons`)."""
+    """`_import_window` for rows that can only create persons (see `creates_only_persons`).
+
+    Rows come a batch at a time: the persons of one are created together.
+    """
     report = run.report
-    for line, problems, new in window:
-        report.rows_read += 1
-        if progress is not None and report.rows_read % _PROGRESS_EVERY == 0:
-            progress(feed.bytes_read, report.rows_read)
-        if report.rows_read == _SAMPLE_ROWS:
-            _defer_indexes(source, feed, writer, deferred, [])
+    before = report.rows_read
+    after = report.rows_read = before + len(batch)
+    if before < _SAMPLE_ROWS <= after:
+        _defer_indexes(source, feed, writer, deferred, [])
+    news = []
+    for line, problems, new in batch:
         # A row without a contact to create has an error among its problems.
         if problems and run.problems(line, problems) or new is None:
             continue
-        writer.create_new(new, "person")
-        report.created += 1
+        news.append(new)
+    writer.create_persons(news)
+    report.created += len(news)
+    if progress is not None and after // _PROGRESS_EVERY > before // _PROGRESS_EVERY:
+        progress(feed.bytes_read, after)
 
 
 def _defer_indexes(

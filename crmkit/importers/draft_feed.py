@@ -173,7 +173,7 @@ class HelperFeed:
 
     def __iter__(self) -> Iterator[Any]:
         new_draft = ContactDraft
-        for batch in self._batches():
+        for batch in self.batches():
             if self.new_persons:
                 yield from batch
             else:
@@ -181,7 +181,8 @@ class HelperFeed:
                     draft = None if packed is None else new_draft(*packed)
                     yield line, draft, problems, prepared
 
-    def _batches(self) -> Iterator[list[Any]]:
+    def batches(self) -> Iterator[list[Any]]:
+        """The rows as the helper sends them, a list of about a thousand at a time."""
         while True:
             try:
                 message = self._receive()
