@@ -25,6 +25,7 @@ from crmkit.new_contacts import (
     person_name,
     prepare_contact,
 )
+from crmkit.organization_links import OrganizationLinks
 from crmkit.query.fulltext import fold_for_index
 from crmkit.schema import CONTACT_COLUMNS
 from crmkit.search_index import PendingDocument, add_search_documents, refresh_search_index
@@ -42,10 +43,9 @@ __all__ = [
 ]
 
 MATCH_KEYS = ("external_id", "email", "phone", "nip", "pesel", "regon", "krs")
-_ORG_CACHE_LIMIT = 4096
 
 
-class ContactWriter(ContactMatching):
+class ContactWriter(ContactMatching, OrganizationLinks):
     """Writes many contacts in one transaction, batching inserts per table."""
 
     def __init__(
@@ -90,6 +90,7 @@ class ContactWriter(ContactMatching):
         self._kinds: dict[int, str] = {}
         self._pending_keys: dict[tuple[str, str], int] = {}
         self._orgs: dict[str, int] = {}
+        self._org_lookups: dict[str, int | None] = {}
         self.touched: set[int] = set()
         self.created = 0
         self._position: int | None = None
@@ -156,6 +157,9 @@ class ContactWriter(ContactMatching):
         brings in takes the id after the person's. No match keys are remembered
         (see `importers.contacts.creates_only_persons`).
         """
+        cells = {org for new in news if new[7] for org, _, _ in new[7]}
+        if cells:
+            self.prefetch_organizations(cells)
         ids = []
         texts: dict[int, str] = {}
         for new in news:
@@ -190,74 +194,12 @@ class ContactWriter(ContactMatching):
         self._documents += [
             (contact_id, new[0][22], new[1], texts.get(contact_id)) for contact_id, new in pairs
         ]
-
-    def _organization_text(self, org_id: int) -> str:
-        """An organization's name as its members' documents index it."""
-        text = self._org_texts.get(org_id)
-        if text is None:
-            name = self.store.one("SELECT name FROM contacts WHERE id = ?", (org_id,)) or ""
-            text = self._org_texts[org_id] = fold_for_index(name)
-        return text
+        self.forget_prefetched_organizations()
 
     def maybe_flush(self) -> None:
         """Flush once the buffer is full; called between rows, never inside one."""
         if len(self._contacts) >= self.batch_size or len(self.touched) >= self.batch_size:
             self.flush()
-
-    def _link_organizations(
-        self, contact_id: int, organizations: list[tuple[str, str | None, str | None]]
-    ) -> list[int]:
-        """Buffer memberships in these organizations (created if missing); their ids."""
-        org_ids = []
-        for org, since, until in organizations:
-            org_id = self.organization_id(org)
-            org_ids.append(org_id)
-            self._members.append((contact_id, org_id, since, until))
-        return org_ids
-
-    def find_organization(self, draft: ContactDraft) -> list[int]:
-        """An existing organization with the draft's NIP, else its name.
-
-        Organizations are linked by name or NIP, so an organization row must land on
-        the one a person row may already have created, not beside it.
-        """
-        for key in ("nip", "name"):
-            value = draft.scalars.get(key)
-            if value:
-                found = self._organization_by(key, value)
-                if found is not None:
-                    return [found]
-        return []
-
-    def _organization_by(self, key: str, value: str) -> int | None:
-        if key == "nip":
-            pending = self._pending_keys.get(("nip", value))
-            sql = "SELECT id FROM contacts WHERE kind = 'organization' AND nip = ? ORDER BY id"
-        else:
-            pending = self._orgs.get(name_key(value))
-            sql = (
-                "SELECT id FROM contacts WHERE kind = 'organization' AND name = ? COLLATE NOCASE"
-                " ORDER BY id"
-            )
-        return pending if pending is not None else self.store.one(sql, (value,))
-
-    def organization_id(self, name_or_nip: str) -> int:
-        """The organization with this NIP or name, created (buffered) if there is none."""
-        clean = " ".join(name_or_nip.split())
-        key = name_key(clean)
-        cached = self._orgs.get(key)
-        if cached is not None:
-            return cached
-        digits = clean.replace("-", "").replace(" ", "").removeprefix("PL")
-        found = None
-        if digits.isdigit() and len(digits) == 10:
-            found = self._organization_by("nip", digits)
-        if found is None:
-            found = self._organization_by("name", clean)
-        if found is None:
-            found = self.create(ContactDraft(scalars={"name": clean}), "organization")
-        self._orgs[key] = found
-        return int(found)
 
     # -- updating -------------------------------------------------------------
 
@@ -361,6 +303,8 @@ class ContactWriter(ContactMatching):
         """Write every buffered change, and index new contacts and changed documents."""
         conn = self.conn
         self.prefetched.clear()
+        # Organizations created in this batch are about to be stored, beyond the caches.
+        self.forget_prefetched_organizations()
         if self._pending_updates:
             statements, reindex = plan_updates(conn, self._pending_updates)
             for sql, params in statements.items():
@@ -419,6 +363,4 @@ class ContactWriter(ContactMatching):
             buffer.clear()
         self._pending_keys.clear()
         self.touched.clear()
-        if len(self._orgs) > _ORG_CACHE_LIMIT or len(self._org_texts) > _ORG_CACHE_LIMIT:
-            self._orgs.clear()
-            self._org_texts.clear()
+        self._trim_organization_caches()

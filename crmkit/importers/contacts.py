@@ -233,9 +233,16 @@ def _import_rows(
         return
     rows = iter(feed)
     while window := list(islice(rows, _WINDOW)):
+        drafts = [parsed[1] for parsed in window if parsed[1] is not None]
         if match:
-            writer.prefetch(match, [parsed[1] for parsed in window if parsed[1] is not None])
+            writer.prefetch(match, drafts)
+        cells = {
+            org for draft in drafts if draft.organizations for org, _, _ in draft.organizations
+        }
+        if cells:
+            writer.prefetch_organizations(cells)
         _import_window(window, source, feed, builder, writer, run, progress, deferred, mapping)
+        writer.forget_prefetched_organizations()
         # Between windows only, so that what was looked up stays valid for a whole window.
         writer.maybe_flush()
     if progress is not None:
