@@ -252,3 +252,25 @@ def test_messages_come_back_as_sent(message: tuple[Any, ...]) -> None:
 def test_an_error_message_carries_its_sentence() -> None:
     kind, error = _decoded(_encoded(("error", CrmError("line 7 is not UTF-8"))))
     assert kind == "error" and str(error) == "line 7 is not UTF-8"
+
+
+def test_the_writer_collects_rarely_while_a_helper_reads(tmp_path: Path) -> None:
+    import gc
+
+    crm = open_crm(tmp_path / "c.db")
+    path = tmp_path / "many.csv"
+    path.write_text("first_name\n" + "Anna\n" * 4000, "utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("target: contacts\ncolumns:\n  first_name: first_name\n")
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    with open_source(str(path)) as source:
+        import_contacts(
+            crm.store,
+            source,
+            load_mapping(str(mapping)),
+            helper=True,
+            progress=lambda done, rows: seen.append(gc.get_threshold()),
+        )
+    assert seen and all(threshold[0] >= 1_000_000 for threshold in seen)
+    assert gc.get_threshold() == before

@@ -67,6 +67,8 @@ _MMAP_THRESHOLD = 128 * 1024
 # Collector thresholds during an import: a young collection per 50,000 objects that
 # outlive their row (the default is 700), older generations in proportion.
 _RARE_COLLECTIONS = (50_000, 20, 20)
+# The writer's thresholds while a helper reads: see HelperFeed.
+_HELPED_COLLECTIONS = (1_000_000, 100, 100)
 _FIELDS = ContactDraft.__slots__  # type: ignore[attr-defined]
 
 
@@ -167,6 +169,12 @@ class HelperFeed:
         )
         self._process.start()
         there.close()
+        # Here rows are only received and written, which leaves no cycles behind (a
+        # refused value's exception stays in the helper). A young collection would
+        # walk the rows of a whole write batch each time, and most rows are still
+        # alive at 50,000 allocations, so the writer collects only every million,
+        # until `collection_paused` ends and restores the thresholds.
+        gc.set_threshold(*_HELPED_COLLECTIONS)
         self.bytes_read = 0
         self.sha256: str | None = None
         self._buffer = bytearray(1 << 20)
