@@ -12,7 +12,13 @@ import pytest
 from crmkit import CRM, open_crm
 from crmkit.errors import CrmError
 from crmkit.importers.contacts import creates_only_persons, import_contacts
-from crmkit.importers.draft_feed import MIN_HELPER_BYTES, _decoded, _encoded, helper_available
+from crmkit.importers.draft_feed import (
+    MIN_HELPER_BYTES,
+    HelperFeed,
+    _decoded,
+    _encoded,
+    helper_available,
+)
 from crmkit.importers.readers import open_source
 from crmkit.mapping import load_mapping
 from crmkit.model import ImportReport
@@ -264,6 +270,12 @@ def test_the_writer_collects_rarely_while_a_helper_reads(tmp_path: Path) -> None
     mapping.write_text("target: contacts\ncolumns:\n  first_name: first_name\n")
     before = gc.get_threshold()
     seen: list[tuple[int, int, int]] = []
+    with open_source(str(path)) as source:
+        feed = HelperFeed(source, iter([]), new_persons=True)
+        assert gc.get_threshold()[0] >= 1_000_000
+        list(feed)
+        feed.close()
+        assert gc.get_threshold() == before
     with open_source(str(path)) as source:
         import_contacts(
             crm.store,

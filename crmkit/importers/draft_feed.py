@@ -172,8 +172,9 @@ class HelperFeed:
         # Here rows are only received and written, which leaves no cycles behind (a
         # refused value's exception stays in the helper). A young collection would
         # walk the rows of a whole write batch each time, and most rows are still
-        # alive at 50,000 allocations, so the writer collects only every million,
-        # until `collection_paused` ends and restores the thresholds.
+        # alive at 50,000 allocations, so the writer collects only every million
+        # until `close`.
+        self._thresholds = gc.get_threshold()
         gc.set_threshold(*_HELPED_COLLECTIONS)
         self.bytes_read = 0
         self.sha256: str | None = None
@@ -222,6 +223,7 @@ class HelperFeed:
 
     def close(self) -> None:
         """Stop the helper if it is still reading (the import ended early)."""
+        gc.set_threshold(*self._thresholds)
         if self._process.is_alive():
             self._process.kill()
         self._process.join()
