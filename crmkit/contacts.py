@@ -120,25 +120,9 @@ class ContactWriter(ContactMatching, OrganizationLinks):
         """
         contact_id = self.next_id
         self.next_id += 1
-        self.created += 1
-        row, document, phones, emails, tags, guardians, observers, organizations = new
-        self._contacts.append((contact_id, *row))
-        for position, (number, phone_type, label) in enumerate(phones):
-            self._phones.append((contact_id, position, number, phone_type, label))
-        for position, (address, label) in enumerate(emails):
-            self._emails.append((contact_id, position, address, label))
-        if tags:
-            self._tags.extend([(contact_id, tag_id) for tag_id in tags])
-        if guardians:
-            self._users.extend([(contact_id, user_id, "guardian") for user_id in guardians])
-        if observers:
-            self._users.extend([(contact_id, user_id, "observer") for user_id in observers])
-        self.touched.add(contact_id)
-        texts = None
-        if organizations:
-            org_ids = self._link_organizations(contact_id, organizations)
-            texts = " ".join([self._organization_text(org_id) for org_id in org_ids])
-        self._documents.append((contact_id, row[22], document, texts))
+        texts = self._link_organizations_of(contact_id, new)
+        self._buffer_new([(contact_id, new)], texts)
+        row = new[0]
         pending = self._pending_keys
         if row[1] is not None:
             pending[("external_id", row[1])] = contact_id
@@ -160,18 +144,28 @@ class ContactWriter(ContactMatching, OrganizationLinks):
         cells = {org for new in news if new[7] for org, _, _ in new[7]}
         if cells:
             self.prefetch_organizations(cells)
-        ids = []
+        pairs = []
         texts: dict[int, str] = {}
         for new in news:
             contact_id = self.next_id
             self.next_id += 1
-            ids.append(contact_id)
+            pairs.append((contact_id, new))
             if new[7]:
-                org_ids = self._link_organizations(contact_id, new[7])
-                texts[contact_id] = " ".join([self._organization_text(org) for org in org_ids])
-        self.created += len(news)
-        self.touched.update(ids)
-        pairs = list(zip(ids, news, strict=True))
+                texts.update(self._link_organizations_of(contact_id, new))
+        self._buffer_new(pairs, texts)
+        self.forget_prefetched_organizations()
+
+    def _link_organizations_of(self, contact_id: int, new: NewContact) -> dict[int, str]:
+        """Link the new contact to its organizations; their names as its document holds them."""
+        if not new[7]:
+            return {}
+        org_ids = self._link_organizations(contact_id, new[7])
+        return {contact_id: " ".join([self._organization_text(org) for org in org_ids])}
+
+    def _buffer_new(self, pairs: list[tuple[int, NewContact]], texts: dict[int, str]) -> None:
+        """Buffer the rows of new contacts (with their ids), one comprehension per table."""
+        self.created += len(pairs)
+        self.touched.update([contact_id for contact_id, _ in pairs])
         self._contacts += [(contact_id, *new[0]) for contact_id, new in pairs]
         self._phones += [
             (contact_id, position, *phone)
@@ -194,7 +188,6 @@ class ContactWriter(ContactMatching, OrganizationLinks):
         self._documents += [
             (contact_id, new[0][22], new[1], texts.get(contact_id)) for contact_id, new in pairs
         ]
-        self.forget_prefetched_organizations()
 
     def maybe_flush(self) -> None:
         """Flush once the buffer is full; called between rows, never inside one."""
