@@ -57,7 +57,7 @@ NewPersonRow = tuple[int, "list[Problem] | None", "NewContact | None"]
 # Files below this size import faster without forking a helper.
 MIN_HELPER_BYTES = 4 << 20
 _BATCH = 1000
-# Pickled batches the helper may hold while the writer is busy: about 5 MB.
+# Encoded batches the helper may hold while the writer is busy: about 5 MB.
 _BATCHES_AHEAD = 12
 # What the pipe between the processes may hold (the most Linux allows by default).
 _PIPE_BYTES = 1 << 20
@@ -311,7 +311,7 @@ def _widen_pipe(pipe: Connection) -> None:
 def _fixed_mmap_threshold() -> None:
     """Keep glibc from raising its mmap threshold in this helper process.
 
-    Each pickled batch (about half a megabyte) is allocated and freed once;
+    Each encoded batch (about half a megabyte) is allocated and freed once;
     glibc answers the first free by raising the size above which it maps
     memory, after which the batches come from the heap and fragment it a
     little every time: memory would grow with the file. Elsewhere (no glibc)
