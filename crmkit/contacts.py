@@ -22,7 +22,6 @@ from crmkit.new_contacts import (
     NewContact,
     PreparedContact,
     new_contact,
-    person_name,
     prepare_contact,
 )
 from crmkit.organization_links import OrganizationLinks
@@ -33,14 +32,7 @@ from crmkit.store import Store
 from crmkit.targets import ContactDraft
 from crmkit.values.names import name_key
 
-__all__ = [
-    "ContactWriter",
-    "MATCH_KEYS",
-    "NewContact",
-    "PreparedContact",
-    "person_name",
-    "prepare_contact",
-]
+__all__ = ["ContactWriter", "MATCH_KEYS"]
 
 MATCH_KEYS = ("external_id", "email", "phone", "nip", "pesel", "regon", "krs")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crmkit import CRM
-from crmkit.contacts import ContactWriter, person_name
+from crmkit.contacts import ContactWriter
 from crmkit.search_index import indexed_ids
 from crmkit.targets import ContactDraft
 
@@ -17,11 +17,6 @@ def write(crm: CRM, *drafts: tuple[ContactDraft, str]) -> list[int]:
             writer.maybe_flush()
         writer.flush()
     return ids
-
-
-def test_person_name_is_derived() -> None:
-    assert person_name("Anna", "Nowak") == "Anna Nowak"
-    assert person_name(None, "Nowak") == "Nowak"
 
 
 def test_batches_assign_consecutive_ids_and_children(crm: CRM) -> None:

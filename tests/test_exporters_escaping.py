@@ -64,7 +64,9 @@ def test_rows_are_unescaped_in_place() -> None:
     assert unescape_row(["'=1", "a", "'x", ""]) == ["=1", "a", "'x", ""]
 
 
-@pytest.mark.parametrize("cell", ["=1+1", "'=x", "plain", None, "-5", "'hi", "@a"])
+@pytest.mark.parametrize(
+    "cell", ["=1+1", "'=x", "plain", None, "-5", "'hi", "@a", "\t=1", "\rcmd", "+ABC", "A=1"]
+)
 def test_sqlite_guard_matches_python(cell: str | None) -> None:
     conn = sqlite3.connect(":memory:")
     register_escaping(conn)

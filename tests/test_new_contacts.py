@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmkit.contact_updates import encode_custom
-from crmkit.new_contacts import _encoded_custom, new_contact, prepare_contact
+from crmkit.new_contacts import _encoded_custom, new_contact, person_name, prepare_contact
 from crmkit.schema import CONTACT_COLUMNS
 from crmkit.targets import ContactDraft
 
@@ -29,6 +29,11 @@ def test_remembered_custom_encoding_is_the_encoder_s(customs: list[dict[str, Any
     # Values equal in Python but not in JSON (True and 1, 1 and 1.0) must not share a text.
     for custom in [*customs, {"a": True}, {"a": 1}, {"a": 1.0}, {"a": -0.0}, {"a": 0}]:
         assert _encoded_custom(custom) == encode_custom(custom)
+
+
+def test_person_name_is_derived() -> None:
+    assert person_name("Anna", "Nowak") == "Anna Nowak"
+    assert person_name(None, "Nowak") == "Nowak"
 
 
 def test_a_person_s_row_and_document() -> None:

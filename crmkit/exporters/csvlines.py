@@ -14,15 +14,13 @@ those `csv.writer` writes for the same cells (tests compare the two).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from crmkit.exporters.csvfile import LINE_END
+from crmkit.exporters.csvfile import LINE_END, CsvFormatter
 from crmkit.exporters.escaping import CANDIDATES
 from crmkit.exporters.tabular import TabularReader
 from crmkit.query.columns import ColumnSpec
@@ -32,8 +30,6 @@ __all__ = ["EncodedCsv", "csv_field"]
 # A quote, a line break, or a cell (at the start or after a comma) that starts with a
 # character escaping may act on: such joined texts are read again cell by cell.
 _NEEDS_CARE = re.compile('["\\n\\r]|(?:^|,)[' + re.escape("".join(CANDIDATES)) + "]")
-
-
 _FIRST_CHARACTERS = frozenset(CANDIDATES)
 _CELL_STARTS = re.compile("," + "[" + re.escape("".join(CANDIDATES)) + "]")
 # Cells per printf call, well under SQLite's limit on function arguments.
@@ -133,6 +129,4 @@ class EncodedCsv:
 
     @staticmethod
     def header(names: Sequence[str]) -> str:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator=LINE_END).writerow(names)
-        return buffer.getvalue()
+        return CsvFormatter(len(names)).header(names)

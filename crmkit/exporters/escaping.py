@@ -30,7 +30,9 @@ TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # First characters of cells that may need escaping: the triggers and an apostrophe.
 CANDIDATES = (*TRIGGERS, "'")
 _CANDIDATE_CODES = "(" + ", ".join(str(ord(char)) for char in CANDIDATES) + ")"
-assert all(9 <= ord(char) <= 64 for char in CANDIDATES)
+# The candidates' codes lie between these (9 and 64), below the letters most text starts with.
+_LOWEST_CODE = min(map(ord, CANDIDATES))
+_HIGHEST_CODE = max(map(ord, CANDIDATES))
 
 
 def _formula_like(text: str) -> bool:
@@ -90,10 +92,9 @@ def guard_sql(expression: str) -> str:
     SQLite tests the first character; Python (crm_escape) only sees the rare cells
     that start with a trigger. The expression must not take parameters.
     """
-    # Every candidate code is between 9 and 64, below the letters most text starts with;
-    # the range test spares the IN list's lookup for those.
+    # The range test spares most cells the IN list's lookup.
     return (
-        f"CASE WHEN unicode({expression}) BETWEEN 9 AND 64"
+        f"CASE WHEN unicode({expression}) BETWEEN {_LOWEST_CODE} AND {_HIGHEST_CODE}"
         f" AND unicode({expression}) IN {_CANDIDATE_CODES}"
         f" THEN crm_escape({expression}) ELSE coalesce({expression}, '') END"
     )
