@@ -186,6 +186,36 @@ def test_dry_run_same_exit_code_and_nothing_written(cli, db_path: Path) -> None:
     assert snapshot(db_path) == before
 
 
+def test_all_or_nothing_writes_no_contact_and_exits_3(cli, db_path: Path) -> None:
+    setup_reference(cli)
+    result = cli(
+        "import",
+        str(DATA / "basic.csv"),
+        "--mapping",
+        str(DATA / "basic_map.yaml"),
+        "--all-or-nothing",
+    )
+    assert result.exit_code == 3, result.output
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM contacts").fetchone() == (0,)
+
+
+def test_delimiter_option_overrides_sniffing(cli, tmp_path: Path, db_path: Path) -> None:
+    setup_reference(cli)
+    # The header has more semicolons than pipes, so sniffing alone would split on `;`.
+    path = tmp_path / "pipes.csv"
+    path.write_text("first_name|last_name;;\nAnna|Nowak;;\nJan|Maj;;\n", "utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "target: contacts\ncolumns:\n  first_name: first_name\n  'last_name;;': last_name\n"
+    )
+    result = cli("import", str(path), "--mapping", str(mapping), "--delimiter", "|")
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(db_path) as conn:
+        names = conn.execute("SELECT first_name, last_name FROM contacts ORDER BY id").fetchall()
+    assert names == [("Anna", "Nowak;;"), ("Jan", "Maj;;")]
+
+
 @pytest.mark.parametrize(
     ("file", "extra", "message"),
     [
