@@ -8,6 +8,7 @@ caller decides whether that transaction commits.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
@@ -33,6 +34,11 @@ from crmkit.targets import ContactDraft
 from crmkit.values.names import name_key
 
 __all__ = ["ContactWriter", "MATCH_KEYS"]
+
+_LINKED_SQL = (
+    "SELECT person_id, organization_id FROM memberships"
+    " WHERE person_id IN (SELECT value FROM json_each(?))"
+)
 
 MATCH_KEYS = ("external_id", "email", "phone", "nip", "pesel", "regon", "krs")
 
@@ -73,6 +79,8 @@ class ContactWriter(ContactMatching, OrganizationLinks):
         self._pending_updates: list[PendingUpdate] = []
         self._removals: dict[str, list[tuple[Any, ...]]] = {}
         self._replacing: list[tuple[int, ContactDraft]] = []
+        # (person, wanted (organization id, since, until), whether others are unlinked)
+        self._linking: list[tuple[int, list[tuple[int, str | None, str | None]], bool]] = []
         # Updated contacts whose search documents change: a name, city or hidden flag,
         # phones, e-mails or organizations. Found while writing, so that a re-import
         # of unchanged contacts rewrites no document.
@@ -218,35 +226,41 @@ class ContactWriter(ContactMatching, OrganizationLinks):
             pending[("phone", number)] = contact_id
 
     def _replace_children(self, contact_id: int, draft: ContactDraft, replace_links: bool) -> None:
-        """Memberships now; phones, e-mails, tags and users when the batch is written."""
-        conn = self.conn
-        remove = self._remove
+        """Buffer the contact's new children; what changes is worked out at flush.
+
+        Organizations are found (or created) now, so that ids are handed out in row
+        order; the stored memberships are read with those of the whole batch.
+        """
         organizations = draft.organizations
         if organizations is not None:
-            linked = {
-                row[0]
-                for row in conn.execute(
-                    "SELECT organization_id FROM memberships WHERE person_id = ?", (contact_id,)
-                )
-            }
             wanted = [
                 (self.organization_id(org), since, until) for org, since, until in organizations
             ]
-            if replace_links:
-                keep = {org_id for org_id, _, _ in wanted}
-                for org_id in linked - keep:
-                    remove(
+            self._linking.append((contact_id, wanted, replace_links))
+        self._replacing.append((contact_id, draft))
+        self.touched.add(contact_id)
+
+    def _plan_links(self) -> None:
+        """Buffer the memberships the updated contacts gain and, replacing, lose."""
+        linked: dict[int, set[int]] = {}
+        payload = json.dumps([contact_id for contact_id, _, _ in self._linking])
+        for person_id, org_id in self.conn.execute(_LINKED_SQL, (payload,)):
+            linked.setdefault(person_id, set()).add(org_id)
+        for contact_id, wanted, replace_links in self._linking:
+            stored = linked.get(contact_id, set())
+            keep = {org_id for org_id, _, _ in wanted}
+            for org_id, since, until in wanted:
+                if org_id not in stored:
+                    self._members.append((contact_id, org_id, since, until))
+                    self._reindex.add(contact_id)
+            if replace_links and stored - keep:
+                for org_id in stored - keep:
+                    self._remove(
                         "DELETE FROM memberships WHERE person_id = ? AND organization_id = ?",
                         (contact_id, org_id),
                     )
-            for org_id, since, until in wanted:
-                if org_id not in linked:
-                    self._members.append((contact_id, org_id, since, until))
-                    self._reindex.add(contact_id)
-            if replace_links and linked - {org_id for org_id, _, _ in wanted}:
                 self._reindex.add(contact_id)
-        self._replacing.append((contact_id, draft))
-        self.touched.add(contact_id)
+        self._linking.clear()
 
     def _plan_children(self) -> None:
         """Buffer what replacing the updated contacts' children takes (see child_rows)."""
@@ -297,6 +311,8 @@ class ContactWriter(ContactMatching, OrganizationLinks):
             # Only documents whose parts change are rewritten (see _reindex).
             self._reindex.update(reindex)
             self._pending_updates.clear()
+        if self._linking:
+            self._plan_links()
         if self._replacing:
             self._plan_children()
         for sql, params in self._removals.items():

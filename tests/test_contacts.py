@@ -97,3 +97,39 @@ def test_search_index_follows_writes(crm: CRM) -> None:
     write(crm, (ContactDraft(scalars={"first_name": "Żaneta", "city": "Łódź"}), "person"))
     assert indexed_ids(crm.store, "lodz") == [1]
     assert indexed_ids(crm.store, "zaneta") == [1]
+
+
+def person_in(*organizations: str) -> ContactDraft:
+    return ContactDraft(
+        scalars={"first_name": "P"}, organizations=[(name, None, None) for name in organizations]
+    )
+
+
+def test_updates_link_organizations_once_and_replacing_unlinks_the_rest(crm: CRM) -> None:
+    write(crm, (person_in("Alfa"), "person"), (person_in("Alfa", "Beta"), "person"))
+    with crm.store.transaction():
+        writer = ContactWriter(crm.store, now="2025-02-02T00:00:00Z")
+        writer.update(1, person_in("alfa", "Gamma"))
+        writer.update(3, person_in("Gamma"), replace_links=True)
+        writer.flush()
+    names = {contact_id: crm.record(contact_id)["organizations"] for contact_id in (1, 3)}
+    assert [org["name"] for org in names[1]] == ["Alfa", "Gamma"]
+    assert [org["name"] for org in names[3]] == ["Gamma"]
+    # Ids: persons 1 and 3, Alfa 2, Beta 4, Gamma 5 (found by its own name too).
+    assert indexed_ids(crm.store, "beta") == [4]
+    assert indexed_ids(crm.store, "gamma") == [1, 3, 5]
+
+
+def test_a_batch_of_updates_reads_the_stored_memberships_once(crm: CRM) -> None:
+    write(crm, *[(person_in("Alfa"), "person") for _ in range(4)])
+    statements: list[str] = []
+    with crm.store.transaction():
+        writer = ContactWriter(crm.store, now="2025-02-02T00:00:00Z")
+        crm.store.conn.set_trace_callback(statements.append)
+        for contact_id in (1, 3, 4, 5):
+            writer.update(contact_id, person_in("Alfa", "Beta"), kind="person")
+        writer.flush()
+        crm.store.conn.set_trace_callback(None)
+    reads = [sql for sql in statements if "FROM memberships WHERE person_id" in sql]
+    assert len(reads) == 1
+    assert crm.store.one("SELECT count(*) FROM memberships") == 8

@@ -10,14 +10,18 @@ from typing import Any
 import pytest
 
 from crmkit import CRM, open_crm
+from crmkit.drafts import DraftBuilder
 from crmkit.errors import CrmError
+from crmkit.importers import contacts as contact_import
 from crmkit.importers.contacts import creates_only_persons, import_contacts
 from crmkit.importers.draft_feed import (
     MIN_HELPER_BYTES,
     HelperFeed,
+    PrepareSwitch,
     _decoded,
     _encoded,
     helper_available,
+    parsed_rows,
 )
 from crmkit.importers.readers import open_source
 from crmkit.mapping import load_mapping
@@ -127,6 +131,42 @@ def test_helper_matches_and_updates_like_in_process(pair: tuple[CRM, CRM], tmp_p
     clock = "created_at = '', updated_at = ''"
     for crm in pair:
         crm.store.conn.execute(f"UPDATE contacts SET {clock}")
+    assert table_rows(helped) == table_rows(in_process)
+
+
+def test_rows_come_prepared_only_while_the_switch_is_on(tmp_path: Path) -> None:
+    crm = open_crm(tmp_path / "c.db")
+    path = tmp_path / "names.csv"
+    path.write_text("first_name\n" + "".join(f"Anna{n}\n" for n in range(4)), "utf-8")
+    mapping_path = tmp_path / "map.yaml"
+    mapping_path.write_text("target: contacts\ncolumns:\n  first_name: first_name\n")
+    mapping = load_mapping(str(mapping_path))
+    switch = PrepareSwitch()
+    with open_source(str(path)) as source:
+        columns, _ = mapping.resolve_contact_columns(source.header, {})
+        builder = DraftBuilder(crm.store, columns, mapping.settings)
+        rows = parsed_rows(source, builder, "person", "2025-01-01T00:00:00Z", switch)
+        prepared = []
+        for on in (True, False, False, True):
+            switch.set(on)
+            prepared.append(next(rows)[3] is not None)
+    assert prepared == [True, False, False, True]
+
+
+def test_unprepared_rows_that_create_import_as_in_process(
+    pair: tuple[CRM, CRM], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A first import with match keys creates every row; with the switch off from the
+    # start, each arrives as a bare draft and the writer prepares it.
+    monkeypatch.setattr(contact_import, "PrepareSwitch", lambda: PrepareSwitch(False))
+    csv, mapping = EXAMPLES / "kontakty.csv", EXAMPLES / "map.yaml"
+    in_process, helped = pair
+    plain = run_import(in_process, csv, mapping, helper=False)
+    forked = run_import(helped, csv, mapping, helper=True)
+    assert report_facts(forked) == report_facts(plain)
+    assert plain.created > 0
+    for crm in pair:
+        crm.store.conn.execute("UPDATE contacts SET created_at = '', updated_at = ''")
     assert table_rows(helped) == table_rows(in_process)
 
 

@@ -19,6 +19,7 @@ from crmkit.importers.draft_feed import (
     HelperFeed,
     NewPersonRow,
     Parsed,
+    PrepareSwitch,
     collection_paused,
     helper_available,
     new_person_rows,
@@ -147,10 +148,12 @@ def _open_feed(
         helper = helper_available(source, unknown)
     if not helper or unknown == "create":
         return DraftFeed(source, parsed_rows(source, builder, mapping.kind))
-    rows = parsed_rows(source, builder, mapping.kind, now)
     if creates_only_persons(mapping, columns):
+        rows = parsed_rows(source, builder, mapping.kind, now)
         return HelperFeed(source, new_person_rows(rows, builder), new_persons=True)
-    return HelperFeed(source, rows)
+    switch = PrepareSwitch() if mapping.match else None
+    rows = parsed_rows(source, builder, mapping.kind, now, switch)
+    return HelperFeed(source, rows, switch=switch)
 
 
 def creates_only_persons(mapping: Mapping, columns: list[tuple[str, Target]]) -> bool:
@@ -232,6 +235,7 @@ def _import_rows(
             progress(feed.bytes_read, report.rows_read)
         return
     rows = iter(feed)
+    switch = feed.switch if isinstance(feed, HelperFeed) else None
     while window := list(islice(rows, _WINDOW)):
         drafts = [parsed[1] for parsed in window if parsed[1] is not None]
         if match:
@@ -241,7 +245,11 @@ def _import_rows(
         }
         if cells:
             writer.prefetch_organizations(cells)
+        created, updated = report.created, report.updated
         _import_window(window, source, feed, builder, writer, run, progress, deferred, mapping)
+        if switch is not None:
+            # The rows the helper reads next come prepared unless updates prevail.
+            switch.set(report.created - created >= report.updated - updated)
         writer.forget_prefetched_organizations()
         # Between windows only, so that what was looked up stays valid for a whole window.
         writer.maybe_flush()

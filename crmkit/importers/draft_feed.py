@@ -43,6 +43,7 @@ __all__ = [
     "DraftFeed",
     "HelperFeed",
     "parsed_rows",
+    "PrepareSwitch",
     "new_person_rows",
     "helper_available",
     "collection_paused",
@@ -73,12 +74,17 @@ _FIELDS = ContactDraft.__slots__  # type: ignore[attr-defined]
 
 
 def parsed_rows(
-    source: SourceFile, builder: DraftBuilder, default_kind: str | None, now: str | None = None
+    source: SourceFile,
+    builder: DraftBuilder,
+    default_kind: str | None,
+    now: str | None = None,
+    switch: PrepareSwitch | None = None,
 ) -> Iterator[Parsed]:
     """Each CSV row's draft, or the reason its cells do not fit the header.
 
     Given `now`, each draft also comes with what creating its contact would
-    write (`prepare_contact`), worked out here rather than by the writer.
+    write (`prepare_contact`), worked out here rather than by the writer;
+    while a `switch` is off, drafts come alone.
     """
     width = len(source.header)
     build = builder.build
@@ -90,8 +96,10 @@ def parsed_rows(
             continue
         draft, problems = build(cells, default_kind)
         prepared = None
-        if draft is not None and now is not None and draft.kind is not None:
-            prepared = prepare_contact(draft, draft.kind, now, defaults(draft, draft.kind))
+        if draft is not None and now is not None and (switch is None or switch.on):
+            kind = draft.kind
+            if kind is not None:
+                prepared = prepare_contact(draft, kind, now, defaults(draft, kind))
         yield line, draft, problems, prepared
 
 
@@ -110,6 +118,28 @@ def new_person_rows(rows: Iterator[Parsed], builder: DraftBuilder) -> Iterator[N
                 yield line, problems or None, new_contact(draft, prepared)
                 continue
         yield line, problems, None
+
+
+class PrepareSwitch:
+    """Whether `parsed_rows` works out new contacts' rows: one flag both processes see.
+
+    Preparing a row that turns out to update a stored contact is wasted in the
+    helper, and the writer then receives and decodes it for nothing. So the
+    writer turns the switch off while rows mostly update (a re-import) and on
+    while they mostly create; a row that arrives unprepared and creates a
+    contact is prepared by the writer, with the same result.
+    """
+
+    def __init__(self, on: bool = True) -> None:
+        # Shared memory made before the fork: the helper reads what the writer sets.
+        self._flag = multiprocessing.RawValue(ctypes.c_bool, on)
+
+    @property
+    def on(self) -> bool:
+        return bool(self._flag.value)
+
+    def set(self, on: bool) -> None:
+        self._flag.value = on
 
 
 class DraftFeed:
@@ -158,12 +188,15 @@ class HelperFeed:
         rows: Iterator[Parsed] | Iterator[NewPersonRow],
         *,
         new_persons: bool = False,
+        switch: PrepareSwitch | None = None,
     ) -> None:
+        """`switch`: the one the rows' `parsed_rows` consults, for the writer to set."""
         context = multiprocessing.get_context("fork")
         here, there = context.Pipe(duplex=False)
         _widen_pipe(there)
         self._pipe = here
         self.new_persons = new_persons
+        self.switch = switch
         self._process = context.Process(
             target=_produce, args=(source, rows, there, not new_persons), daemon=True
         )
