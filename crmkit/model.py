@@ -65,7 +65,9 @@ ContactKind = Literal["person", "organization"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Each model's validator is built on its first use, not at import: a command
+    # such as `crm import` uses two of these models, and every run pays for the rest.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Phone(_Model):
