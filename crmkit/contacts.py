@@ -23,6 +23,7 @@ from crmkit.new_contacts import (
     NewContact,
     PreparedContact,
     new_contact,
+    new_document,
     prepare_contact,
 )
 from crmkit.organization_links import OrganizationLinks
@@ -186,7 +187,8 @@ class ContactWriter(ContactMatching, OrganizationLinks):
             for user in users
         ]
         self._documents += [
-            (contact_id, new[0][22], new[1], texts.get(contact_id)) for contact_id, new in pairs
+            (contact_id, new[0][22], new_document(new), texts.get(contact_id))
+            for contact_id, new in pairs
         ]
 
     def maybe_flush(self) -> None:

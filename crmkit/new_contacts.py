@@ -19,19 +19,21 @@ __all__ = [
     "PreparedContact",
     "IDENTIFIER_POSITIONS",
     "new_contact",
+    "new_document",
     "person_name",
     "prepare_contact",
 ]
 
-# A new contact's contacts-table values (all but the id) and its search document.
-PreparedContact = tuple[tuple[Any, ...], PreparedDocument]
+# A new contact's contacts-table values (all but the id) and its search document
+# (None when the writer is to work it out).
+PreparedContact = tuple[tuple[Any, ...], "PreparedDocument | None"]
 # A new contact as the writer takes it: the prepared row and document, then the
 # draft's phones, e-mails, tags, guardians, observers and organizations. A plain
 # tuple, so that it crosses a pipe as a handful of objects rather than a draft
 # with its dictionaries and sets.
 NewContact = tuple[
     tuple[Any, ...],
-    PreparedDocument,
+    "PreparedDocument | None",
     list[tuple[str, str, "str | None"]],
     list[tuple[str, "str | None"]],
     "list[int] | None",
@@ -57,12 +59,17 @@ def person_name(first: str | None, last: str | None) -> str:
 
 
 def prepare_contact(
-    draft: ContactDraft, kind: str, now: str, defaults: dict[str, Any] | None = None
+    draft: ContactDraft,
+    kind: str,
+    now: str,
+    defaults: dict[str, Any] | None = None,
+    document: bool = True,
 ) -> PreparedContact:
     """The contacts-table row and search document of a contact created from the draft.
 
     `defaults` are custom values a new contact gets for cells left empty (an
-    empty checkbox is false).
+    empty checkbox is false). Without `document` the document is None, for the
+    writer to work out (`new_document`).
     """
     row: list[Any] = list(map(draft.scalars.get, CONTACT_COLUMNS))
     row[0] = kind
@@ -78,9 +85,26 @@ def prepare_contact(
     row[22] = int(bool(row[22]))
     row[24] = row[24] or now
     row[25] = row[25] or now
-    emails = " ".join([address for address, _ in draft.emails]) if draft.emails else None
-    phones = " ".join([number for number, _, _ in draft.phones]) if draft.phones else None
-    return tuple(row), prepare_document(row[4], row[12], emails, phones)
+    values = tuple(row)
+    if not document:
+        return values, None
+    return values, _document(values, draft.phones, draft.emails)
+
+
+def new_document(new: NewContact) -> PreparedDocument:
+    """The search document of a new contact that came without one."""
+    return new[1] if new[1] is not None else _document(new[0], new[2], new[3])
+
+
+def _document(
+    row: tuple[Any, ...],
+    phones: list[tuple[str, str, str | None]],
+    emails: list[tuple[str, str | None]],
+) -> PreparedDocument:
+    """The document of a prepared row (name and city) with its phones and e-mails."""
+    addresses = " ".join([address for address, _ in emails]) if emails else None
+    numbers = " ".join([number for number, _, _ in phones]) if phones else None
+    return prepare_document(row[4], row[12], addresses, numbers)
 
 
 def _encoded_custom(custom: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ from crmkit.importers.contacts import creates_only_persons, import_contacts
 from crmkit.importers.draft_feed import (
     MIN_HELPER_BYTES,
     HelperFeed,
-    PrepareSwitch,
+    HelperSwitch,
     _decoded,
     _encoded,
     helper_available,
@@ -134,32 +134,37 @@ def test_helper_matches_and_updates_like_in_process(pair: tuple[CRM, CRM], tmp_p
     assert table_rows(helped) == table_rows(in_process)
 
 
-def test_rows_come_prepared_only_while_the_switch_is_on(tmp_path: Path) -> None:
+def test_rows_come_prepared_only_as_the_switches_say(tmp_path: Path) -> None:
     crm = open_crm(tmp_path / "c.db")
     path = tmp_path / "names.csv"
-    path.write_text("first_name\n" + "".join(f"Anna{n}\n" for n in range(4)), "utf-8")
+    path.write_text("first_name\n" + "".join(f"Anna{n}\n" for n in range(5)), "utf-8")
     mapping_path = tmp_path / "map.yaml"
     mapping_path.write_text("target: contacts\ncolumns:\n  first_name: first_name\n")
     mapping = load_mapping(str(mapping_path))
-    switch = PrepareSwitch()
+    prepare, documents = HelperSwitch(), HelperSwitch()
     with open_source(str(path)) as source:
         columns, _ = mapping.resolve_contact_columns(source.header, {})
         builder = DraftBuilder(crm.store, columns, mapping.settings)
-        rows = parsed_rows(source, builder, "person", "2025-01-01T00:00:00Z", switch)
-        prepared = []
-        for on in (True, False, False, True):
-            switch.set(on)
-            prepared.append(next(rows)[3] is not None)
-    assert prepared == [True, False, False, True]
+        rows = parsed_rows(source, builder, "person", "2025-01-01T00:00:00Z", prepare, documents)
+        seen = []
+        for prepare_on, documents_on in ((True, True), (False, True), (True, False), (True, True)):
+            prepare.set(prepare_on)
+            documents.set(documents_on)
+            prepared = next(rows)[3]
+            seen.append(None if prepared is None else prepared[1] is not None)
+    assert seen == [True, None, False, True]
 
 
-def test_unprepared_rows_that_create_import_as_in_process(
-    pair: tuple[CRM, CRM], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("persons_only", [False, True])
+def test_rows_without_what_the_helper_may_leave_out_import_as_in_process(
+    pair: tuple[CRM, CRM], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, persons_only: bool
 ) -> None:
-    # A first import with match keys creates every row; with the switch off from the
-    # start, each arrives as a bare draft and the writer prepares it.
-    monkeypatch.setattr(contact_import, "PrepareSwitch", lambda: PrepareSwitch(False))
-    csv, mapping = EXAMPLES / "kontakty.csv", EXAMPLES / "map.yaml"
+    # Both switches stuck off: with match keys (the example mapping) every row that
+    # creates arrives as a bare draft; creating persons only, without its document.
+    monkeypatch.setattr(contact_import, "HelperSwitch", lambda: HelperSwitch(False))
+    monkeypatch.setattr(HelperSwitch, "set", lambda switch, on: None)
+    csv = EXAMPLES / "kontakty.csv"
+    mapping = persons_only_mapping(tmp_path) if persons_only else EXAMPLES / "map.yaml"
     in_process, helped = pair
     plain = run_import(in_process, csv, mapping, helper=False)
     forked = run_import(helped, csv, mapping, helper=True)

@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmkit.contact_updates import encode_custom
-from crmkit.new_contacts import _encoded_custom, new_contact, person_name, prepare_contact
+from crmkit.new_contacts import (
+    _encoded_custom,
+    new_contact,
+    new_document,
+    person_name,
+    prepare_contact,
+)
 from crmkit.schema import CONTACT_COLUMNS
 from crmkit.targets import ContactDraft
 
@@ -71,3 +77,16 @@ def test_new_contact_keeps_what_the_writer_inserts() -> None:
     new = new_contact(draft, prepared)
     assert new[:2] == prepared
     assert new[2:] == (draft.phones, draft.emails, [1, 2], [3], None, draft.organizations)
+
+
+def test_a_document_left_to_the_writer_comes_out_the_same() -> None:
+    draft = ContactDraft(
+        scalars={"first_name": "Łucja", "last_name": "Nowak2", "city": "Łódź"},
+        phones=[("+48601234567", "mobile", None), ("+4930123456", "work", "biuro")],
+        emails=[("l.nowak@example.pl", "work")],
+    )
+    whole = prepare_contact(draft, "person", NOW)
+    row, document = prepare_contact(draft, "person", NOW, document=False)
+    assert document is None and row == whole[0]
+    assert new_document(new_contact(draft, (row, None))) == whole[1]
+    assert new_document(new_contact(draft, whole)) is whole[1]

@@ -17,9 +17,9 @@ from crmkit.drafts import MISSING, DraftBuilder, Problem, UnknownPolicy
 from crmkit.importers.draft_feed import (
     DraftFeed,
     HelperFeed,
+    HelperSwitch,
     NewPersonRow,
     Parsed,
-    PrepareSwitch,
     collection_paused,
     helper_available,
     new_person_rows,
@@ -148,12 +148,14 @@ def _open_feed(
         helper = helper_available(source, unknown)
     if not helper or unknown == "create":
         return DraftFeed(source, parsed_rows(source, builder, mapping.kind))
+    documents = HelperSwitch()
     if creates_only_persons(mapping, columns):
-        rows = parsed_rows(source, builder, mapping.kind, now)
-        return HelperFeed(source, new_person_rows(rows, builder), new_persons=True)
-    switch = PrepareSwitch() if mapping.match else None
-    rows = parsed_rows(source, builder, mapping.kind, now, switch)
-    return HelperFeed(source, rows, switch=switch)
+        rows = parsed_rows(source, builder, mapping.kind, now, documents=documents)
+        persons = new_person_rows(rows, builder)
+        return HelperFeed(source, persons, new_persons=True, documents=documents)
+    prepare = HelperSwitch() if mapping.match else None
+    rows = parsed_rows(source, builder, mapping.kind, now, prepare, documents)
+    return HelperFeed(source, rows, prepare=prepare, documents=documents)
 
 
 def creates_only_persons(mapping: Mapping, columns: list[tuple[str, Target]]) -> bool:
@@ -235,7 +237,7 @@ def _import_rows(
             progress(feed.bytes_read, report.rows_read)
         return
     rows = iter(feed)
-    switch = feed.switch if isinstance(feed, HelperFeed) else None
+    prepare = feed.prepare if isinstance(feed, HelperFeed) else None
     while window := list(islice(rows, _WINDOW)):
         drafts = [parsed[1] for parsed in window if parsed[1] is not None]
         if match:
@@ -247,9 +249,9 @@ def _import_rows(
             writer.prefetch_organizations(cells)
         created, updated = report.created, report.updated
         _import_window(window, source, feed, builder, writer, run, progress, deferred, mapping)
-        if switch is not None:
+        if prepare is not None:
             # The rows the helper reads next come prepared unless updates prevail.
-            switch.set(report.created - created >= report.updated - updated)
+            prepare.set(report.created - created >= report.updated - updated)
         writer.forget_prefetched_organizations()
         # Between windows only, so that what was looked up stays valid for a whole window.
         writer.maybe_flush()

@@ -43,7 +43,7 @@ __all__ = [
     "DraftFeed",
     "HelperFeed",
     "parsed_rows",
-    "PrepareSwitch",
+    "HelperSwitch",
     "new_person_rows",
     "helper_available",
     "collection_paused",
@@ -78,13 +78,16 @@ def parsed_rows(
     builder: DraftBuilder,
     default_kind: str | None,
     now: str | None = None,
-    switch: PrepareSwitch | None = None,
+    prepare: HelperSwitch | None = None,
+    documents: HelperSwitch | None = None,
 ) -> Iterator[Parsed]:
     """Each CSV row's draft, or the reason its cells do not fit the header.
 
     Given `now`, each draft also comes with what creating its contact would
-    write (`prepare_contact`), worked out here rather than by the writer;
-    while a `switch` is off, drafts come alone.
+    write (`prepare_contact`), worked out here rather than by the writer. While
+    `prepare` is off (rows mostly update stored contacts) drafts come alone;
+    while `documents` is off (the writer waits for rows) they come without
+    their search documents.
     """
     width = len(source.header)
     build = builder.build
@@ -96,10 +99,11 @@ def parsed_rows(
             continue
         draft, problems = build(cells, default_kind)
         prepared = None
-        if draft is not None and now is not None and (switch is None or switch.on):
+        if draft is not None and now is not None and (prepare is None or prepare.on):
             kind = draft.kind
             if kind is not None:
-                prepared = prepare_contact(draft, kind, now, defaults(draft, kind))
+                document = documents is None or documents.on
+                prepared = prepare_contact(draft, kind, now, defaults(draft, kind), document)
         yield line, draft, problems, prepared
 
 
@@ -120,18 +124,15 @@ def new_person_rows(rows: Iterator[Parsed], builder: DraftBuilder) -> Iterator[N
         yield line, problems, None
 
 
-class PrepareSwitch:
-    """Whether `parsed_rows` works out new contacts' rows: one flag both processes see.
+class HelperSwitch:
+    """An on/off flag both processes see: the writer sets it, the helper reads it per row.
 
-    Preparing a row that turns out to update a stored contact is wasted in the
-    helper, and the writer then receives and decodes it for nothing. So the
-    writer turns the switch off while rows mostly update (a re-import) and on
-    while they mostly create; a row that arrives unprepared and creates a
-    contact is prepared by the writer, with the same result.
+    It lives in shared memory made before the fork. The writer uses two to hand
+    work to whichever process has time for it (see `parsed_rows`); whatever a
+    row arrives without, the writer works out itself, with the same result.
     """
 
     def __init__(self, on: bool = True) -> None:
-        # Shared memory made before the fork: the helper reads what the writer sets.
         self._flag = multiprocessing.RawValue(ctypes.c_bool, on)
 
     @property
@@ -188,15 +189,21 @@ class HelperFeed:
         rows: Iterator[Parsed] | Iterator[NewPersonRow],
         *,
         new_persons: bool = False,
-        switch: PrepareSwitch | None = None,
+        prepare: HelperSwitch | None = None,
+        documents: HelperSwitch | None = None,
     ) -> None:
-        """`switch`: the one the rows' `parsed_rows` consults, for the writer to set."""
+        """`prepare`, `documents`: the switches the rows' `parsed_rows` reads.
+
+        `documents` is set here, at each batch: on while batches wait to be
+        written (the writer is the busier process), off while the writer waits.
+        """
         context = multiprocessing.get_context("fork")
         here, there = context.Pipe(duplex=False)
         _widen_pipe(there)
         self._pipe = here
         self.new_persons = new_persons
-        self.switch = switch
+        self.prepare = prepare
+        self.documents = documents
         self._process = context.Process(
             target=_produce, args=(source, rows, there, not new_persons), daemon=True
         )
@@ -225,7 +232,10 @@ class HelperFeed:
 
     def batches(self) -> Iterator[list[Any]]:
         """The rows as the helper sends them, a list of about a thousand at a time."""
+        documents = self.documents
         while True:
+            if documents is not None:
+                documents.set(self._pipe.poll())
             try:
                 message = self._receive()
             except EOFError:
