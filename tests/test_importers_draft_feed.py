@@ -155,6 +155,26 @@ def test_rows_come_prepared_only_as_the_switches_say(tmp_path: Path) -> None:
     assert seen == [True, None, False, True]
 
 
+def _report_switch(switch: HelperSwitch, ready: Any, answer: Any) -> None:
+    ready.wait(10)
+    answer.send(switch.on)
+
+
+def test_a_switch_set_here_is_seen_by_the_forked_helper() -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    switch = HelperSwitch()
+    ready = context.Event()
+    here, there = context.Pipe(duplex=False)
+    child = context.Process(target=_report_switch, args=(switch, ready, there))
+    child.start()
+    switch.set(False)
+    ready.set()
+    assert here.recv() is False
+    child.join()
+
+
 @pytest.mark.parametrize("persons_only", [False, True])
 def test_rows_without_what_the_helper_may_leave_out_import_as_in_process(
     pair: tuple[CRM, CRM], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, persons_only: bool

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import marshal
+import mmap
 import multiprocessing
 import os
 import pickle
@@ -127,20 +128,22 @@ def new_person_rows(rows: Iterator[Parsed], builder: DraftBuilder) -> Iterator[N
 class HelperSwitch:
     """An on/off flag both processes see: the writer sets it, the helper reads it per row.
 
-    It lives in shared memory made before the fork. The writer uses two to hand
-    work to whichever process has time for it (see `parsed_rows`); whatever a
-    row arrives without, the writer works out itself, with the same result.
+    It is one byte of an anonymous shared mapping made before the fork (no file
+    behind it). The writer uses two to hand work to whichever process has time
+    for it (see `parsed_rows`); whatever a row arrives without, the writer works
+    out itself, with the same result.
     """
 
     def __init__(self, on: bool = True) -> None:
-        self._flag = multiprocessing.RawValue(ctypes.c_bool, on)
+        self._byte = mmap.mmap(-1, 1)
+        self._byte[0] = on
 
     @property
     def on(self) -> bool:
-        return bool(self._flag.value)
+        return self._byte[0] == 1
 
     def set(self, on: bool) -> None:
-        self._flag.value = on
+        self._byte[0] = on
 
 
 class DraftFeed:
