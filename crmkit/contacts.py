@@ -250,13 +250,13 @@ class ContactWriter(ContactMatching, OrganizationLinks):
             linked.setdefault(person_id, set()).add(org_id)
         for contact_id, wanted, replace_links in self._linking:
             stored = linked.get(contact_id, set())
-            keep = {org_id for org_id, _, _ in wanted}
             for org_id, since, until in wanted:
                 if org_id not in stored:
                     self._members.append((contact_id, org_id, since, until))
                     self._reindex.add(contact_id)
-            if replace_links and stored - keep:
-                for org_id in stored - keep:
+            gone = stored - {org_id for org_id, _, _ in wanted} if replace_links else set()
+            if gone:
+                for org_id in gone:
                     self._remove(
                         "DELETE FROM memberships WHERE person_id = ? AND organization_id = ?",
                         (contact_id, org_id),

@@ -92,7 +92,7 @@ def prepare_contact(
 
 
 def new_document(new: NewContact) -> PreparedDocument:
-    """The search document of a new contact that came without one."""
+    """A new contact's search document: the one it came with, else worked out here."""
     return new[1] if new[1] is not None else _document(new[0], new[2], new[3])
 
 
