@@ -292,5 +292,31 @@ CREATE UNIQUE INDEX events_external ON events (source, external_id)
     WHERE external_id IS NOT NULL;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# V3: the search index keeps no copy of its documents (`content=''`, no column sizes).
+# FTS5 stored each document a second time, in a table keyed by the name-order rowid,
+# so every new contact landed at a random place of it; the indexed text now lives in
+# `contacts_fts_keys`, which grows in contact-id order and was written anyway.
+_V3 = """
+CREATE TABLE contacts_fts_keys_v3 (
+    contact_id INTEGER PRIMARY KEY,
+    doc INTEGER NOT NULL,
+    sort_key TEXT NOT NULL,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    name TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+INSERT INTO contacts_fts_keys_v3
+    SELECT k.contact_id, k.doc, k.sort_key, k.hidden, coalesce(f.name, ''), coalesce(f.body, '')
+    FROM contacts_fts_keys k LEFT JOIN contacts_fts f ON f.rowid = k.doc;
+DROP TABLE contacts_fts_keys;
+DROP TABLE contacts_fts;
+ALTER TABLE contacts_fts_keys_v3 RENAME TO contacts_fts_keys;
+CREATE VIRTUAL TABLE contacts_fts USING fts5 (
+    name, body, content = '', columnsize = 0, tokenize = "unicode61 remove_diacritics 2"
+);
+INSERT INTO contacts_fts (rowid, name, body)
+    SELECT doc, name, body FROM contacts_fts_keys ORDER BY doc;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -8,9 +8,10 @@ leaves letters such as `ł` alone; queries are folded the same way.
 A document has two columns, `name` and `body` (city, e-mails, phone digits,
 organization names), so that a match in the name can rank first. Its rowid
 is a name-order key (`crmkit.query.fulltext.name_rowid`), not the contact id.
-`contacts_fts_keys` remembers it (so that the old document can be removed
-when the name changes) with the folded name and the hidden flag, so that a
-ranked search can order and filter matches without reading `contacts`.
+`contacts_fts_keys` remembers it with the folded name and the hidden flag, so
+that a ranked search can order and filter matches without reading `contacts`,
+and with the indexed text itself: the FTS5 table keeps no copy of its documents
+(`content=''`), and removing one from it means naming the text it was made of.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ __all__ = [
     "refresh_search_index",
     "rebuild_search_index",
     "indexed_ids",
+    "index_entries",
 ]
 
 _DOCUMENT_SQL = """
@@ -52,12 +54,17 @@ FROM contacts c
 _IN_PAYLOAD = "IN (SELECT value FROM json_each(?))"
 _INSERT_DOCUMENT = "INSERT INTO contacts_fts (rowid, name, body) VALUES (?, ?, ?)"
 _INSERT_KEY = (
-    "INSERT OR REPLACE INTO contacts_fts_keys (contact_id, doc, sort_key, hidden)"
-    " VALUES (?, ?, ?, ?)"
+    "INSERT OR REPLACE INTO contacts_fts_keys (contact_id, doc, sort_key, hidden, name, body)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+# The index keeps no copy of its documents: removing one names the text it was made of.
+_REMOVE_DOCUMENTS = (
+    "INSERT INTO contacts_fts (contacts_fts, rowid, name, body)"
+    " SELECT 'delete', doc, name, body FROM contacts_fts_keys WHERE contact_id "
 )
 
 Document = tuple[int, str, str]
-Key = tuple[int, int, str, int]
+Key = tuple[int, int, str, int, str, str]
 # A document without its contact id and organizations: name bucket, sort key (folded
 # name), indexed name, and body. Computable from a draft before the contact has an id.
 PreparedDocument = tuple[int, str, str, str]
@@ -96,7 +103,7 @@ def finish_documents(pending: Iterable[PendingDocument]) -> tuple[list[Document]
         if organizations:
             body = f"{body} {organizations}" if body else organizations
         documents.append((rowid, indexed_name, body))
-        keys.append((contact_id, rowid, sort_key, hidden))
+        keys.append((contact_id, rowid, sort_key, hidden, indexed_name, body))
     # FTS5 flushes its pending terms whenever a rowid is not above the last one;
     # rowids lead with a name bucket, so unsorted batches would flush on most rows.
     documents.sort()
@@ -142,40 +149,29 @@ def refresh_search_index(store: Store, ids: Iterable[int]) -> None:
     stored = {
         row[0]: row[1:]
         for row in conn.execute(
-            "SELECT k.contact_id, k.doc, k.sort_key, k.hidden, f.name, f.body"
-            " FROM contacts_fts_keys k LEFT JOIN contacts_fts f ON f.rowid = k.doc"
-            f" WHERE k.contact_id {_IN_PAYLOAD}",
+            "SELECT contact_id, doc, sort_key, hidden, name, body FROM contacts_fts_keys"
+            f" WHERE contact_id {_IN_PAYLOAD}",
             (payload,),
         )
     }
     rows = conn.execute(_DOCUMENT_SQL + f" WHERE c.id {_IN_PAYLOAD}", (payload,)).fetchall()
     documents, keys = _documents(rows)
-    texts = {document[0]: document[1:] for document in documents}
-    changed: list[Key] = []
-    for key in keys:
-        contact_id, rowid, sort_key, hidden = key
-        if stored.pop(contact_id, None) != (rowid, sort_key, hidden, *texts[rowid]):
-            changed.append(key)
+    changed = [key for key in keys if stored.pop(key[0], None) != key[1:]]
     if not changed and not stored:
         return
     # Old documents of changed contacts, and of contacts no longer there, go.
     gone = [contact_id for contact_id, *_ in changed] + list(stored)
     gone_payload = json.dumps(gone)
-    conn.execute(
-        "DELETE FROM contacts_fts WHERE rowid IN"
-        f" (SELECT doc FROM contacts_fts_keys WHERE contact_id {_IN_PAYLOAD})",
-        (gone_payload,),
-    )
+    conn.execute(_REMOVE_DOCUMENTS + _IN_PAYLOAD, (gone_payload,))
     conn.execute(f"DELETE FROM contacts_fts_keys WHERE contact_id {_IN_PAYLOAD}", (gone_payload,))
-    wanted = {rowid for _, rowid, _, _ in changed}
-    conn.executemany(_INSERT_DOCUMENT, [doc for doc in documents if doc[0] in wanted])
+    conn.executemany(_INSERT_DOCUMENT, sorted((key[1], key[4], key[5]) for key in changed))
     conn.executemany(_INSERT_KEY, changed)
 
 
 def rebuild_search_index(store: Store, batch: int = 20000) -> int:
     """Drop and rebuild every document; used by `crm init` and after schema upgrades."""
     with store.transaction() as conn:
-        conn.execute("DELETE FROM contacts_fts")
+        conn.execute("INSERT INTO contacts_fts (contacts_fts) VALUES ('delete-all')")
         conn.execute("DELETE FROM contacts_fts_keys")
         last = 0
         total = 0
@@ -199,5 +195,23 @@ def indexed_ids(store: Store, fts_query: str) -> list[int]:
         rowid & ID_MASK
         for (rowid,) in store.conn.execute(
             "SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?", (fts_query,)
+        )
+    )
+
+
+def index_entries(store: Store) -> list[tuple[int, str, int, str]]:
+    """Every (rowid, column, offset, term) the index holds, in order (for checks and tests).
+
+    The index keeps no copy of its documents, so this is the way to see what it
+    holds: a document removed with the wrong text would leave terms behind here.
+    """
+    store.conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.contacts_fts_instances"
+        " USING fts5vocab(main, 'contacts_fts', 'instance')"
+    )
+    return sorted(
+        (doc, column, offset, term)
+        for term, doc, column, offset in store.conn.execute(
+            "SELECT term, doc, col, offset FROM temp.contacts_fts_instances"
         )
     )

@@ -65,7 +65,8 @@ class Store:
             return current
         # Tables are rebuilt with foreign keys off (dropping one must not cascade);
         # each migration still commits only if every reference holds afterwards.
-        with self.foreign_keys_off():
+        # Sorts go to disk: moving the search index of a large base sorts all of it.
+        with self.bulk_load():
             for number in range(current, SCHEMA_VERSION):
                 with self.transaction():
                     for statement in _split_statements(MIGRATIONS[number]):

@@ -27,6 +27,7 @@ from crmkit.importers.readers import open_source
 from crmkit.mapping import load_mapping
 from crmkit.model import ImportReport
 from crmkit.reference import fields_by_key
+from crmkit.search_index import index_entries
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -38,7 +39,6 @@ TABLES = {
     "contact_tags": "*",
     "contact_users": "*",
     "memberships": "person_id, organization_id, since, until",
-    "contacts_fts": "rowid, name, body",
     "contacts_fts_keys": "*",
     "import_problems": "level, row, column_name, value, reason",
 }
@@ -71,6 +71,7 @@ def table_rows(crm: CRM) -> dict[str, list[tuple[object, ...]]]:
     for table, columns in TABLES.items():
         found = conn.execute(f"SELECT {columns} FROM {table}").fetchall()
         rows[table] = sorted(found, key=repr)
+    rows["contacts_fts"] = list(index_entries(crm.store))
     return rows
 
 

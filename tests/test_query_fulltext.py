@@ -165,10 +165,29 @@ def test_renaming_an_organization_reindexes_its_people(base: CRM) -> None:
 
 
 def _index(crm: CRM) -> list[object]:
-    conn = crm.store.conn
-    documents = conn.execute("SELECT rowid, name, body FROM contacts_fts ORDER BY rowid")
-    keys = conn.execute("SELECT * FROM contacts_fts_keys ORDER BY contact_id")
-    return [documents.fetchall(), keys.fetchall()]
+    from crmkit.search_index import index_entries
+
+    keys = crm.store.conn.execute("SELECT * FROM contacts_fts_keys ORDER BY contact_id")
+    return [index_entries(crm.store), keys.fetchall()]
+
+
+def test_edits_and_deletes_leave_the_index_a_rebuild_gives(base: CRM) -> None:
+    """The index holds no copy of its documents: each removal must name the text it had."""
+    from crmkit.search_index import index_entries, rebuild_search_index
+
+    anna = base.search_ids("anna")[0]
+    org = base.search_ids("zolc", filters=["kind=organization"])[0]
+    base.edit(anna, {"last_name": "Zielińska", "address.city": "Opole"})
+    base.edit(org, {"name": "Miedź S.A."})
+    gone = base.search_ids("kowalsk")[0]
+    base.delete(gone)
+    kept = index_entries(base.store)
+    rebuild_search_index(base.store)
+    assert index_entries(base.store) == kept
+    terms = {(rowid & ID_MASK, column, term) for rowid, column, _, term in kept}
+    assert {(anna, "name", "zielinska"), (anna, "body", "opole"), (org, "name", "miedz")} <= terms
+    assert not {(anna, "name", "nowak"), (anna, "body", "gliwice"), (org, "name", "zolc")} & terms
+    assert gone not in {contact_id for contact_id, _, _ in terms}
 
 
 def test_rebuilding_gives_the_index_the_write_path_keeps(base: CRM) -> None:
@@ -178,7 +197,7 @@ def test_rebuilding_gives_the_index_the_write_path_keeps(base: CRM) -> None:
     assert rebuild_search_index(base.store) == 6
     assert _index(base) == kept
     assert indexed_ids(base.store, '"lodz"') == sorted(base.search_ids("lodz"))
-    documents = {row[0] & ID_MASK: row[1:] for row in kept[0]}  # type: ignore[attr-defined]
+    documents = {row[0]: row[4:] for row in kept[1]}  # type: ignore[attr-defined]
     assert documents[base.search_ids("anna")[0]] == (
         "anna nowak",
         "gliwice anna.nowak@example.pl 48601234567 601234567 zolc sp. z o.o.",

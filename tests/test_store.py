@@ -89,6 +89,44 @@ def test_upgrade_refuses_to_break_a_reference(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
 
 
+def test_upgrade_from_version_two_keeps_every_document_searchable(tmp_path: Path) -> None:
+    """Version 3 moves the indexed text out of FTS5 into the key table; nothing is lost."""
+    from crmkit.search_index import index_entries, indexed_ids, refresh_search_index
+
+    path = tmp_path / "crm.db"
+    with sqlite3.connect(path) as conn:
+        for script in MIGRATIONS[:2]:
+            for statement in _split_statements(script):
+                conn.execute(statement)
+        conn.execute("PRAGMA user_version = 2")
+        for contact_id, name, city in ((1, "Anna Nowak", "Łódź"), (2, "Jan Kot", "Opole")):
+            conn.execute(
+                "INSERT INTO contacts (id, kind, name, city, created_at, updated_at)"
+                " VALUES (?, 'person', ?, ?, 't', 't')",
+                (contact_id, name, city),
+            )
+        # Rowids as version two wrote them: anything, as long as the key table says so.
+        conn.execute(
+            "INSERT INTO contacts_fts (rowid, name, body)"
+            " VALUES (900, 'anna nowak', 'lodz'), (800, 'jan kot', 'opole')"
+        )
+        conn.execute(
+            "INSERT INTO contacts_fts_keys (contact_id, doc, sort_key, hidden)"
+            " VALUES (1, 900, 'anna nowak', 0), (2, 800, 'jan kot', 0)"
+        )
+    store = Store(path)
+    assert store.migrated_from == 2 and store.version == SCHEMA_VERSION
+    keys = store.conn.execute("SELECT contact_id, doc, name, body FROM contacts_fts_keys")
+    assert sorted(keys) == [(1, 900, "anna nowak", "lodz"), (2, 800, "jan kot", "opole")]
+    assert [rowid for rowid, *_ in index_entries(store)] == [800, 800, 800, 900, 900, 900]
+    assert indexed_ids(store, '"lodz"') == [900]
+    # The moved documents can be removed by the text the key table holds.
+    store.conn.execute("UPDATE contacts SET city = 'Gdańsk' WHERE id = 1")
+    refresh_search_index(store, [1, 2])
+    assert indexed_ids(store, '"lodz"') == [] and indexed_ids(store, '"gdansk"') == [1]
+    assert {rowid & 0xFFFFFFFF for rowid, *_ in index_entries(store)} == {1, 2}
+
+
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "crm.db"
     path.write_text("hello, this is not SQLite" * 100)
