@@ -155,7 +155,7 @@ def refresh_search_index(store: Store, ids: Iterable[int]) -> None:
         )
     }
     rows = conn.execute(_DOCUMENT_SQL + f" WHERE c.id {_IN_PAYLOAD}", (payload,)).fetchall()
-    documents, keys = _documents(rows)
+    _, keys = _documents(rows)
     changed = [key for key in keys if stored.pop(key[0], None) != key[1:]]
     if not changed and not stored:
         return

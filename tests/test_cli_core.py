@@ -35,6 +35,13 @@ def setup_reference(cli) -> None:
     assert cli("field", "add", "consent", "--type", "checkbox", "--label", "Zgoda").exit_code == 0
 
 
+def import_basic(cli, *options: str):
+    """`crm import` of the basic fixture with its mapping, and any further options."""
+    return cli(
+        "import", str(DATA / "basic.csv"), "--mapping", str(DATA / "basic_map.yaml"), *options
+    )
+
+
 def snapshot(db_path: Path) -> list[tuple]:
     with sqlite3.connect(db_path) as conn:
         return (
@@ -148,7 +155,7 @@ def test_bad_input_is_one_sentence_and_exit_1(
 
 def test_import_prints_summary_and_exits_3(cli) -> None:
     setup_reference(cli)
-    result = cli("import", str(DATA / "basic.csv"), "--mapping", str(DATA / "basic_map.yaml"))
+    result = import_basic(cli)
     assert result.exit_code == 3
     assert "rows read 6, created 2, updated 0, skipped 0, rejected 4, warnings 2" in result.stdout
     assert "row 4, column 'Telefon': value '123': not a valid phone number" in result.stdout
@@ -156,14 +163,7 @@ def test_import_prints_summary_and_exits_3(cli) -> None:
 
 def test_import_json_summary(cli) -> None:
     setup_reference(cli)
-    result = cli(
-        "import",
-        str(DATA / "basic.csv"),
-        "--mapping",
-        str(DATA / "basic_map.yaml"),
-        "--format",
-        "json",
-    )
+    result = import_basic(cli, "--format", "json")
     report = json.loads(result.stdout)
     assert report["import_id"] == 1 and report["status"] == "finished with rejected rows"
     assert report["rows_read"] == 6 and report["created"] == 2 and report["rejected"] == 4
@@ -179,22 +179,14 @@ def test_import_json_summary(cli) -> None:
 def test_dry_run_same_exit_code_and_nothing_written(cli, db_path: Path) -> None:
     setup_reference(cli)
     before = snapshot(db_path)
-    result = cli(
-        "import", str(DATA / "basic.csv"), "--mapping", str(DATA / "basic_map.yaml"), "--dry-run"
-    )
+    result = import_basic(cli, "--dry-run")
     assert result.exit_code == 3 and "Dry run" in result.stdout
     assert snapshot(db_path) == before
 
 
 def test_all_or_nothing_writes_no_contact_and_exits_3(cli, db_path: Path) -> None:
     setup_reference(cli)
-    result = cli(
-        "import",
-        str(DATA / "basic.csv"),
-        "--mapping",
-        str(DATA / "basic_map.yaml"),
-        "--all-or-nothing",
-    )
+    result = import_basic(cli, "--all-or-nothing")
     assert result.exit_code == 3, result.output
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT count(*) FROM contacts").fetchone() == (0,)
@@ -266,7 +258,7 @@ def test_import_from_stdin(cli) -> None:
 
 def test_imports_history_and_show(cli) -> None:
     setup_reference(cli)
-    cli("import", str(DATA / "basic.csv"), "--mapping", str(DATA / "basic_map.yaml"))
+    import_basic(cli)
     listing = json.loads(cli("imports", "--format", "json").stdout)
     assert listing[0]["rejected"] == 4 and listing[0]["file"].endswith("basic.csv")
     shown = cli("imports", "show", "1")

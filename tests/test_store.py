@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from crmkit.errors import CrmError
+from crmkit.query.fulltext import ID_MASK
 from crmkit.schema import MIGRATIONS, SCHEMA_VERSION
 from crmkit.store import Store, _split_statements
 
@@ -124,7 +125,7 @@ def test_upgrade_from_version_two_keeps_every_document_searchable(tmp_path: Path
     store.conn.execute("UPDATE contacts SET city = 'Gdańsk' WHERE id = 1")
     refresh_search_index(store, [1, 2])
     assert indexed_ids(store, '"lodz"') == [] and indexed_ids(store, '"gdansk"') == [1]
-    assert {rowid & 0xFFFFFFFF for rowid, *_ in index_entries(store)} == {1, 2}
+    assert {rowid & ID_MASK for rowid, *_ in index_entries(store)} == {1, 2}
 
 
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
