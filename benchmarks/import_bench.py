@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Run", "main", "measure"]
+__all__ = ["REPO", "Run", "check_crm_run", "main", "measure", "tool_path"]
 
 REPO = Path(__file__).resolve().parent.parent
 

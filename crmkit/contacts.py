@@ -1,7 +1,7 @@
 """The contact write path: create, update, match, link and delete.
 
-`ContactWriter` buffers new contacts and writes them per table with
-`executemany`, assigning ids itself so that child rows (phones, tags, ...)
+`ContactWriter` buffers new contacts and writes them per table, a few dozen
+rows to a statement (`insert_rows`), assigning ids itself so that child rows (phones, tags, ...)
 need no round trip. It must be used inside one `Store.transaction()`; the
 caller decides whether that transaction commits.
 """
@@ -17,6 +17,7 @@ from crmkit.child_rows import plan_child_changes
 from crmkit.contact_matching import ContactMatching
 from crmkit.contact_updates import PendingUpdate, pending_update, plan_updates
 from crmkit.errors import CrmError
+from crmkit.grouped_inserts import insert_rows
 from crmkit.match_prefetch import PrefetchedMatches
 from crmkit.new_contacts import (
     IDENTIFIER_POSITIONS,
@@ -322,29 +323,36 @@ class ContactWriter(ContactMatching, OrganizationLinks):
         self._removals.clear()
         self._replacing.clear()
         if self._contacts:
-            conn.executemany(self._insert_contact, map(self._columns_of, self._contacts))
+            columns_of = self._columns_of
+            insert_rows(conn, self._insert_contact, [columns_of(row) for row in self._contacts])
         if self._phones:
-            conn.executemany(
+            insert_rows(
+                conn,
                 "INSERT INTO phones (contact_id, position, number, type, label)"
                 " VALUES (?, ?, ?, ?, ?)",
                 self._phones,
             )
         if self._emails:
-            conn.executemany(
+            insert_rows(
+                conn,
                 "INSERT INTO emails (contact_id, position, address, label) VALUES (?, ?, ?, ?)",
                 self._emails,
             )
         if self._tags:
-            conn.executemany(
-                "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?, ?)", self._tags
+            insert_rows(
+                conn,
+                "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?, ?)",
+                self._tags,
             )
         if self._users:
-            conn.executemany(
+            insert_rows(
+                conn,
                 "INSERT OR IGNORE INTO contact_users (contact_id, user_id, role) VALUES (?, ?, ?)",
                 self._users,
             )
         if self._members:
-            conn.executemany(
+            insert_rows(
+                conn,
                 "INSERT INTO memberships (person_id, organization_id, since, until)"
                 " VALUES (?, ?, ?, ?)",
                 self._members,

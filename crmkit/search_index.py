@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from crmkit.grouped_inserts import insert_rows
 from crmkit.query.fulltext import (
     ID_MASK,
     bucket_rowid,
@@ -131,8 +132,8 @@ def add_search_documents(store: Store, pending: list[PendingDocument]) -> None:
     """
     if pending:
         documents, keys = finish_documents(pending)
-        store.conn.executemany(_INSERT_DOCUMENT, documents)
-        store.conn.executemany(_INSERT_KEY, keys)
+        insert_rows(store.conn, _INSERT_DOCUMENT, documents)
+        insert_rows(store.conn, _INSERT_KEY, keys)
 
 
 def refresh_search_index(store: Store, ids: Iterable[int]) -> None:
@@ -164,8 +165,8 @@ def refresh_search_index(store: Store, ids: Iterable[int]) -> None:
     gone_payload = json.dumps(gone)
     conn.execute(_REMOVE_DOCUMENTS + _IN_PAYLOAD, (gone_payload,))
     conn.execute(f"DELETE FROM contacts_fts_keys WHERE contact_id {_IN_PAYLOAD}", (gone_payload,))
-    conn.executemany(_INSERT_DOCUMENT, sorted((key[1], key[4], key[5]) for key in changed))
-    conn.executemany(_INSERT_KEY, changed)
+    insert_rows(conn, _INSERT_DOCUMENT, sorted((key[1], key[4], key[5]) for key in changed))
+    insert_rows(conn, _INSERT_KEY, changed)
 
 
 def rebuild_search_index(store: Store, batch: int = 20000) -> int:
@@ -182,8 +183,8 @@ def rebuild_search_index(store: Store, batch: int = 20000) -> int:
             if not rows:
                 break
             documents, keys = _documents(rows)
-            conn.executemany(_INSERT_DOCUMENT, documents)
-            conn.executemany(_INSERT_KEY, keys)
+            insert_rows(conn, _INSERT_DOCUMENT, documents)
+            insert_rows(conn, _INSERT_KEY, keys)
             last = rows[-1][0]
             total += len(rows)
     return total

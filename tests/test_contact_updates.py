@@ -68,3 +68,23 @@ def test_a_hidden_contact_is_reindexed(ref_crm: CRM) -> None:
     edited = ref_crm.edit(contact_id, {"hidden": "tak", "last_name": "Kot"})
     assert edited.hidden and edited.name == "Anna Kot"
     assert ref_crm.search_ids("kot", include_hidden=True) == [contact_id]
+
+
+def test_contacts_given_the_same_values_share_one_statement(ref_crm: CRM) -> None:
+    ids = [stored(ref_crm) for _ in range(3)]
+    same = ContactDraft(scalars={"first_name": "Anna", "city": "Gliwice"})
+    moved = ContactDraft(scalars={"city": "Zabrze"})
+    updates = [pending_update(contact_id, "person", same, NOW) for contact_id in ids[:2]]
+    updates.append(pending_update(ids[2], "person", moved, NOW))
+    statements, _ = plan_updates(ref_crm.store.conn, updates)
+    assert statements == {
+        "UPDATE contacts SET updated_at = ? WHERE id IN (SELECT value FROM json_each(?))": [
+            (NOW, json.dumps(ids[:2]))
+        ],
+        "UPDATE contacts SET city = ?, updated_at = ? WHERE id = ?": [("Zabrze", NOW, ids[2])],
+    }
+    conn = ref_crm.store.conn
+    for sql, rows in statements.items():
+        conn.executemany(sql, rows)
+    found = conn.execute("SELECT id, city, updated_at FROM contacts ORDER BY id").fetchall()
+    assert found == [(ids[0], "Gliwice", NOW), (ids[1], "Gliwice", NOW), (ids[2], "Zabrze", NOW)]

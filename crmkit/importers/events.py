@@ -18,6 +18,7 @@ from typing import Any
 
 from crmkit.errors import CrmError
 from crmkit.events import INSERT_EVENT
+from crmkit.grouped_inserts import insert_rows
 from crmkit.importers.draft_feed import collection_paused
 from crmkit.importers.event_rows import (
     CONTACT_KEYS,
@@ -191,7 +192,7 @@ def _insert(conn: Any, sql: str, batch: list[tuple[Any, ...]]) -> int:
         rows.append(row)
     rows.sort(key=_contact_and_time)
     before = conn.total_changes
-    conn.executemany(sql, rows)
+    insert_rows(conn, sql, rows)
     return int(conn.total_changes - before)
 
 
