@@ -17,13 +17,12 @@ from crmkit.importers.contacts import creates_only_persons, import_contacts
 from crmkit.importers.draft_feed import (
     MIN_HELPER_BYTES,
     HelperFeed,
-    HelperSwitch,
     _decoded,
     _encoded,
     helper_available,
-    parsed_rows,
 )
 from crmkit.importers.readers import open_source
+from crmkit.importers.row_parsing import HelperSwitch, RowParser, parsed_rows, shared_rows
 from crmkit.mapping import load_mapping
 from crmkit.model import ImportReport
 from crmkit.reference import fields_by_key
@@ -352,3 +351,99 @@ def test_the_writer_collects_rarely_while_a_helper_reads(tmp_path: Path) -> None
         )
     assert seen and all(threshold[0] >= 1_000_000 for threshold in seen)
     assert gc.get_threshold() == before
+
+
+class _Alternating:
+    """A handoff switch that is on for three rows in every six, whatever is set."""
+
+    def __init__(self, always: bool) -> None:
+        self.always = always
+        self.reads = 0
+
+    @property
+    def on(self) -> bool:
+        self.reads += 1
+        return self.always or self.reads // 3 % 2 == 1
+
+    def set(self, on: bool) -> None:
+        pass
+
+
+@pytest.mark.parametrize("always", [False, True])
+@pytest.mark.parametrize("persons_only", [False, True])
+def test_rows_handed_to_the_writer_import_as_in_process(
+    pair: tuple[CRM, CRM],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    persons_only: bool,
+    always: bool,
+) -> None:
+    # Rows the helper hands over unparsed (all of them, or stretches between parsed
+    # ones) are parsed by the writer, in file order, with the same outcome.
+    def handing_over(source: Any, parser: RowParser, handoff: Any) -> Any:
+        return shared_rows(source, parser, _Alternating(always))
+
+    monkeypatch.setattr(contact_import, "shared_rows", handing_over)
+    finished: list[int] = []
+    new_person = RowParser.new_person
+    monkeypatch.setattr(
+        RowParser, "new_person", lambda self, *row: finished.append(1) or new_person(self, *row)
+    )
+    if not persons_only:
+        monkeypatch.setattr(
+            HelperFeed,
+            "__init__",
+            _counting_finish(HelperFeed.__init__, finished),
+        )
+    csv = EXAMPLES / "kontakty.csv"
+    mapping = persons_only_mapping(tmp_path) if persons_only else EXAMPLES / "map.yaml"
+    in_process, helped = pair
+    plain = run_import(in_process, csv, mapping, helper=False)
+    forked = run_import(helped, csv, mapping, helper=True)
+    assert report_facts(forked) == report_facts(plain)
+    rows = plain.rows_read
+    assert plain.created > 0
+    assert len(finished) == (rows if always else pytest.approx(rows / 2, abs=3))
+    for crm in pair:
+        crm.store.conn.execute("UPDATE contacts SET created_at = '', updated_at = ''")
+    assert table_rows(helped) == table_rows(in_process)
+
+
+def _counting_finish(init: Any, finished: list[int]) -> Any:
+    """HelperFeed.__init__ with its `finish` counting the rows it parses."""
+
+    def counting(self: HelperFeed, *args: Any, finish: Any = None, **options: Any) -> None:
+        def finish_counted(line: int, cells: list[str]) -> Any:
+            finished.append(1)
+            return finish(line, cells)
+
+        init(self, *args, finish=finish_counted, **options)
+
+    return counting
+
+
+def _slow_rows(handoff: HelperSwitch) -> Any:
+    """Rows a helper reads only after a pause, each unparsed if the handoff is on."""
+    import time
+
+    time.sleep(0.5)
+    for line in range(2, 5):
+        yield (line, ["cell"]) if handoff.on else (line, None, [], None)
+
+
+def test_the_writer_takes_rows_over_when_it_waits_for_the_helper(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("first_name\nAnna\n", "utf-8")
+    handoff = HelperSwitch(False)
+    with open_source(str(path)) as source:
+        feed = HelperFeed(
+            source,
+            _slow_rows(handoff),
+            handoff=handoff,
+            finish=lambda line, cells: (line, "parsed here", [], None),
+        )
+        rows = list(feed)
+        feed.close()
+    # The writer found nothing waiting and switched the handoff on; the helper,
+    # still pausing, sent all three rows unparsed for the writer to parse.
+    assert rows == [(line, "parsed here", [], None) for line in range(2, 5)]

@@ -14,19 +14,18 @@ from typing import Any
 from crmkit.contacts import ContactWriter
 from crmkit.deferred_indexes import DeferredIndexes, indexes_to_defer
 from crmkit.drafts import MISSING, DraftBuilder, Problem, UnknownPolicy
-from crmkit.importers.draft_feed import (
-    DraftFeed,
-    HelperFeed,
+from crmkit.importers.draft_feed import DraftFeed, HelperFeed, collection_paused, helper_available
+from crmkit.importers.history import ImportRun
+from crmkit.importers.readers import SourceFile
+from crmkit.importers.row_parsing import (
     HelperSwitch,
     NewPersonRow,
     Parsed,
-    collection_paused,
-    helper_available,
+    RowParser,
     new_person_rows,
     parsed_rows,
+    shared_rows,
 )
-from crmkit.importers.history import ImportRun
-from crmkit.importers.readers import SourceFile
 from crmkit.mapping import Mapping
 from crmkit.model import ImportReport
 from crmkit.reference import fields_by_key
@@ -148,14 +147,29 @@ def _open_feed(
         helper = helper_available(source, unknown)
     if not helper or unknown == "create":
         return DraftFeed(source, parsed_rows(source, builder, mapping.kind))
-    documents = HelperSwitch()
+    documents, handoff = HelperSwitch(), HelperSwitch()
+    handoff.set(False)
     if creates_only_persons(mapping, columns):
-        rows = parsed_rows(source, builder, mapping.kind, now, documents=documents)
-        persons = new_person_rows(rows, builder)
-        return HelperFeed(source, persons, new_persons=True, documents=documents)
+        parser = RowParser(source, builder, mapping.kind, now, documents=documents)
+        persons = new_person_rows(shared_rows(source, parser, handoff), builder)
+        return HelperFeed(
+            source,
+            persons,
+            new_persons=True,
+            documents=documents,
+            handoff=handoff,
+            finish=parser.new_person,
+        )
     prepare = HelperSwitch() if mapping.match else None
-    rows = parsed_rows(source, builder, mapping.kind, now, prepare, documents)
-    return HelperFeed(source, rows, prepare=prepare, documents=documents)
+    parser = RowParser(source, builder, mapping.kind, now, prepare, documents)
+    return HelperFeed(
+        source,
+        shared_rows(source, parser, handoff),
+        prepare=prepare,
+        documents=documents,
+        handoff=handoff,
+        finish=parser.parse,
+    )
 
 
 def creates_only_persons(mapping: Mapping, columns: list[tuple[str, Target]]) -> bool:

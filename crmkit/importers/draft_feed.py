@@ -5,9 +5,12 @@ from the database; writing the draft is mostly SQLite. On a machine with two
 processors a large CSV import forks a helper that reads and builds while this
 process matches and writes. Drafts come back over a pipe in batches, in file
 order; the helper runs at most a dozen batches (about 5 MB) ahead, so memory
-stays flat however long the file is. A file-level error in the helper (bytes
-in the wrong encoding, say) is sent back and raised here, inside the import's
-transaction.
+stays flat however long the file is. When the writer finds no batch waiting,
+the helper hands it the rest of the batch it is reading unparsed, and the
+writer parses those rows itself (`row_parsing.RowParser`, the same code), so
+neither process waits while the other has work. A file-level error in the
+helper (bytes in the wrong encoding, say) is sent back and raised here, inside
+the import's transaction.
 
 The helper is used only where `fork` exists and for CSV imports that create no
 tags, users or options on the way (`--create-missing` writes to the database
@@ -20,42 +23,31 @@ from __future__ import annotations
 import ctypes
 import gc
 import marshal
-import mmap
 import multiprocessing
 import os
 import pickle
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from multiprocessing import BufferTooShort
 from multiprocessing.connection import Connection
 from typing import Any
 
-from crmkit.drafts import DraftBuilder, Problem
+from crmkit.drafts import Problem
 from crmkit.errors import CrmError
 from crmkit.importers.readers import SourceFile
-from crmkit.new_contacts import NewContact, PreparedContact, new_contact, prepare_contact
+from crmkit.importers.row_parsing import HelperSwitch, NewPersonRow, Parsed, RawRow
 from crmkit.targets import ContactDraft
 
 __all__ = [
-    "Parsed",
-    "NewPersonRow",
     "DraftFeed",
     "HelperFeed",
-    "parsed_rows",
-    "HelperSwitch",
-    "new_person_rows",
     "helper_available",
     "collection_paused",
     "MIN_HELPER_BYTES",
 ]
 
-# (file line, draft or None when the row is rejected, problems found so far, and what
-# creating the draft's contact would write, if already worked out)
-Parsed = tuple[int, "ContactDraft | None", list[Problem], "PreparedContact | None"]
-# (file line, problems or None, and the person to create, None when the row is rejected)
-NewPersonRow = tuple[int, "list[Problem] | None", "NewContact | None"]
 # Files below this size import faster without forking a helper.
 MIN_HELPER_BYTES = 4 << 20
 _BATCH = 1000
@@ -72,78 +64,6 @@ _RARE_COLLECTIONS = (50_000, 20, 20)
 # The writer's thresholds while a helper reads: see HelperFeed.
 _HELPED_COLLECTIONS = (1_000_000, 100, 100)
 _FIELDS = ContactDraft.__slots__  # type: ignore[attr-defined]
-
-
-def parsed_rows(
-    source: SourceFile,
-    builder: DraftBuilder,
-    default_kind: str | None,
-    now: str | None = None,
-    prepare: HelperSwitch | None = None,
-    documents: HelperSwitch | None = None,
-) -> Iterator[Parsed]:
-    """Each CSV row's draft, or the reason its cells do not fit the header.
-
-    Given `now`, each draft also comes with what creating its contact would
-    write (`prepare_contact`), worked out here rather than by the writer. While
-    `prepare` is off (rows mostly update stored contacts) drafts come alone;
-    while `documents` is off (the writer waits for rows) they come without
-    their search documents.
-    """
-    width = len(source.header)
-    build = builder.build
-    defaults = builder.creation_defaults
-    for line, cells in source.rows:
-        if len(cells) != width and (len(cells) < width or any(map(str.strip, cells[width:]))):
-            reason = f"the row has {len(cells)} cells but the header has {width}"
-            yield line, None, [("error", None, None, reason)], None
-            continue
-        draft, problems = build(cells, default_kind)
-        prepared = None
-        if draft is not None and now is not None and (prepare is None or prepare.on):
-            kind = draft.kind
-            if kind is not None:
-                document = documents is None or documents.on
-                prepared = prepare_contact(draft, kind, now, defaults(draft, kind), document)
-        yield line, draft, problems, prepared
-
-
-def new_person_rows(rows: Iterator[Parsed], builder: DraftBuilder) -> Iterator[NewPersonRow]:
-    """The rows of an import that can only create persons, reduced to what is written.
-
-    Without match keys or an external_id column, and with every row a person,
-    nothing about a row depends on the database: what a new person lacks
-    (`missing_required`) is found here too, and the writer gets only the
-    values it inserts (`new_contact`), far fewer objects than a draft.
-    """
-    for line, draft, problems, prepared in rows:
-        if draft is not None and prepared is not None:
-            problems.extend(builder.missing_required(draft, "person"))
-            if not any(problem[0] == "error" for problem in problems):
-                yield line, problems or None, new_contact(draft, prepared)
-                continue
-        yield line, problems, None
-
-
-class HelperSwitch:
-    """An on/off flag both processes see: the writer sets it, the helper reads it per row.
-
-    It is one byte of an anonymous shared mapping made before the fork (no file
-    behind it). The writer uses two to hand work to whichever process has time
-    for it (see `parsed_rows`); whatever a row arrives without, the writer works
-    out itself, with the same result.
-    """
-
-    def __init__(self, on: bool = True) -> None:
-        self._byte = mmap.mmap(-1, 1)
-        self._byte[0] = on
-
-    @property
-    def on(self) -> bool:
-        return self._byte[0] == 1
-
-    def set(self, on: bool) -> None:
-        self._byte[0] = on
 
 
 class DraftFeed:
@@ -189,16 +109,22 @@ class HelperFeed:
     def __init__(
         self,
         source: SourceFile,
-        rows: Iterator[Parsed] | Iterator[NewPersonRow],
+        rows: Iterator[Parsed | RawRow] | Iterator[NewPersonRow | RawRow],
         *,
         new_persons: bool = False,
         prepare: HelperSwitch | None = None,
         documents: HelperSwitch | None = None,
+        handoff: HelperSwitch | None = None,
+        finish: Callable[[int, list[str]], Any] | None = None,
     ) -> None:
-        """`prepare`, `documents`: the switches the rows' `parsed_rows` reads.
+        """`prepare`, `documents`, `handoff`: the switches the rows' `parsed_rows` reads.
 
         `documents` is set here, at each batch: on while batches wait to be
         written (the writer is the busier process), off while the writer waits.
+        `handoff` is turned on here whenever the writer finds no batch waiting,
+        and off by the helper once it has sent a batch: the rest of the rows the
+        helper is working on then come unparsed, and `finish` (the helper's own
+        `RowParser`) parses them here, so the writer works instead of waiting.
         """
         context = multiprocessing.get_context("fork")
         here, there = context.Pipe(duplex=False)
@@ -207,8 +133,12 @@ class HelperFeed:
         self.new_persons = new_persons
         self.prepare = prepare
         self.documents = documents
+        self.handoff = handoff if finish is not None else None
+        self._finish = finish
         self._process = context.Process(
-            target=_produce, args=(source, rows, there, not new_persons), daemon=True
+            target=_produce,
+            args=(source, rows, there, not new_persons, self.handoff),
+            daemon=True,
         )
         self._process.start()
         there.close()
@@ -224,28 +154,34 @@ class HelperFeed:
         self._buffer = bytearray(1 << 20)
 
     def __iter__(self) -> Iterator[Any]:
-        new_draft = ContactDraft
         for batch in self.batches():
-            if self.new_persons:
-                yield from batch
-            else:
-                for line, packed, problems, prepared in batch:
-                    draft = None if packed is None else new_draft(*packed)
-                    yield line, draft, problems, prepared
+            yield from batch
 
     def batches(self) -> Iterator[list[Any]]:
-        """The rows as the helper sends them, a list of about a thousand at a time."""
-        documents = self.documents
+        """The rows in file order, a list of about a thousand at a time."""
+        documents, handoff, finish = self.documents, self.handoff, self._finish
+        new_draft = ContactDraft
         while True:
+            waiting = self._pipe.poll()
             if documents is not None:
-                documents.set(self._pipe.poll())
+                documents.set(waiting)
+            if handoff is not None and not waiting:
+                handoff.set(True)
             try:
                 message = self._receive()
             except EOFError:
                 raise CrmError("the process reading the file stopped unexpectedly") from None
             if message[0] == "rows":
                 self.bytes_read = message[1]
-                yield message[2]
+                batch = message[2]
+                if not self.new_persons:
+                    batch = [
+                        (line, None if packed is None else new_draft(*packed), problems, prepared)
+                        for line, packed, problems, prepared in batch
+                    ]
+                if message[3] and finish is not None:
+                    batch.extend([finish(line, cells) for line, cells in message[3]])
+                yield batch
             elif message[0] == "end":
                 self.bytes_read, self.sha256 = message[1], message[2]
                 return
@@ -276,10 +212,19 @@ class HelperFeed:
         self._pipe.close()
 
 
-def _produce(source: SourceFile, rows: Iterator[Any], pipe: Connection, pack: bool) -> None:
+def _produce(
+    source: SourceFile,
+    rows: Iterator[Any],
+    pipe: Connection,
+    pack: bool,
+    handoff: HelperSwitch | None,
+) -> None:
     """The helper: batches of rows, then the totals, or the error that stopped it.
 
-    With `pack`, each draft travels as the tuple of its fields.
+    With `pack`, each draft travels as the tuple of its fields. A batch carries
+    its parsed rows, then the rows handed to the writer unparsed (`RawRow`): once
+    `handoff` is on, every row up to the end of the batch comes unparsed, and
+    sending the batch turns it off.
 
     A thread writes the encoded batches to the pipe, so reading goes on while the
     writer here is busy with SQLite for a while (it writes in batches of its own).
@@ -295,12 +240,23 @@ def _produce(source: SourceFile, rows: Iterator[Any], pipe: Connection, pack: bo
 
     try:
         batch: list[Any] = []
+        raw: list[RawRow] = []
         for row in rows:
-            batch.append(_packed(row) if pack else row)
-            if len(batch) >= _BATCH:
-                put(("rows", source.bytes_read, batch))
-                batch = []
-        put(("rows", source.bytes_read, batch))
+            if len(row) == 2:
+                raw.append(row)
+            elif raw:
+                # Not expected (the switch stays on to the end of a batch), but
+                # file order must hold: the unparsed rows go first.
+                put(("rows", source.bytes_read, batch, raw))
+                batch, raw = [_packed(row) if pack else row], []
+            else:
+                batch.append(_packed(row) if pack else row)
+            if len(batch) + len(raw) >= _BATCH:
+                put(("rows", source.bytes_read, batch, raw))
+                batch, raw = [], []
+                if handoff is not None:
+                    handoff.set(False)
+        put(("rows", source.bytes_read, batch, raw))
         put(("end", source.bytes_read, source.sha256))
     except CrmError as exc:
         put(("error", exc))
