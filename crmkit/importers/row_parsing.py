@@ -60,8 +60,10 @@ def parsed_rows(
 def shared_rows(
     source: SourceFile, parser: RowParser, handoff: HelperSwitch
 ) -> Iterator[Parsed | RawRow]:
-    """`parsed_rows` for the helper: while `handoff` is on, rows come as read,
-    for the writer to parse with the same `RowParser`."""
+    """`parsed_rows` for the helper, which hands rows over unparsed while `handoff` is on.
+
+    The writer parses those with the same `RowParser`, so the outcome is the same.
+    """
     parse = parser.parse
     for line, cells in source.rows:
         yield (line, cells) if handoff.on else parse(line, cells)
@@ -87,6 +89,7 @@ class RowParser:
         self.documents = documents
 
     def parse(self, line: int, cells: list[str]) -> Parsed:
+        """The row's draft and problems, and what creating its contact would write."""
         width = self.width
         if len(cells) != width and (len(cells) < width or any(map(str.strip, cells[width:]))):
             reason = f"the row has {len(cells)} cells but the header has {width}"
