@@ -17,6 +17,7 @@ and with the indexed text itself: the FTS5 table keeps no copy of its documents
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
@@ -53,7 +54,15 @@ SELECT c.id, c.hidden, c.name, c.city,
 FROM contacts c
 """
 _IN_PAYLOAD = "IN (SELECT value FROM json_each(?))"
-_INSERT_DOCUMENT = "INSERT INTO contacts_fts (rowid, name, body) VALUES (?, ?, ?)"
+# FTS5 flushes its pending terms whenever a rowid is not above the last one; rowids
+# lead with a name bucket, so documents go in sorted by rowid, or it would flush on
+# most of them. They are read back from the key rows just written, which costs less
+# than binding the same text a second time.
+_INDEX_KEYS = (
+    "INSERT INTO contacts_fts (rowid, name, body)"
+    " SELECT doc, name, body FROM contacts_fts_keys WHERE contact_id IN"
+    " (SELECT value FROM json_each(?)) ORDER BY doc"
+)
 _INSERT_KEY = (
     "INSERT OR REPLACE INTO contacts_fts_keys (contact_id, doc, sort_key, hidden, name, body)"
     " VALUES (?, ?, ?, ?, ?, ?)"
@@ -64,7 +73,6 @@ _REMOVE_DOCUMENTS = (
     " SELECT 'delete', doc, name, body FROM contacts_fts_keys WHERE contact_id "
 )
 
-Document = tuple[int, str, str]
 Key = tuple[int, int, str, int, str, str]
 # A document without its contact id and organizations: name bucket, sort key (folded
 # name), indexed name, and body. Computable from a draft before the contact has an id.
@@ -95,24 +103,26 @@ def prepare_document(
     return name_bucket(sort_key), sort_key, indexed_name, body
 
 
-def finish_documents(pending: Iterable[PendingDocument]) -> tuple[list[Document], list[Key]]:
-    """FTS rows (sorted by rowid) and key rows for documents with their ids."""
-    documents: list[Document] = []
+def finish_documents(pending: Iterable[PendingDocument]) -> list[Key]:
+    """The key rows of documents with their ids: where each goes in the index, and its text."""
     keys: list[Key] = []
     for contact_id, hidden, (bucket, sort_key, indexed_name, body), organizations in pending:
-        rowid = bucket_rowid(bucket, contact_id)
         if organizations:
             body = f"{body} {organizations}" if body else organizations
-        documents.append((rowid, indexed_name, body))
-        keys.append((contact_id, rowid, sort_key, hidden, indexed_name, body))
-    # FTS5 flushes its pending terms whenever a rowid is not above the last one;
-    # rowids lead with a name bucket, so unsorted batches would flush on most rows.
-    documents.sort()
-    return documents, keys
+        keys.append(
+            (contact_id, bucket_rowid(bucket, contact_id), sort_key, hidden, indexed_name, body)
+        )
+    return keys
 
 
-def _documents(rows: Iterable[tuple[Any, ...]]) -> tuple[list[Document], list[Key]]:
-    """FTS rows and key rows for rows of `_DOCUMENT_SQL`."""
+def _write_documents(conn: sqlite3.Connection, keys: list[Key]) -> None:
+    """Store the key rows of contacts without a document, and index their text."""
+    insert_rows(conn, _INSERT_KEY, keys)
+    conn.execute(_INDEX_KEYS, (json.dumps([key[0] for key in keys]),))
+
+
+def _documents(rows: Iterable[tuple[Any, ...]]) -> list[Key]:
+    """Key rows for rows of `_DOCUMENT_SQL`."""
     return finish_documents(
         (
             contact_id,
@@ -131,9 +141,7 @@ def add_search_documents(store: Store, pending: list[PendingDocument]) -> None:
     `_DOCUMENT_SQL` would cost a query per batch for values still in memory.
     """
     if pending:
-        documents, keys = finish_documents(pending)
-        insert_rows(store.conn, _INSERT_DOCUMENT, documents)
-        insert_rows(store.conn, _INSERT_KEY, keys)
+        _write_documents(store.conn, finish_documents(pending))
 
 
 def refresh_search_index(store: Store, ids: Iterable[int]) -> None:
@@ -156,7 +164,7 @@ def refresh_search_index(store: Store, ids: Iterable[int]) -> None:
         )
     }
     rows = conn.execute(_DOCUMENT_SQL + f" WHERE c.id {_IN_PAYLOAD}", (payload,)).fetchall()
-    _, keys = _documents(rows)
+    keys = _documents(rows)
     changed = [key for key in keys if stored.pop(key[0], None) != key[1:]]
     if not changed and not stored:
         return
@@ -165,8 +173,7 @@ def refresh_search_index(store: Store, ids: Iterable[int]) -> None:
     gone_payload = json.dumps(gone)
     conn.execute(_REMOVE_DOCUMENTS + _IN_PAYLOAD, (gone_payload,))
     conn.execute(f"DELETE FROM contacts_fts_keys WHERE contact_id {_IN_PAYLOAD}", (gone_payload,))
-    insert_rows(conn, _INSERT_DOCUMENT, sorted((key[1], key[4], key[5]) for key in changed))
-    insert_rows(conn, _INSERT_KEY, changed)
+    _write_documents(conn, changed)
 
 
 def rebuild_search_index(store: Store, batch: int = 20000) -> int:
@@ -182,9 +189,7 @@ def rebuild_search_index(store: Store, batch: int = 20000) -> int:
             ).fetchall()
             if not rows:
                 break
-            documents, keys = _documents(rows)
-            insert_rows(conn, _INSERT_DOCUMENT, documents)
-            insert_rows(conn, _INSERT_KEY, keys)
+            _write_documents(conn, _documents(rows))
             last = rows[-1][0]
             total += len(rows)
     return total
