@@ -22,7 +22,6 @@ from crmkit.importers.row_parsing import (
     NewPersonRow,
     Parsed,
     RowParser,
-    new_person_rows,
     parsed_rows,
     shared_rows,
 )
@@ -151,10 +150,9 @@ def _open_feed(
     handoff.set(False)
     if creates_only_persons(mapping, columns):
         parser = RowParser(source, builder, mapping.kind, now, documents=documents)
-        persons = new_person_rows(shared_rows(source, parser, handoff), builder)
         return HelperFeed(
             source,
-            persons,
+            shared_rows(source, parser.new_person, handoff),
             new_persons=True,
             documents=documents,
             handoff=handoff,
@@ -164,7 +162,7 @@ def _open_feed(
     parser = RowParser(source, builder, mapping.kind, now, prepare, documents)
     return HelperFeed(
         source,
-        shared_rows(source, parser, handoff),
+        shared_rows(source, parser.parse, handoff),
         prepare=prepare,
         documents=documents,
         handoff=handoff,

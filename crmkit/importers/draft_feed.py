@@ -103,7 +103,7 @@ class HelperFeed:
     """Rows read by a forked helper process, received in file order.
 
     The rows are `Parsed`, or with `new_persons` the `NewPersonRow`s that
-    `new_person_rows` makes of them.
+    `RowParser.new_person` makes.
     """
 
     def __init__(

@@ -8,7 +8,8 @@ let the writer decide, as it goes, which work the helper leaves to it.
 from __future__ import annotations
 
 import mmap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from crmkit.drafts import DraftBuilder, Problem
 from crmkit.importers.readers import SourceFile
@@ -23,7 +24,6 @@ __all__ = [
     "HelperSwitch",
     "parsed_rows",
     "shared_rows",
-    "new_person_rows",
     "new_person_row",
 ]
 
@@ -34,6 +34,7 @@ Parsed = tuple[int, "ContactDraft | None", list[Problem], "PreparedContact | Non
 NewPersonRow = tuple[int, "list[Problem] | None", "NewContact | None"]
 # (file line, cells): a row the helper hands to the writer unparsed.
 RawRow = tuple[int, list[str]]
+T = TypeVar("T")
 
 
 def parsed_rows(
@@ -58,13 +59,13 @@ def parsed_rows(
 
 
 def shared_rows(
-    source: SourceFile, parser: RowParser, handoff: HelperSwitch
-) -> Iterator[Parsed | RawRow]:
-    """`parsed_rows` for the helper, which hands rows over unparsed while `handoff` is on.
+    source: SourceFile, parse: Callable[[int, list[str]], T], handoff: HelperSwitch
+) -> Iterator[T | RawRow]:
+    """Rows as `parse` (a `RowParser` method) makes them, or unparsed while `handoff` is on.
 
-    The writer parses those with the same `RowParser`, so the outcome is the same.
+    The helper reads with this; the writer parses what is handed over with the
+    same method, so the outcome is the same.
     """
-    parse = parser.parse
     for line, cells in source.rows:
         yield (line, cells) if handoff.on else parse(line, cells)
 
@@ -111,23 +112,14 @@ class RowParser:
         return new_person_row(self.parse(line, cells), self.builder)
 
 
-def new_person_rows(
-    rows: Iterator[Parsed | RawRow], builder: DraftBuilder
-) -> Iterator[NewPersonRow | RawRow]:
-    """The rows of an import that can only create persons, reduced to what is written.
+def new_person_row(parsed: Parsed, builder: DraftBuilder) -> NewPersonRow:
+    """A row of an import that can only create persons, reduced to what is written.
 
     Without match keys or an external_id column, and with every row a person,
     nothing about a row depends on the database: what a new person lacks
     (`missing_required`) is found here too, and the writer gets only the
-    values it inserts (`new_contact`), far fewer objects than a draft. Rows
-    handed to the writer as read pass through.
+    values it inserts (`new_contact`), far fewer objects than a draft.
     """
-    for row in rows:
-        yield row if len(row) == 2 else new_person_row(row, builder)  # type: ignore[arg-type]
-
-
-def new_person_row(parsed: Parsed, builder: DraftBuilder) -> NewPersonRow:
-    """One parsed row of `new_person_rows`."""
     line, draft, problems, prepared = parsed
     if draft is not None and prepared is not None:
         problems.extend(builder.missing_required(draft, "person"))
