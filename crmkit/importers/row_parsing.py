@@ -132,9 +132,9 @@ class HelperSwitch:
     """An on/off flag both processes see: the writer sets it, the helper reads it per row.
 
     It is one byte of an anonymous shared mapping made before the fork (no file
-    behind it). The writer uses two to hand work to whichever process has time
-    for it (see `parsed_rows`); whatever a row arrives without, the writer works
-    out itself, with the same result.
+    behind it). The writer uses three to hand work to whichever process has time
+    for it (see `RowParser` and `shared_rows`); whatever a row arrives without,
+    the writer works out itself, with the same result.
     """
 
     def __init__(self, on: bool = True) -> None:
