@@ -148,25 +148,20 @@ def _open_feed(
         return DraftFeed(source, parsed_rows(source, builder, mapping.kind))
     documents, handoff = HelperSwitch(), HelperSwitch()
     handoff.set(False)
-    if creates_only_persons(mapping, columns):
-        parser = RowParser(source, builder, mapping.kind, now, documents=documents)
-        return HelperFeed(
-            source,
-            shared_rows(source, parser.new_person, handoff),
-            new_persons=True,
-            documents=documents,
-            handoff=handoff,
-            finish=parser.new_person,
-        )
+    # Imports that create persons only have no match keys, so `prepare` is None there.
     prepare = HelperSwitch() if mapping.match else None
     parser = RowParser(source, builder, mapping.kind, now, prepare, documents)
+    persons_only = creates_only_persons(mapping, columns)
+    parse: Callable[[int, list[str]], Parsed | NewPersonRow]
+    parse = parser.new_person if persons_only else parser.parse
     return HelperFeed(
         source,
-        shared_rows(source, parser.parse, handoff),
+        shared_rows(source, parse, handoff),
+        new_persons=persons_only,
         prepare=prepare,
         documents=documents,
         handoff=handoff,
-        finish=parser.parse,
+        finish=parse,
     )
 
 

@@ -109,7 +109,7 @@ class HelperFeed:
     def __init__(
         self,
         source: SourceFile,
-        rows: Iterator[Parsed | RawRow] | Iterator[NewPersonRow | RawRow],
+        rows: Iterator[Parsed | NewPersonRow | RawRow],
         *,
         new_persons: bool = False,
         prepare: HelperSwitch | None = None,
