@@ -117,14 +117,15 @@ class HelperFeed:
         handoff: HelperSwitch | None = None,
         finish: Callable[[int, list[str]], Any] | None = None,
     ) -> None:
-        """`prepare`, `documents`, `handoff`: the switches the rows' `parsed_rows` reads.
+        """`prepare`, `documents`, `handoff`: the switches the helper's `RowParser` reads.
 
         `documents` is set here, at each batch: on while batches wait to be
         written (the writer is the busier process), off while the writer waits.
         `handoff` is turned on here whenever the writer finds no batch waiting,
         and off by the helper once it has sent a batch: the rest of the rows the
-        helper is working on then come unparsed, and `finish` (the helper's own
-        `RowParser`) parses them here, so the writer works instead of waiting.
+        helper is working on then come unparsed, and `finish` (the `RowParser`
+        method the helper runs) parses them here, so the writer works instead of
+        waiting.
         """
         context = multiprocessing.get_context("fork")
         here, there = context.Pipe(duplex=False)
@@ -179,7 +180,8 @@ class HelperFeed:
                         (line, None if packed is None else new_draft(*packed), problems, prepared)
                         for line, packed, problems, prepared in batch
                     ]
-                if message[3] and finish is not None:
+                if message[3]:
+                    assert finish is not None, "rows handed over with no parser for them"
                     batch.extend([finish(line, cells) for line, cells in message[3]])
                 yield batch
             elif message[0] == "end":
@@ -246,7 +248,7 @@ def _produce(
                 raw.append(row)
             elif raw:
                 # Not expected (the switch stays on to the end of a batch), but
-                # file order must hold: the unparsed rows go first.
+                # file order must hold: the rows before this one are sent first.
                 put(("rows", source.bytes_read, batch, raw))
                 batch, raw = [_packed(row) if pack else row], []
             else:
