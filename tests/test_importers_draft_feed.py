@@ -145,7 +145,9 @@ def test_rows_come_prepared_only_as_the_switches_say(tmp_path: Path) -> None:
     with open_source(str(path)) as source:
         columns, _ = mapping.resolve_contact_columns(source.header, {})
         builder = DraftBuilder(crm.store, columns, mapping.settings)
-        rows = parsed_rows(source, builder, "person", "2025-01-01T00:00:00Z", prepare, documents)
+        now = "2025-01-01T00:00:00Z"
+        parser = RowParser(source, builder, "person", now, prepare, documents)
+        rows = parsed_rows(source, parser)
         seen = []
         for prepare_on, documents_on in ((True, True), (False, True), (True, False), (True, True)):
             prepare.set(prepare_on)

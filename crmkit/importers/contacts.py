@@ -145,7 +145,7 @@ def _open_feed(
     if helper is None:
         helper = helper_available(source, unknown)
     if not helper or unknown == "create":
-        return DraftFeed(source, parsed_rows(source, builder, mapping.kind))
+        return DraftFeed(source, parsed_rows(source, RowParser(source, builder, mapping.kind)))
     documents, handoff = HelperSwitch(), HelperSwitch()
     handoff.set(False)
     # Imports that create persons only have no match keys, so `prepare` is None there.

@@ -37,23 +37,9 @@ RawRow = tuple[int, list[str]]
 T = TypeVar("T")
 
 
-def parsed_rows(
-    source: SourceFile,
-    builder: DraftBuilder,
-    default_kind: str | None,
-    now: str | None = None,
-    prepare: HelperSwitch | None = None,
-    documents: HelperSwitch | None = None,
-) -> Iterator[Parsed]:
-    """Each CSV row's draft, or the reason its cells do not fit the header.
-
-    Given `now`, each draft also comes with what creating its contact would
-    write (`prepare_contact`), worked out here rather than by the writer. While
-    `prepare` is off (rows mostly update stored contacts) drafts come alone;
-    while `documents` is off (the writer waits for rows) they come without
-    their search documents.
-    """
-    parse = RowParser(source, builder, default_kind, now, prepare, documents).parse
+def parsed_rows(source: SourceFile, parser: RowParser) -> Iterator[Parsed]:
+    """Each CSV row's draft, or the reason its cells do not fit the header."""
+    parse = parser.parse
     for line, cells in source.rows:
         yield parse(line, cells)
 
@@ -71,7 +57,14 @@ def shared_rows(
 
 
 class RowParser:
-    """One CSV row to `Parsed`: the same code whichever process runs it."""
+    """One CSV row to `Parsed`: the same code whichever process runs it.
+
+    Given `now`, each draft also comes with what creating its contact would
+    write (`prepare_contact`), worked out by whichever process parses the row.
+    While `prepare` is off (rows mostly update stored contacts) drafts come
+    alone; while `documents` is off (the writer waits for rows) they come
+    without their search documents.
+    """
 
     def __init__(
         self,
