@@ -107,7 +107,6 @@ def write_contacts(
 
         records = iter_records(store, selection.ids())
         return write_json(out, records) if fmt == "json" else write_jsonl(out, records)
-    from crmkit.exporters.export import selection_rows
     from crmkit.exporters.tabular import TabularReader
     from crmkit.query.columns import LIST_COLUMNS, resolve_columns
     from crmkit.query.fields import QuerySchema
@@ -115,7 +114,7 @@ def write_contacts(
     specs = resolve_columns(columns or list(LIST_COLUMNS), QuerySchema(store.conn))
     headers = [spec.header for spec in specs]
     reader = TabularReader(store.conn, specs, escape=fmt == "csv")
-    rows = selection_rows(selection, reader)
+    rows = reader.rows_for_selection(selection)
     if fmt == "csv":
         from crmkit.exporters.csvfile import write_csv
 

@@ -35,27 +35,10 @@ from crmkit.query.fields import QuerySchema
 from crmkit.query.selection import Selection
 from crmkit.store import Store
 
-__all__ = ["EXPORT_FORMATS", "export_selection", "selection_rows", "text_output", "csv_columns"]
+__all__ = ["EXPORT_FORMATS", "export_selection", "text_output", "csv_columns"]
 
 EXPORT_FORMATS = ("csv", "json", "jsonl")
 _ID_RANGE = "SELECT (SELECT min(id) FROM contacts), (SELECT max(id) FROM contacts)"
-
-
-def selection_rows(selection: Selection, reader: TabularReader) -> Iterator[list[str]]:
-    """The reader's rows for the selected contacts, in the selection's order."""
-    if selection.ranked is not None:
-        yield from reader.rows_for_ids(selection.ids())
-        return
-    remaining = selection.limit
-    for sql_pass in selection.passes:
-        if remaining is not None and remaining <= 0:
-            return
-        for row in reader.rows_for_query(
-            sql_pass.where, sql_pass.params, sql_pass.order, limit=remaining
-        ):
-            yield row
-            if remaining is not None:
-                remaining -= 1
 
 
 def export_selection(
@@ -91,7 +74,7 @@ def export_selection(
         if work is not None:
             out.write((BOM if bom else "") + CsvFormatter(len(header)).header(header))
             return write_csv_in_parallel(out, store.path, plain, work)
-    rows = selection_rows(selection, reader)
+    rows = reader.rows_for_selection(selection)
     return write_csv(out, header, rows, bom=bom, formatter=formatter)
 
 

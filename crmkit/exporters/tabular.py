@@ -16,10 +16,13 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby, islice
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmkit.exporters.escaping import CANDIDATES, escape_cell, guard_sql, register_escaping
 from crmkit.query.columns import NO_LABEL, ColumnSpec
+
+if TYPE_CHECKING:
+    from crmkit.query.selection import Selection
 
 __all__ = ["TabularReader", "CHUNK", "custom_text"]
 
@@ -124,6 +127,22 @@ class TabularReader:
         self._name_set_cache: dict[str, _NameSets] = {}
 
     # -- selections -----------------------------------------------------------------
+
+    def rows_for_selection(self, selection: Selection) -> Iterator[list[str]]:
+        """Rows for the selected contacts, in the selection's order."""
+        if selection.ranked is not None:
+            yield from self.rows_for_ids(selection.ids())
+            return
+        remaining = selection.limit
+        for sql_pass in selection.passes:
+            if remaining is not None and remaining <= 0:
+                return
+            for row in self.rows_for_query(
+                sql_pass.where, sql_pass.params, sql_pass.order, limit=remaining
+            ):
+                yield row
+                if remaining is not None:
+                    remaining -= 1
 
     def rows_for_ids(self, ids: Iterable[int], chunk: int = CHUNK) -> Iterator[list[str]]:
         """Rows for contacts given by id, in that order; unknown ids are skipped."""
