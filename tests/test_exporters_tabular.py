@@ -9,6 +9,7 @@ from search_builders import build_base
 
 from crmkit import CRM
 from crmkit.errors import CrmError
+from crmkit.exporters.escaping import escape_cell
 from crmkit.exporters.tabular import TabularReader, custom_text
 from crmkit.query.columns import (
     LIST_COLUMNS,
@@ -89,6 +90,33 @@ def test_range_and_list_reads_agree(base: CRM) -> None:
     sparse = list(reader.rows_for_ids([7, 1, 99, 5], chunk=10))
     assert dense == by_ids
     assert sparse == [by_ids[6], by_ids[0], by_ids[4]]
+
+
+def test_a_range_lists_phones_and_emails_by_position(base: CRM) -> None:
+    """A range of contacts has each list joined by SQLite; the order must stay the stored one."""
+    ola = base.search_ids("ola")[0]
+    conn = base.store.conn
+    # Positions no longer follow the order the rows were written in.
+    conn.execute("UPDATE phones SET position = 100 - position WHERE contact_id = ?", (ola,))
+    conn.execute("UPDATE emails SET position = 100 - position WHERE contact_id = ?", (ola,))
+    conn.execute(
+        "INSERT INTO emails (contact_id, position, address, label) VALUES (?, 0, ?, 'home')",
+        (ola, "-first@dom.pl"),
+    )
+    schema = QuerySchema(conn)
+    names = ["phones", "phone.mobile", "emails", "email.home", "email"]
+    specs = resolve_columns(names, schema)
+    record = base.record(ola)
+    wanted = [expected_cell(record, name, schema.custom_fields) for name in names]
+    assert wanted[1] == "+48500100201 | +48500100200"
+    assert wanted[3] == "-first@dom.pl | o@x.pl | ola@dom.pl"
+    for escape in (False, True):
+        reader = TabularReader(conn, specs, escape=escape)
+        (row,) = reader.rows_for_query("c.id = ?", (ola,), "c.id")
+        # Phone numbers are data, never escaped.
+        safe = wanted[:2] + [escape_cell(cell) for cell in wanted[2:]]
+        assert row == (safe if escape else wanted)
+    assert row[3].startswith("'-first@dom.pl | ")
 
 
 def test_limits_stop_the_query(base: CRM) -> None:
