@@ -1,0 +1,198 @@
+"""How long does SQLite alone take for what a re-import with `match: [email]` must read and write?
+
+usage: python benchmarks/reimport_floor.py [--rows 100000] [--keep DIR] [--shared DIR]
+
+One generated file is loaded by `raw_copy.py` and by `crm import` (as in
+import_bench.py). A copy of the imported database is then kept aside, and the same
+file is imported again with `match: [email]` added to the mapping: every row finds
+the contact the first import made, and nothing but `updated_at` changes.
+
+On the copy, the statements such a re-import cannot do without run from Python in
+one process, a thousand rows at a time as the importer takes them, with no parsing
+and no comparing: look up each row's e-mail address, read back the columns the
+mapping sets and the phones, e-mails, tags, users and memberships of the contacts
+found, set their `updated_at`, and commit. Every row read back is fetched into
+Python, since an importer must compare it; nothing else is done with it.
+
+That is a lower bound for the importing process of any re-import that keeps this
+schema. The printout also gives the processor time of the real re-import (both of
+its processes), so what is left over is the Python work of reading the file,
+parsing the cells and comparing them with what is stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from itertools import islice
+from pathlib import Path
+
+import yaml
+from import_bench import REPO, Run, check_crm_run, measure, tool_path
+
+__all__ = ["main", "replay_reimport"]
+
+_BATCH = 1000
+_IN_BATCH = "IN (SELECT value FROM json_each(?))"
+_MATCH = (
+    "SELECT j.value, c.id, c.kind FROM json_each(?) j"
+    " JOIN emails e ON e.address = j.value COLLATE NOCASE JOIN contacts c ON c.id = e.contact_id"
+)
+_CHILDREN = (
+    f"SELECT contact_id, number, type, label FROM phones WHERE contact_id {_IN_BATCH}"
+    " ORDER BY contact_id, position",
+    f"SELECT contact_id, address, label FROM emails WHERE contact_id {_IN_BATCH}"
+    " ORDER BY contact_id, position",
+    f"SELECT contact_id, tag_id FROM contact_tags WHERE contact_id {_IN_BATCH}",
+    f"SELECT contact_id, user_id, role FROM contact_users WHERE contact_id {_IN_BATCH}",
+    f"SELECT person_id, organization_id FROM memberships WHERE person_id {_IN_BATCH}",
+)
+
+
+def email_column(data: Path, mapping: Path) -> tuple[int, list[str]]:
+    """The index of the file's e-mail column and the contact columns the mapping sets."""
+    columns = yaml.safe_load(mapping.read_text("utf-8"))["columns"]
+    with open(data, newline="", encoding="utf-8") as source:
+        header = next(csv.reader(source))
+    email = next(name for name, target in columns.items() if str(target).startswith("email"))
+    scalars = sorted(
+        {
+            str(target).partition(".")[2] if str(target).startswith("address.") else str(target)
+            for target in columns.values()
+            if "." not in str(target) or str(target).startswith("address.")
+        }
+        - {"tags", "guardians", "observers", "organization"}
+        | {"first_name", "last_name", "name", "custom", "updated_at"}
+    )
+    return header.index(email), scalars
+
+
+def replay_reimport(
+    db: Path, data: Path, email_at: int, scalars: list[str]
+) -> list[tuple[str, float]]:
+    """Run the statements a re-import must run on `db`; timed steps."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA cache_size = -8192")
+    stored = f"SELECT id, {', '.join(scalars)} FROM contacts WHERE id {_IN_BATCH}"
+    update = f"UPDATE contacts SET updated_at = ? WHERE id {_IN_BATCH}"
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    steps = dict.fromkeys(("match", "read back contacts", "read back lists", "set updated_at"), 0.0)
+    started = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    with open(data, newline="", encoding="utf-8") as source:
+        rows = csv.reader(source)
+        next(rows)
+        while True:
+            batch = [row[email_at].strip().lower() for row in islice(rows, _BATCH)]
+            if not batch:
+                break
+            mark = time.perf_counter()
+            found = conn.execute(_MATCH, (json.dumps(batch),)).fetchall()
+            ids = json.dumps([contact_id for _, contact_id, _ in found])
+            steps["match"] += time.perf_counter() - mark
+            mark = time.perf_counter()
+            conn.execute(stored, (ids,)).fetchall()
+            steps["read back contacts"] += time.perf_counter() - mark
+            mark = time.perf_counter()
+            for sql in _CHILDREN:
+                conn.execute(sql, (ids,)).fetchall()
+            steps["read back lists"] += time.perf_counter() - mark
+            mark = time.perf_counter()
+            conn.execute(update, (now, ids))
+            steps["set updated_at"] += time.perf_counter() - mark
+    reading = time.perf_counter() - started - sum(steps.values())
+    mark = time.perf_counter()
+    conn.execute("COMMIT")
+    conn.close()
+    timed = [("reading the e-mail column", reading), *steps.items()]
+    timed.append(("commit and close", time.perf_counter() - mark))
+    timed.append(("total", time.perf_counter() - started))
+    return timed
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="rows to generate")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep its files")
+    parser.add_argument(
+        "--shared", type=Path, default=REPO.parent / "shared", help="the shared folder"
+    )
+    args = parser.parse_args(argv)
+    bench = args.shared / "bench"
+    if not (bench / "gen_contacts.py").exists():
+        raise SystemExit(f"{bench} has no gen_contacts.py; point --shared at the shared folder")
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        run(args.rows, bench, args.keep.resolve())
+        return
+    with tempfile.TemporaryDirectory(prefix="crm-reimport-floor-") as folder:
+        run(args.rows, bench, Path(folder))
+
+
+def run(rows: int, bench: Path, workdir: Path) -> None:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("CRM_DB", None)
+    data = workdir / "contacts.csv"
+    generate = [sys.executable, str(bench / "gen_contacts.py"), str(rows), "--out", str(data)]
+    subprocess.run(generate, check=True)
+    raw_db, crm_db, floor_db = (workdir / name for name in ("raw.db", "crm.db", "floor.db"))
+    for db in (raw_db, crm_db, floor_db):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    setup = ["bash", str(bench / "setup.sh"), str(crm_db)]
+    subprocess.run(setup, check=True, env=env, stdout=subprocess.DEVNULL)
+    mapping = workdir / "gen_map_match_email.yaml"
+    base_mapping = (bench / "gen_map.yaml").read_text("utf-8")
+    mapping.write_text(base_mapping.rstrip("\n") + "\nmatch: [email]\n", "utf-8")
+    crm = tool_path("crm")
+
+    def crm_import(tool: str, with_mapping: Path) -> Run:
+        command = [crm, "--db", str(crm_db), "import", str(data), "--mapping", str(with_mapping)]
+        return measure(tool, [*command, "--format", "json"], env=env, workdir=workdir)
+
+    raw = measure(
+        "raw_copy",
+        [sys.executable, str(bench / "raw_copy.py"), str(data), str(raw_db)],
+        env=env,
+        workdir=workdir,
+    )
+    first = crm_import("crm import", bench / "gen_map.yaml")
+    check_crm_run(first, crm_db, rows, updating=False)
+    shutil.copyfile(crm_db, floor_db)
+    started = time.perf_counter()
+    usage_before = os.times()
+    second = crm_import("crm import (match email)", mapping)
+    usage = os.times()
+    check_crm_run(second, crm_db, rows, updating=True)
+    processor = (usage.children_user - usage_before.children_user) + (
+        usage.children_system - usage_before.children_system
+    )
+    wall = time.perf_counter() - started
+    email_at, scalars = email_column(data, mapping)
+    steps = replay_reimport(floor_db, data, email_at, scalars)
+    floor = raw.seconds
+    print(f"{rows} rows: raw_copy {floor:.2f} s")
+    print(
+        f"crm re-import (match email) {second.seconds:.2f} s, {second.seconds / floor:.2f}x"
+        f" raw_copy; processor time of both its processes {processor:.2f} s"
+        f" ({processor / wall:.2f} processors busy on average)"
+    )
+    print(f"{'SQLite alone, from Python':<28} {'seconds':>9} {'x raw_copy':>11}")
+    for step, seconds in steps:
+        print(f"{step:<28} {seconds:>9.2f} {seconds / floor:>11.2f}")
+
+
+if __name__ == "__main__":
+    main()
