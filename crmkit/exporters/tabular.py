@@ -4,9 +4,7 @@ This is the fast read path behind tables and CSV. One SELECT reads every
 single-valued column (spreadsheet escaping is tested by SQLite); each list
 table (phones, e-mails, tags, users, memberships) is read once per chunk of
 about a thousand contacts — by id range when the chunk is dense, as in a full
-export — and joined with ` | `. For a range, SQLite joins the phones and
-e-mails itself, one row per contact; tags and users come as sets of ids, each
-set named once. Custom fields are decoded once per distinct
+export — and joined with ` | `. Custom fields are decoded once per distinct
 JSON text (they repeat a lot: selects, checkboxes). No record dicts are
 built, and memory holds one chunk whatever the selection size.
 """
@@ -60,17 +58,6 @@ _LIST_SQL = {
     " JOIN contacts p ON p.id = m.person_id"
     " WHERE m.organization_id {where}"
     " ORDER BY m.organization_id, m.since IS NOT NULL, m.since, m.id",
-}
-
-
-# Phones and e-mails of a range of contacts, one row per contact with its values joined.
-# Both tables are keyed by (contact_id, position), so a range is read in that order, the
-# order the values are listed in; the aggregate keeps it.
-_JOINED_IN_ORDER = {"phones": "number", "emails": "address"}
-_JOINED_SQL = {
-    kind: f"SELECT contact_id, {{value}} FROM {kind} WHERE contact_id {{where}}{{extra}}"
-    " GROUP BY contact_id"
-    for kind in _JOINED_IN_ORDER
 }
 
 
@@ -282,19 +269,12 @@ class TabularReader:
         result = []
         for position, sub in slots:
             extra, extra_params = _sub_condition(kind, sub, named)
-            if where == _IN_RANGE and kind in _JOINED_IN_ORDER:
-                # A range of contacts is read in key order, so SQLite can join each list.
-                joined = f"group_concat({_JOINED_IN_ORDER[kind]}, ' | ')"
-                sql = _JOINED_SQL[kind].format(
-                    value=guard_sql(joined) if escape else joined, where=where, extra=extra
-                )
-                result.append((position, dict(self.conn.execute(sql, (*params, *extra_params)))))
-                continue
             sql = _LIST_SQL[kind].format(where=where, extra=extra)
             texts: dict[int, str] = {}
             rows: Iterable[tuple[int, Any]] = self.conn.execute(sql, (*params, *extra_params))
             if kind in _NAME_SETS:
-                result.append((position, self._name_sets(kind).texts_of(rows)))
+                names = self._name_sets(kind)
+                result.append((position, {contact: names.text(ids) for contact, ids in rows}))
                 continue
             if kind == "organizations":
                 rows = self._organization_names(list(rows))
@@ -314,15 +294,6 @@ class _NameSets:
         self.known = known
         self.escape = escape
         self.texts: dict[str, str] = {}
-
-    def texts_of(self, rows: Iterable[tuple[int, str]]) -> dict[int, str]:
-        """Contact id -> text, for (contact id, set of ids) rows."""
-        pairs = list(rows)
-        if not pairs:
-            return {}
-        contacts, sets = zip(*pairs, strict=True)
-        texts = {ids: self.text(ids) for ids in set(sets)}
-        return dict(zip(contacts, map(texts.__getitem__, sets), strict=True))
 
     def text(self, ids: str) -> str:
         text = self.texts.get(ids)
