@@ -22,7 +22,6 @@ parsing the cells and comparing them with what is stored.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import os
@@ -30,14 +29,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from itertools import islice
 from pathlib import Path
 
 import yaml
-from import_bench import REPO, Run, check_crm_run, measure, tool_path
+from import_bench import Run, check_crm_run, measure, tool_path
+from store_floor import generated_file, run_with_options
 
 __all__ = ["main", "replay_reimport"]
 
@@ -122,31 +121,11 @@ def replay_reimport(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000, help="rows to generate")
-    parser.add_argument("--keep", type=Path, help="work in this folder and keep its files")
-    parser.add_argument(
-        "--shared", type=Path, default=REPO.parent / "shared", help="the shared folder"
-    )
-    args = parser.parse_args(argv)
-    bench = args.shared / "bench"
-    if not (bench / "gen_contacts.py").exists():
-        raise SystemExit(f"{bench} has no gen_contacts.py; point --shared at the shared folder")
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        run(args.rows, bench, args.keep.resolve())
-        return
-    with tempfile.TemporaryDirectory(prefix="crm-reimport-floor-") as folder:
-        run(args.rows, bench, Path(folder))
+    run_with_options(__doc__.splitlines()[0], run, "crm-reimport-floor-", argv)
 
 
 def run(rows: int, bench: Path, workdir: Path) -> None:
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env.pop("CRM_DB", None)
-    data = workdir / "contacts.csv"
-    generate = [sys.executable, str(bench / "gen_contacts.py"), str(rows), "--out", str(data)]
-    subprocess.run(generate, check=True)
+    env, data = generated_file(rows, bench, workdir)
     raw_db, crm_db, floor_db = (workdir / name for name in ("raw.db", "crm.db", "floor.db"))
     for db in (raw_db, crm_db, floor_db):
         for suffix in ("", "-wal", "-shm"):

@@ -23,14 +23,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from import_bench import REPO, check_crm_run, measure, tool_path
 
 from crmkit.deferred_indexes import indexes_to_defer
 
-__all__ = ["main", "replay"]
+__all__ = ["generated_file", "main", "replay", "run_with_options"]
 
 # Tables an import of persons fills, each with the order it fills them in.
 _TABLES = (
@@ -93,7 +93,20 @@ def replay(source: Path, target: Path, rows: int) -> list[tuple[str, float]]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    run_with_options(__doc__.splitlines()[0], run, "crm-floor-", argv)
+
+
+def run_with_options(
+    description: str,
+    run: Callable[[int, Path, Path], None],
+    prefix: str,
+    argv: Sequence[str] | None = None,
+) -> None:
+    """Parse --rows, --keep and --shared; then `run(rows, bench, workdir)` in a folder.
+
+    The folder is --keep's, or a temporary one named with `prefix`.
+    """
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--rows", type=int, default=100_000, help="rows to generate")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep its files")
     parser.add_argument(
@@ -107,17 +120,23 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.keep.mkdir(parents=True, exist_ok=True)
         run(args.rows, bench, args.keep.resolve())
         return
-    with tempfile.TemporaryDirectory(prefix="crm-floor-") as folder:
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
         run(args.rows, bench, Path(folder))
 
 
-def run(rows: int, bench: Path, workdir: Path) -> None:
+def generated_file(rows: int, bench: Path, workdir: Path) -> tuple[dict[str, str], Path]:
+    """The environment for the shared scripts and a generated file of `rows` rows."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.pop("CRM_DB", None)
     data = workdir / "contacts.csv"
     generate = [sys.executable, str(bench / "gen_contacts.py"), str(rows), "--out", str(data)]
     subprocess.run(generate, check=True)
+    return env, data
+
+
+def run(rows: int, bench: Path, workdir: Path) -> None:
+    env, data = generated_file(rows, bench, workdir)
     databases = [workdir / name for name in ("raw.db", "crm.db", "floor.db")]
     for db in databases:
         for suffix in ("", "-wal", "-shm"):
