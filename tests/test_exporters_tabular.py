@@ -93,7 +93,7 @@ def test_range_and_list_reads_agree(base: CRM) -> None:
 
 
 def test_a_range_lists_phones_and_emails_by_position(base: CRM) -> None:
-    """A range of contacts has each list joined by SQLite; the order must stay the stored one."""
+    """Read by a range of ids, each list keeps its stored order, and e-mails are escaped."""
     ola = base.search_ids("ola")[0]
     conn = base.store.conn
     # Positions no longer follow the order the rows were written in.
