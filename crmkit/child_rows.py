@@ -17,11 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from crmkit.id_batches import IN_BATCH, batch_condition
 from crmkit.targets import ContactDraft
 
 __all__ = ["ChildChanges", "plan_child_changes"]
 
-_IN_PAYLOAD = "IN (SELECT value FROM json_each(?))"
+_IN_PAYLOAD = IN_BATCH
 
 
 @dataclass
@@ -48,11 +49,11 @@ def plan_child_changes(
 ) -> ChildChanges:
     """Deletes and inserts that give each contact the children its draft names."""
     changes = ChildChanges()
-    payload = json.dumps([contact_id for contact_id, _ in replacing])
-    phones = _stored(conn, "phones", "number, type, label", payload, ordered=True)
-    emails = _stored(conn, "emails", "address, label", payload, ordered=True)
-    tags = _stored(conn, "contact_tags", "tag_id", payload)
-    users = _stored(conn, "contact_users", "user_id, role", payload)
+    batch = batch_condition([contact_id for contact_id, _ in replacing])
+    phones = _stored(conn, "phones", "number, type, label", batch, ordered=True)
+    emails = _stored(conn, "emails", "address, label", batch, ordered=True)
+    tags = _stored(conn, "contact_tags", "tag_id", batch)
+    users = _stored(conn, "contact_users", "user_id, role", batch)
     for contact_id, draft in replacing:
         new_phones = _replaced_phones(changes, contact_id, draft, phones.get(contact_id, []))
         new_emails = _replaced_emails(changes, contact_id, draft, emails.get(contact_id, []))
@@ -79,12 +80,19 @@ def plan_child_changes(
 
 
 def _stored(
-    conn: sqlite3.Connection, table: str, columns: str, payload: str, *, ordered: bool = False
+    conn: sqlite3.Connection,
+    table: str,
+    columns: str,
+    batch: tuple[str, tuple[Any, ...]],
+    *,
+    ordered: bool = False,
 ) -> dict[int, list[tuple[Any, ...]]]:
+    """The table's rows for a batch of contacts (see `batch_condition`), by contact id."""
+    condition, params = batch
     order = " ORDER BY contact_id, position" if ordered else ""
     grouped: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    sql = f"SELECT contact_id, {columns} FROM {table} WHERE contact_id {_IN_PAYLOAD}{order}"
-    for row in conn.execute(sql, (payload,)):
+    sql = f"SELECT contact_id, {columns} FROM {table} WHERE contact_id {condition}{order}"
+    for row in conn.execute(sql, params):
         grouped[row[0]].append(row[1:])
     return grouped
 

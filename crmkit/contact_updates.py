@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from crmkit.id_batches import batch_condition
 from crmkit.schema import CONTACT_COLUMNS
 from crmkit.targets import ContactDraft
 
@@ -129,10 +130,12 @@ def _shared_values_together(
 def _stored_rows(
     conn: sqlite3.Connection, ids: list[int], columns: list[str]
 ) -> dict[int, tuple[Any, ...]]:
-    """The stored values of these columns (in this order) for each contact, by id."""
-    rows = conn.execute(
-        f"SELECT id, {', '.join(columns)} FROM contacts"
-        " WHERE id IN (SELECT value FROM json_each(?))",
-        (json.dumps(ids),),
-    )
+    """The stored values of these columns (in this order) for each contact, by id.
+
+    The batch may be read as a range of ids (see `batch_condition`), so a few
+    contacts beyond it can come too.
+    """
+    condition, params = batch_condition(ids)
+    sql = f"SELECT id, {', '.join(columns)} FROM contacts WHERE id {condition}"
+    rows = conn.execute(sql, params)
     return {row[0]: row[1:] for row in rows}

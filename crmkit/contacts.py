@@ -8,7 +8,6 @@ caller decides whether that transaction commits.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
@@ -18,6 +17,7 @@ from crmkit.contact_matching import ContactMatching
 from crmkit.contact_updates import PendingUpdate, pending_update, plan_updates
 from crmkit.errors import CrmError
 from crmkit.grouped_inserts import insert_rows
+from crmkit.id_batches import batch_condition
 from crmkit.match_prefetch import PrefetchedMatches
 from crmkit.new_contacts import (
     IDENTIFIER_POSITIONS,
@@ -36,11 +36,6 @@ from crmkit.targets import ContactDraft
 from crmkit.values.names import name_key
 
 __all__ = ["ContactWriter", "MATCH_KEYS"]
-
-_LINKED_SQL = (
-    "SELECT person_id, organization_id FROM memberships"
-    " WHERE person_id IN (SELECT value FROM json_each(?))"
-)
 
 MATCH_KEYS = ("external_id", "email", "phone", "nip", "pesel", "regon", "krs")
 
@@ -246,8 +241,9 @@ class ContactWriter(ContactMatching, OrganizationLinks):
     def _plan_links(self) -> None:
         """Buffer the memberships the updated contacts gain and, replacing, lose."""
         linked: dict[int, set[int]] = {}
-        payload = json.dumps([contact_id for contact_id, _, _ in self._linking])
-        for person_id, org_id in self.conn.execute(_LINKED_SQL, (payload,)):
+        condition, params = batch_condition([contact_id for contact_id, _, _ in self._linking])
+        sql = f"SELECT person_id, organization_id FROM memberships WHERE person_id {condition}"
+        for person_id, org_id in self.conn.execute(sql, params):
             linked.setdefault(person_id, set()).add(org_id)
         for contact_id, wanted, replace_links in self._linking:
             stored = linked.get(contact_id, set())

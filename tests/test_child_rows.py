@@ -104,3 +104,14 @@ def test_editing_keeps_the_positions_of_unchanged_phones(ref_crm: CRM) -> None:
         )
     ]
     assert numbers == ["+48221131415", "+48601000000"]
+
+
+def test_contacts_read_with_a_batch_but_not_in_it_are_left_alone(ref_crm: CRM) -> None:
+    """A dense batch is read by a range of ids, which takes in its neighbours too."""
+    first, middle, last = (stored_contact(ref_crm) for _ in range(3))
+    draft = ContactDraft(phones=[("+48601234568", "mobile", None)], phone_types={"mobile"})
+    changes = plan_child_changes(ref_crm.store.conn, [(first, draft), (last, draft)])
+    touched = {params[0] for rows in changes.removals.values() for params in rows}
+    assert touched == {first, last}
+    assert [contact_id for contact_id, _, _ in changes.additions] == [first, last]
+    assert middle not in changes.reindex

@@ -19,6 +19,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from crmkit.exporters.escaping import CANDIDATES, escape_cell, guard_sql, register_escaping
+from crmkit.id_batches import IN_BATCH, batch_condition
 from crmkit.query.columns import NO_LABEL, ColumnSpec
 
 if TYPE_CHECKING:
@@ -34,8 +35,6 @@ _NAME_SETS_LIMIT = 50_000
 _NAME_SETS = {"tags": "tags", "guardians": "users", "observers": "users"}
 _FIRST = itemgetter(0)
 _SECOND = itemgetter(1)
-_IN_CHUNK = "IN (SELECT value FROM json_each(?))"
-_IN_RANGE = "BETWEEN ? AND ?"
 # Each list table as (contact id, value), with a `{where}` slot for the contact id test
 # and an `{extra}` slot for a phone type or e-mail label, in the order the contract
 # lists values: phones and e-mails as entered, names sorted, organizations by start.
@@ -147,7 +146,7 @@ class TabularReader:
     def rows_for_ids(self, ids: Iterable[int], chunk: int = CHUNK) -> Iterator[list[str]]:
         """Rows for contacts given by id, in that order; unknown ids are skipped."""
         iterator = iter(ids)
-        sql = f"{self._select} WHERE c.id {_IN_CHUNK}"
+        sql = f"{self._select} WHERE c.id {IN_BATCH}"
         width = self._width
         while True:
             batch = list(islice(iterator, chunk))
@@ -183,13 +182,7 @@ class TabularReader:
         width = self._width
         filled: list[tuple[int, dict[int, str]]] = []
         if self._slots and rows:
-            ids = [row[width] for row in rows]
-            low, high = min(ids), max(ids)
-            params: tuple[Any, ...]
-            if high - low < 2 * len(ids):
-                where, params = _IN_RANGE, (low, high)
-            else:
-                where, params = _IN_CHUNK, (json.dumps(ids),)
+            where, params = batch_condition([row[width] for row in rows])
             for kind, slots in self._slots.items():
                 filled += self._gather(kind, slots, where, params)
         custom = self._custom
@@ -251,7 +244,7 @@ class TabularReader:
                 names.clear()
             names.update(
                 self.conn.execute(
-                    f"SELECT id, name FROM contacts WHERE id {_IN_CHUNK}", (json.dumps(missing),)
+                    f"SELECT id, name FROM contacts WHERE id {IN_BATCH}", (json.dumps(missing),)
                 )
             )
         return [(person, names[org]) for person, org in rows]
