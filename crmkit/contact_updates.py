@@ -69,6 +69,8 @@ def plan_updates(
     stored = _stored_rows(conn, [update.contact_id for update in updates], list(at))
     statements: dict[str, list[tuple[Any, ...]]] = {}
     reindex: set[int] = set()
+    # Stored custom texts repeat (a few options, yes or no): each is decoded once a batch.
+    decoded: dict[str, dict[str, Any]] = {}
     for update in updates:
         old = stored.get(update.contact_id)
         if old is None:
@@ -79,7 +81,11 @@ def plan_updates(
             last = new.get("last_name", old[at["last_name"]])
             new["name"] = " ".join(part for part in (first, last) if part)
         if update.custom:
-            before = json.loads(old[at["custom"]] or "{}")
+            text = old[at["custom"]] or "{}"
+            before = decoded.get(text)
+            if before is None:
+                before = decoded[text] = json.loads(text)
+            # `before` is shared by the batch: the merge works on a copy.
             merged = dict(before)
             # RFC 7396 merge, as SQLite's json_patch: null removes a key.
             for key, value in update.custom.items():

@@ -88,3 +88,19 @@ def test_contacts_given_the_same_values_share_one_statement(ref_crm: CRM) -> Non
         conn.executemany(sql, rows)
     found = conn.execute("SELECT id, city, updated_at FROM contacts ORDER BY id").fetchall()
     assert found == [(ids[0], "Gliwice", NOW), (ids[1], "Gliwice", NOW), (ids[2], "Zabrze", NOW)]
+
+
+def test_contacts_that_store_the_same_custom_values_merge_apart(ref_crm: CRM) -> None:
+    """The stored custom text is decoded once a batch; one merge must not reach the next."""
+    first, second = stored(ref_crm), stored(ref_crm)
+    updates = [
+        pending_update(first, "person", ContactDraft(custom={"consent": None}), NOW),
+        pending_update(second, "person", ContactDraft(custom={"motto": "carpe diem"}), NOW),
+    ]
+    statements, _ = plan_updates(ref_crm.store.conn, updates)
+    written = {}
+    for sql, rows in statements.items():
+        columns = sql.split(" SET ")[1].split(" WHERE ")[0].split(", ")
+        for row in rows:
+            written[row[-1]] = json.loads(row[columns.index("custom = ?")])
+    assert written == {first: {}, second: {"consent": True, "motto": "carpe diem"}}
