@@ -39,7 +39,7 @@ from query_bench import ROOT, build, crm_script
 
 from crmkit.exporters.escaping import register_escaping
 from crmkit.exporters.export import csv_columns
-from crmkit.exporters.parallel import csv_reader, id_ranges
+from crmkit.exporters.parallel import csv_reader, id_ranges, rows_of_work
 from crmkit.exporters.tabular import CHUNK
 from crmkit.query.selection import EXPORT_ORDER, Query, compile_query
 from crmkit.store import Store
@@ -63,14 +63,8 @@ def record_export(db: Path) -> tuple[list[str], float, int]:
         low, high = store.conn.execute("SELECT min(id), max(id) FROM contacts").fetchone()
         store.conn.set_trace_callback(statements.append)
         started = time.perf_counter()
-        for _, where, params, start, stop in id_ranges(passes, low, high, 2 * CHUNK):
-            rows = reader.rows_for_query(
-                f"({where}) AND c.id >= ? AND c.id < ?",
-                (*params, start, stop),
-                "c.id",
-                chunk=stop - start,
-            )
-            count += formatter.lines(rows)[1]
+        for work in id_ranges(passes, low, high, 2 * CHUNK):
+            count += formatter.lines(rows_of_work(reader, work))[1]
         seconds = time.perf_counter() - started
     finally:
         store.conn.set_trace_callback(None)

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["REPO", "Run", "check_crm_run", "main", "measure", "tool_path"]
+__all__ = ["REPO", "Run", "check_crm_run", "main", "match_email_mapping", "measure", "tool_path"]
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -266,9 +266,7 @@ def run_round(
             raise SystemExit(f"{run.tool}: exit code {run.exit_code}\n{run.stderr[-2000:]}")
     facts = [check_crm_run(first, crm_db, args.rows, updating=False)]
     if args.second:
-        mapping = workdir / "gen_map_match_email.yaml"
-        base = (bench / "gen_map.yaml").read_text("utf-8")
-        mapping.write_text(base.rstrip("\n") + "\nmatch: [email]\n", "utf-8")
+        mapping = match_email_mapping(bench, workdir)
         runs.append(
             measure(
                 "crm import (match email)",
@@ -297,6 +295,14 @@ def run_round(
             f"{fact['persons']} persons in the database"
         )
     return runs
+
+
+def match_email_mapping(bench: Path, workdir: Path) -> Path:
+    """gen_map.yaml with `match: [email]` added, written into the work folder."""
+    mapping = workdir / "gen_map_match_email.yaml"
+    base = (bench / "gen_map.yaml").read_text("utf-8")
+    mapping.write_text(base.rstrip("\n") + "\nmatch: [email]\n", "utf-8")
+    return mapping
 
 
 def print_medians(rounds: list[list[Run]]) -> None:

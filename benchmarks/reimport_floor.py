@@ -36,7 +36,7 @@ from itertools import islice
 from pathlib import Path
 
 import yaml
-from import_bench import Run, check_crm_run, measure, tool_path
+from import_bench import Run, check_crm_run, match_email_mapping, measure, tool_path
 from store_floor import generated_file, run_with_options
 
 from crmkit.id_batches import IN_BATCH, batch_condition
@@ -60,7 +60,7 @@ _CHILDREN = (
 )
 
 
-def email_column(data: Path, mapping: Path) -> tuple[int, list[str]]:
+def reimport_columns(data: Path, mapping: Path) -> tuple[int, list[str]]:
     """The index of the file's e-mail column and the contact columns the mapping sets."""
     columns = yaml.safe_load(mapping.read_text("utf-8"))["columns"]
     with open(data, newline="", encoding="utf-8") as source:
@@ -136,9 +136,7 @@ def run(rows: int, bench: Path, workdir: Path) -> None:
             Path(f"{db}{suffix}").unlink(missing_ok=True)
     setup = ["bash", str(bench / "setup.sh"), str(crm_db)]
     subprocess.run(setup, check=True, env=env, stdout=subprocess.DEVNULL)
-    mapping = workdir / "gen_map_match_email.yaml"
-    base_mapping = (bench / "gen_map.yaml").read_text("utf-8")
-    mapping.write_text(base_mapping.rstrip("\n") + "\nmatch: [email]\n", "utf-8")
+    mapping = match_email_mapping(bench, workdir)
     crm = tool_path("crm")
 
     def crm_import(tool: str, with_mapping: Path) -> Run:
@@ -163,7 +161,7 @@ def run(rows: int, bench: Path, workdir: Path) -> None:
         usage.children_system - usage_before.children_system
     )
     wall = time.perf_counter() - started
-    email_at, scalars = email_column(data, mapping)
+    email_at, scalars = reimport_columns(data, mapping)
     steps = replay_reimport(floor_db, data, email_at, scalars)
     floor = raw.seconds
     print(f"{rows} rows: raw_copy {floor:.2f} s")

@@ -22,8 +22,6 @@ from crmkit.targets import ContactDraft
 
 __all__ = ["ChildChanges", "plan_child_changes"]
 
-_IN_PAYLOAD = IN_BATCH
-
 
 @dataclass
 class ChildChanges:
@@ -122,7 +120,7 @@ def _replaced_phones(
         )
     else:
         changes.remove(
-            f"DELETE FROM phones WHERE contact_id = ? AND type {_IN_PAYLOAD}",
+            f"DELETE FROM phones WHERE contact_id = ? AND type {IN_BATCH}",
             (contact_id, json.dumps(sorted(types))),
         )
     return list(draft.phones)

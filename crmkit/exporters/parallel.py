@@ -40,6 +40,7 @@ __all__ = [
     "id_ranges",
     "MIN_CHUNKS",
     "csv_reader",
+    "rows_of_work",
 ]
 
 # Below this many chunks helper processes cost more than they save.
@@ -77,17 +78,7 @@ def _helper(database: str, columns: Sequence[ColumnSpec], escape: bool, pipe: Co
             work = pipe.recv()
             if work is None:
                 break
-            if work[0] == "ids":
-                rows = reader.rows_for_ids(work[1], chunk=len(work[1]) or 1)
-            else:
-                _, where, params, low, high = work
-                rows = reader.rows_for_query(
-                    f"({where}) AND c.id >= ? AND c.id < ?",
-                    (*params, low, high),
-                    "c.id",
-                    chunk=high - low,
-                )
-            text, count = formatter.lines(rows)
+            text, count = formatter.lines(rows_of_work(reader, work))
             pipe.send_bytes(count.to_bytes(8, "little") + text.encode("utf-8"))
         conn.close()
     except Exception as exc:  # reported to the parent, which raises it
@@ -95,6 +86,16 @@ def _helper(database: str, columns: Sequence[ColumnSpec], escape: bool, pipe: Co
         pipe.send_bytes(_FAILED.to_bytes(8, "little") + reason)
     finally:
         pipe.close()
+
+
+def rows_of_work(reader: TabularReader, work: Work) -> Iterator[list[str]]:
+    """The rows of one piece of work, each piece read as one chunk."""
+    if work[0] == "ids":
+        return reader.rows_for_ids(work[1], chunk=len(work[1]) or 1)
+    _, where, params, low, high = work
+    return reader.rows_for_query(
+        f"({where}) AND c.id >= ? AND c.id < ?", (*params, low, high), "c.id", chunk=high - low
+    )
 
 
 def id_chunks(first: list[list[int]], ids: Iterator[int]) -> Iterator[Work]:
