@@ -55,13 +55,18 @@ class ContactMatching:
                     return found
         return []
 
-    def prefetch(self, keys: Iterable[str], drafts: Iterable[ContactDraft]) -> None:
-        """Look up the match-key values of many drafts at once (see match_prefetch)."""
+    def prefetch(self, keys: Iterable[str], drafts: Iterable[ContactDraft]) -> list[int]:
+        """Look up the match-key values of many drafts at once (see match_prefetch).
+
+        Returns the contacts found (those found for values looked up before aside).
+        """
         drafts = list(drafts)
+        ids = []
         for key in keys:
-            self.prefetched.load(
+            ids += self.prefetched.load(
                 key, (value for draft in drafts for value in self._key_values(draft, key))
             )
+        return ids
 
     def _key_values(self, draft: ContactDraft, key: str) -> list[str]:
         if key == "email":

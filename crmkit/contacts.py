@@ -33,6 +33,7 @@ from crmkit.schema import CONTACT_COLUMNS
 from crmkit.search_index import PendingDocument, add_search_documents, refresh_search_index
 from crmkit.store import Store
 from crmkit.targets import ContactDraft
+from crmkit.unchanged_contacts import UnchangedContacts
 from crmkit.values.names import name_key
 
 __all__ = ["ContactWriter", "MATCH_KEYS"]
@@ -40,7 +41,7 @@ __all__ = ["ContactWriter", "MATCH_KEYS"]
 MATCH_KEYS = ("external_id", "email", "phone", "nip", "pesel", "regon", "krs")
 
 
-class ContactWriter(ContactMatching, OrganizationLinks):
+class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
     """Writes many contacts in one transaction, batching inserts per table."""
 
     def __init__(
@@ -50,16 +51,23 @@ class ContactWriter(ContactMatching, OrganizationLinks):
         now: str,
         batch_size: int = 5000,
         columns: Sequence[str] = CONTACT_COLUMNS,
+        digests: bool = False,
     ) -> None:
-        """`columns`: the contact columns new contacts may fill (others stay NULL)."""
+        """`columns`: the contact columns new contacts may fill (others stay NULL).
+
+        With `digests` (an import, its digest triggers paused) every update
+        writes the digest of its row, or clears it (see `row_digests`).
+        """
         self.store = store
+        self.digests = digests
         positions = [1 + CONTACT_COLUMNS.index(column) for column in columns]
         self._insert_contact = (
-            f"INSERT INTO contacts (id, {', '.join(columns)})"
-            f" VALUES (?, {', '.join('?' * len(columns))})"
+            f"INSERT INTO contacts (id, {', '.join(columns)}, row_digest)"
+            f" VALUES (?, {', '.join('?' * len(columns))}, ?)"
         )
-        # The id and the chosen columns of a buffered (id, *all columns) row.
-        self._columns_of = itemgetter(0, *positions)
+        # The id, the chosen columns and the digest of a buffered (id, *all columns,
+        # digest) row.
+        self._columns_of = itemgetter(0, *positions, 1 + len(CONTACT_COLUMNS))
         self.conn = store.conn
         self.now = now
         self.batch_size = batch_size
@@ -71,6 +79,8 @@ class ContactWriter(ContactMatching, OrganizationLinks):
         self._users: list[tuple[int, int, str]] = []
         self._members: list[tuple[int, int, str | None, str | None]] = []
         self._documents: list[PendingDocument] = []
+        self._touches: list[tuple[str, int]] = []
+        self._digests: dict[int, int | None] = {}
         # Changes to stored contacts, run at flush in this order: contact updates
         # (see contact_updates), then removal of replaced child rows.
         self._pending_updates: list[PendingUpdate] = []
@@ -96,12 +106,19 @@ class ContactWriter(ContactMatching, OrganizationLinks):
     # -- creating -------------------------------------------------------------
 
     def create(
-        self, draft: ContactDraft, kind: str, prepared: PreparedContact | None = None
+        self,
+        draft: ContactDraft,
+        kind: str,
+        prepared: PreparedContact | None = None,
+        digest: int | None = None,
     ) -> int:
-        """Buffer a new contact; `prepared` is `prepare_contact(draft, kind, now)` if known."""
+        """Buffer a new contact; `prepared` is `prepare_contact(draft, kind, now)` if known.
+
+        `digest`: that of the row the draft comes from, if it had no problem.
+        """
         if prepared is None:
             prepared = prepare_contact(draft, kind, self.now)
-        contact_id = self.create_new(new_contact(draft, prepared), kind)
+        contact_id = self.create_new(new_contact(draft, prepared, digest), kind)
         pending = self._pending_keys
         for address, _ in draft.emails:
             pending[("email", address.lower())] = contact_id
@@ -163,7 +180,7 @@ class ContactWriter(ContactMatching, OrganizationLinks):
         """Buffer the rows of new contacts (with their ids), one comprehension per table."""
         self.created += len(pairs)
         self.touched.update([contact_id for contact_id, _ in pairs])
-        self._contacts += [(contact_id, *new[0]) for contact_id, new in pairs]
+        self._contacts += [(contact_id, *new[0], new[8]) for contact_id, new in pairs]
         self._phones += [
             (contact_id, position, *phone)
             for contact_id, new in pairs
@@ -201,11 +218,13 @@ class ContactWriter(ContactMatching, OrganizationLinks):
         *,
         kind: str | None = None,
         replace_links: bool = False,
+        digest: int | None = None,
     ) -> None:
         """Change what the draft gives; everything else stays as it is.
 
         Child rows are buffered like those of new contacts; a contact touched
         earlier in the same batch is flushed first, so changes apply in row order.
+        `digest` is written where the writer keeps digests (see `__init__`).
         """
         if contact_id in self.touched:
             self.flush()
@@ -215,7 +234,11 @@ class ContactWriter(ContactMatching, OrganizationLinks):
             raise CrmError(f"no contact with id {contact_id}")
         if draft.kind is not None and draft.kind != kind:
             raise CrmError(f"contact {contact_id} is a {kind}; its kind cannot change")
-        self._pending_updates.append(pending_update(contact_id, kind, draft, self.now))
+        update = pending_update(contact_id, kind, draft, self.now)
+        if self.digests:
+            update.values["row_digest"] = digest
+            self.remember_digest(contact_id, digest)
+        self._pending_updates.append(update)
         self._replace_children(contact_id, draft, replace_links)
         pending = self._pending_keys
         for address, _ in draft.emails:
@@ -310,6 +333,8 @@ class ContactWriter(ContactMatching, OrganizationLinks):
             # Only documents whose parts change are rewritten (see _reindex).
             self._reindex.update(reindex)
             self._pending_updates.clear()
+        if self._touches:
+            self.write_touches()
         if self._linking:
             self._plan_links()
         if self._replacing:

@@ -32,19 +32,25 @@ class PrefetchedMatches:
         self.conn = conn
         self._found: dict[tuple[str, str], dict[int, str]] = {}
 
-    def load(self, key: str, values: Iterable[str]) -> None:
-        """Look up every value of one key; each is then known, with or without contacts."""
+    def load(self, key: str, values: Iterable[str]) -> list[int]:
+        """Look up every value of one key; each is then known, with or without contacts.
+
+        Returns the contacts found for the values not asked for before.
+        """
         wanted = [value for value in set(values) if (key, value) not in self._found]
         if not wanted:
-            return
+            return []
         found = self._found
         for value in wanted:
             found[(key, value)] = {}
         sql = _SQL.get(key) or (
             f"SELECT j.value, c.id, c.kind FROM {_VALUES} JOIN contacts c ON c.{key} = j.value"
         )
+        ids = []
         for value, contact_id, kind in self.conn.execute(sql, (json.dumps(wanted),)):
             found[(key, value)][contact_id] = kind
+            ids.append(contact_id)
+        return ids
 
     def get(self, key: str, value: str) -> dict[int, str] | None:
         """The contacts found for the value, or None if it was not asked for."""

@@ -28,7 +28,8 @@ __all__ = [
 # (None when the writer is to work it out).
 PreparedContact = tuple[tuple[Any, ...], "PreparedDocument | None"]
 # A new contact as the writer takes it: the prepared row and document, then the
-# draft's phones, e-mails, tags, guardians, observers and organizations. A plain
+# draft's phones, e-mails, tags, guardians, observers and organizations, and the
+# digest of the row it comes from (see `row_digests`; None if none). A plain
 # tuple, so that it crosses a pipe as a handful of objects rather than a draft
 # with its dictionaries and sets.
 NewContact = tuple[
@@ -40,6 +41,7 @@ NewContact = tuple[
     "list[int] | None",
     "list[int] | None",
     "list[tuple[str, str | None, str | None]] | None",
+    "int | None",
 ]
 # Identifiers a later row may match on, with their places in a prepared row.
 IDENTIFIER_POSITIONS = tuple(
@@ -118,7 +120,9 @@ def _encoded_custom(custom: dict[str, Any]) -> str:
     return text
 
 
-def new_contact(draft: ContactDraft, prepared: PreparedContact) -> NewContact:
+def new_contact(
+    draft: ContactDraft, prepared: PreparedContact, digest: int | None = None
+) -> NewContact:
     """The draft reduced to what creating its contact writes."""
     row, document = prepared
     return (
@@ -130,4 +134,5 @@ def new_contact(draft: ContactDraft, prepared: PreparedContact) -> NewContact:
         draft.guardians,
         draft.observers,
         draft.organizations,
+        digest,
     )

@@ -7,6 +7,8 @@ this code cannot know what the newer schema means.
 
 from __future__ import annotations
 
+from crmkit.digest_triggers import DIGEST_TRIGGERS
+
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "CONTACT_COLUMNS"]
 
 # Scalar columns of the contacts table, in the order used by inserts and exports.
@@ -318,5 +320,13 @@ INSERT INTO contacts_fts (rowid, name, body)
     SELECT doc, name, body FROM contacts_fts_keys ORDER BY doc;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# V4: each contact keeps the digest of the row it was last imported from (see
+# `row_digests`), with the triggers that clear it when the contact changes.
+_V4 = (
+    "ALTER TABLE contacts ADD COLUMN row_digest INTEGER;\n"
+    "CREATE INDEX contacts_row_digest ON contacts (row_digest) WHERE row_digest IS NOT NULL;\n"
+    + "".join(f"CREATE TRIGGER {name} {body};\n" for name, body in DIGEST_TRIGGERS.items())
+)
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)

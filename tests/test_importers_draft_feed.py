@@ -382,8 +382,8 @@ def test_rows_handed_to_the_writer_import_as_in_process(
 ) -> None:
     # Rows the helper hands over unparsed (all of them, or stretches between parsed
     # ones) are parsed by the writer, in file order, with the same outcome.
-    def handing_over(source: Any, parse: Any, handoff: Any) -> Any:
-        return shared_rows(source, parse, _Alternating(always))
+    def handing_over(source: Any, parse: Any, handoff: Any, parser: Any = None) -> Any:
+        return shared_rows(source, parse, _Alternating(always), parser)
 
     monkeypatch.setattr(contact_import, "shared_rows", handing_over)
     finished: list[int] = []

@@ -74,9 +74,9 @@ def test_new_contact_keeps_what_the_writer_inserts() -> None:
         organizations=[("Firma", None, None)],
     )
     prepared = prepare_contact(draft, "person", NOW)
-    new = new_contact(draft, prepared)
+    new = new_contact(draft, prepared, 42)
     assert new[:2] == prepared
-    assert new[2:] == (draft.phones, draft.emails, [1, 2], [3], None, draft.organizations)
+    assert new[2:] == (draft.phones, draft.emails, [1, 2], [3], None, draft.organizations, 42)
 
 
 def test_a_document_left_to_the_writer_comes_out_the_same() -> None:

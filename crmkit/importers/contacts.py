@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any
 
-from crmkit.contacts import ContactWriter
+from crmkit.contacts import MATCH_KEYS, ContactWriter
 from crmkit.deferred_indexes import DeferredIndexes, indexes_to_defer
+from crmkit.digest_triggers import digest_triggers_paused
 from crmkit.drafts import MISSING, DraftBuilder, Problem, UnknownPolicy
 from crmkit.importers.draft_feed import DraftFeed, HelperFeed, collection_paused, helper_available
 from crmkit.importers.history import ImportRun
@@ -28,6 +29,7 @@ from crmkit.importers.row_parsing import (
 from crmkit.mapping import Mapping
 from crmkit.model import ImportReport
 from crmkit.reference import fields_by_key
+from crmkit.row_digests import RowDigester, StoredDigests, digest_key
 from crmkit.store import Store
 from crmkit.targets import (
     ADDRESS_PARTS,
@@ -46,6 +48,9 @@ _PROGRESS_EVERY = 2000
 _SAMPLE_ROWS = 2000
 # Rows taken together: their match keys are looked up in one query per key.
 _WINDOW = 1000
+# Targets that decide which contact a row finds, and what an unchanged one still gets.
+_IDENTITY_KINDS = frozenset({"contact_kind", "phone", "email", "phone_list", "email_list"})
+_IDENTITY_NAMES = frozenset({*MATCH_KEYS, "updated_at", "organization"})
 
 
 class _Rollback(Exception):
@@ -99,17 +104,20 @@ def import_contacts(
             run.begin()
             builder = DraftBuilder(store, columns, mapping.settings, unknown=unknown)
             written = contact_columns_written(target for _, target in columns)
-            writer = ContactWriter(store, now=report.started_at or utc_now(), columns=written)
+            now = report.started_at or utc_now()
+            writer = ContactWriter(store, now=now, columns=written, digests=True)
             deferred = DeferredIndexes(store)
-            now = writer.now
-            feed = _open_feed(source, mapping, builder, columns, report, unknown, helper, now)
-            try:
-                _import_rows(feed, source, mapping, builder, writer, run, progress, deferred)
-            finally:
-                feed.close()
-            sha256 = feed.sha256
-            writer.flush()
-            deferred.restore()
+            with digest_triggers_paused(store.conn):
+                feed = _open_feed(
+                    store, source, mapping, builder, columns, report, unknown, helper, now
+                )
+                try:
+                    _import_rows(feed, source, mapping, builder, writer, run, progress, deferred)
+                finally:
+                    feed.close()
+                sha256 = feed.sha256
+                writer.flush()
+                deferred.restore()
             report.organizations_created = writer.created - report.created
             if all_or_nothing and report.rejected:
                 raise _Rollback
@@ -130,6 +138,7 @@ def import_contacts(
 
 
 def _open_feed(
+    store: Store,
     source: SourceFile,
     mapping: Mapping,
     builder: DraftBuilder,
@@ -142,27 +151,53 @@ def _open_feed(
     if source.format != "csv":
         header = [column for column, _ in columns]
         return DraftFeed(source, _record_rows(source, mapping, builder, header, report))
+    digester = RowDigester(_digest_key(source.header, columns, mapping))
     if helper is None:
         helper = helper_available(source, unknown)
     if not helper or unknown == "create":
-        return DraftFeed(source, parsed_rows(source, RowParser(source, builder, mapping.kind)))
+        parser = RowParser(source, builder, mapping.kind, digester=digester)
+        return DraftFeed(source, parsed_rows(source, parser))
     documents, handoff = HelperSwitch(), HelperSwitch()
     handoff.set(False)
     # Imports that create persons only have no match keys, so `prepare` is None there.
     prepare = HelperSwitch() if mapping.match else None
-    parser = RowParser(source, builder, mapping.kind, now, prepare, documents)
+    stored = identity = None
+    if mapping.match and str(store.path) != ":memory:":
+        # Rows a stored contact was written from are read for their identity first.
+        stored = StoredDigests(store.path)
+        identity = DraftBuilder(store, _identity_columns(columns), mapping.settings)
+    parser = RowParser(
+        source, builder, mapping.kind, now, prepare, documents, digester, stored, identity
+    )
     persons_only = creates_only_persons(mapping, columns)
     parse: Callable[[int, list[str]], Parsed | NewPersonRow]
     parse = parser.new_person if persons_only else parser.parse
     return HelperFeed(
         source,
-        shared_rows(source, parse, handoff),
+        shared_rows(source, parse, handoff, parser),
         new_persons=persons_only,
         prepare=prepare,
         documents=documents,
         handoff=handoff,
         finish=parse,
     )
+
+
+def _digest_key(header: list[str], columns: list[tuple[str, Target]], mapping: Mapping) -> bytes:
+    """The key of this import's row digests: all that decides what a row writes."""
+    targets = [(target.name, target.kind, target.sub) for _, target in columns]
+    settings = (mapping.kind, mapping.region, mapping.timezone, mapping.dayfirst)
+    return digest_key(header, targets, (*settings, mapping.separator))
+
+
+def _identity_columns(columns: list[tuple[str, Target]]) -> list[tuple[str, Target]]:
+    """The columns with every target but those that find a contact (see `RowParser.known`)."""
+    return [
+        (column, target)
+        if target.kind in _IDENTITY_KINDS or target.name in _IDENTITY_NAMES
+        else (column, Target(column, "ignore"))
+        for column, target in columns
+    ]
 
 
 def creates_only_persons(mapping: Mapping, columns: list[tuple[str, Target]]) -> bool:
@@ -211,7 +246,8 @@ def _record_rows(
     for line, cells in source.rows:
         record = cells[0]
         if record is None:
-            yield line, None, [("error", None, None, "the item is not a JSON object")], None
+            problem: Problem = ("error", None, None, "the item is not a JSON object")
+            yield line, None, [problem], None, None, None
             continue
         if mapping.columns is None:
             flat = flatten_record(record)
@@ -221,7 +257,7 @@ def _record_rows(
             flat = record
         cells = [flat.get(column, MISSING) for column in header]
         draft, problems = builder.build(cells, default_kind)
-        yield line, draft, problems, None
+        yield line, draft, problems, None, None, None
 
 
 def _import_rows(
@@ -248,7 +284,9 @@ def _import_rows(
     while window := list(islice(rows, _WINDOW)):
         drafts = [parsed[1] for parsed in window if parsed[1] is not None]
         if match:
-            writer.prefetch(match, drafts)
+            found = writer.prefetch(match, drafts)
+            if any(parsed[5] is not None for parsed in window):
+                writer.load_digests(found)
         cells = {
             org for draft in drafts if draft.organizations for org, _, _ in draft.organizations
         }
@@ -324,12 +362,22 @@ def _import_window(
     report = run.report
     default_kind = mapping.kind
     match = mapping.match
-    for line, draft, problems, prepared in window:
+    for line, draft, problems, prepared, digest, cells in window:
         report.rows_read += 1
         if progress is not None and report.rows_read % _PROGRESS_EVERY == 0:
             progress(feed.bytes_read, report.rows_read)
         if report.rows_read == _SAMPLE_ROWS:
             _defer_indexes(source, feed, writer, deferred, match)
+        if cells is not None:
+            assert draft is not None and digest is not None and isinstance(feed, HelperFeed)
+            unchanged = _unchanged_contact(writer, draft, digest, builder, mapping)
+            if unchanged is not None:
+                updated_at = draft.scalars.get("updated_at") or writer.now
+                writer.touch(unchanged, updated_at, draft.organizations)
+                report.updated += 1
+                continue
+            # Not the contact the row was written to, or changed since: read it all.
+            line, draft, problems, prepared, digest, _ = feed.parse_again(line, cells, digest)
         if draft is None:
             run.problems(line, problems)
             continue
@@ -358,12 +406,34 @@ def _import_window(
             problems.extend(builder.missing_required(draft, kind))
         if problems and run.problems(line, problems):
             continue
+        # A digest is kept only for a row that had no problem at all (see row_digests).
+        kept = None if problems else digest
         if found:
-            writer.update(found[0], draft, kind=kind)
+            writer.update(found[0], draft, kind=kind, digest=kept)
             report.updated += 1
         else:
-            writer.create(draft, kind, prepared)
+            writer.create(draft, kind, prepared, kept)
             report.created += 1
+
+
+def _unchanged_contact(
+    writer: ContactWriter, draft: Any, digest: int, builder: DraftBuilder, mapping: Mapping
+) -> int | None:
+    """The contact a known row finds, if the row would leave it unchanged; else None.
+
+    That is when it finds exactly one contact, which holds the row's digest (so
+    is as this row left it), is of the row's kind, and no other contact has the
+    row's external_id: every check a full row goes through that could fail.
+    """
+    found = writer.find(draft, mapping.match)
+    if len(found) != 1 or writer.stored_digest(found[0]) != digest:
+        return None
+    contact_id = found[0]
+    if writer.kind_of(contact_id) != (draft.kind or mapping.kind):
+        return None
+    if _external_id_clash(writer, draft, contact_id, builder):
+        return None
+    return contact_id
 
 
 def _a(kind: str | None) -> str:

@@ -115,7 +115,7 @@ class HelperFeed:
         prepare: HelperSwitch | None = None,
         documents: HelperSwitch | None = None,
         handoff: HelperSwitch | None = None,
-        finish: Callable[[int, list[str]], Any] | None = None,
+        finish: Callable[..., Any] | None = None,
     ) -> None:
         """`prepare`, `documents`, `handoff`: the switches the helper's `RowParser` reads.
 
@@ -177,8 +177,15 @@ class HelperFeed:
                 batch = message[2]
                 if not self.new_persons:
                     batch = [
-                        (line, None if packed is None else new_draft(*packed), problems, prepared)
-                        for line, packed, problems, prepared in batch
+                        (
+                            line,
+                            None if packed is None else new_draft(*packed),
+                            problems,
+                            prepared,
+                            digest,
+                            cells,
+                        )
+                        for line, packed, problems, prepared, digest, cells in batch
                     ]
                 if message[3]:
                     assert finish is not None, "rows handed over with no parser for them"
@@ -189,6 +196,12 @@ class HelperFeed:
                 return
             else:
                 raise message[1]
+
+    def parse_again(self, line: int, packed: bytes, digest: int) -> Parsed:
+        """A row that came read for its identity only (`RowParser.known`), read in full here."""
+        assert self._finish is not None, "known rows come only with a parser for them"
+        parsed: Parsed = self._finish(line, marshal.loads(packed), digest)
+        return parsed
 
     def _receive(self) -> Any:
         """The next message, read into one reused buffer.
@@ -292,11 +305,11 @@ def _decoded(data: bytes | memoryview) -> Any:
     return marshal.loads(body) if data[0] == ord("M") else pickle.loads(body)
 
 
-def _packed(row: Parsed) -> tuple[int, Any, list[Problem], Any]:
+def _packed(row: Parsed) -> tuple[int, Any, list[Problem], Any, Any, Any]:
     """A parsed row with its draft as the tuple of the draft's fields."""
-    line, draft, problems, prepared = row
+    line, draft, problems, prepared, digest, cells = row
     packed = None if draft is None else tuple([getattr(draft, name) for name in _FIELDS])
-    return line, packed, problems, prepared
+    return line, packed, problems, prepared, digest, cells
 
 
 def _widen_pipe(pipe: Connection) -> None:

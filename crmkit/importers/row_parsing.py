@@ -7,13 +7,16 @@ let the writer decide, as it goes, which work the helper leaves to it.
 
 from __future__ import annotations
 
+import marshal
 import mmap
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import TypeVar
 
 from crmkit.drafts import DraftBuilder, Problem
 from crmkit.importers.readers import SourceFile
 from crmkit.new_contacts import NewContact, PreparedContact, new_contact, prepare_contact
+from crmkit.row_digests import RowDigester, StoredDigests
 from crmkit.targets import ContactDraft
 
 __all__ = [
@@ -27,14 +30,26 @@ __all__ = [
     "new_person_row",
 ]
 
-# (file line, draft or None when the row is rejected, problems found so far, and what
-# creating the draft's contact would write, if already worked out)
-Parsed = tuple[int, "ContactDraft | None", list[Problem], "PreparedContact | None"]
+# (file line, draft or None when the row is rejected, problems found so far, what
+# creating the draft's contact would write, if already worked out, the row's digest
+# (see `row_digests`), and the row's cells (packed by marshal, one object to send)
+# when the draft holds only what finds its contact: the row is one a stored contact
+# was written from, and may be unchanged)
+Parsed = tuple[
+    int,
+    "ContactDraft | None",
+    list[Problem],
+    "PreparedContact | None",
+    "int | None",
+    "bytes | None",
+]
 # (file line, problems or None, and the person to create, None when the row is rejected)
 NewPersonRow = tuple[int, "list[Problem] | None", "NewContact | None"]
 # (file line, cells): a row the helper hands to the writer unparsed.
 RawRow = tuple[int, list[str]]
 T = TypeVar("T")
+# Rows whose digests are looked up together (see `shared_rows`).
+_LOOKUP_ROWS = 1000
 
 
 def parsed_rows(source: SourceFile, parser: RowParser) -> Iterator[Parsed]:
@@ -45,15 +60,37 @@ def parsed_rows(source: SourceFile, parser: RowParser) -> Iterator[Parsed]:
 
 
 def shared_rows(
-    source: SourceFile, parse: Callable[[int, list[str]], T], handoff: HelperSwitch
-) -> Iterator[T | RawRow]:
+    source: SourceFile,
+    parse: Callable[[int, list[str]], T],
+    handoff: HelperSwitch,
+    parser: RowParser | None = None,
+) -> Iterator[T | Parsed | RawRow]:
     """Rows as `parse` (a `RowParser` method) makes them, or unparsed while `handoff` is on.
 
     The helper reads with this; the writer parses what is handed over with the
-    same method, so the outcome is the same.
+    same method, so the outcome is the same. Given a `parser` that can look up
+    stored digests, rows some stored contact was written from come as
+    `parser.known` makes them (and are never handed over: they are cheap).
     """
-    for line, cells in source.rows:
-        yield (line, cells) if handoff.on else parse(line, cells)
+    rows = source.rows
+    if parser is None or parser.stored is None:
+        for line, cells in rows:
+            yield (line, cells) if handoff.on else parse(line, cells)
+        return
+    digester, known = parser.digester, parser.stored.known
+    assert digester is not None, "stored digests are looked up only where rows are digested"
+    digest, pack = digester.of_packed, marshal.dumps
+    while chunk := list(islice(rows, _LOOKUP_ROWS)):
+        packed = [pack(cells) for _, cells in chunk]
+        digests = list(map(digest, packed))
+        stored = known(digests)
+        for (line, cells), row_digest, row in zip(chunk, digests, packed, strict=True):
+            if row_digest in stored:
+                yield parser.known(line, cells, row_digest, row)
+            elif handoff.on:
+                yield line, cells
+            else:
+                yield parser.parse(line, cells, row_digest)
 
 
 class RowParser:
@@ -74,20 +111,31 @@ class RowParser:
         now: str | None = None,
         prepare: HelperSwitch | None = None,
         documents: HelperSwitch | None = None,
+        digester: RowDigester | None = None,
+        stored: StoredDigests | None = None,
+        identity: DraftBuilder | None = None,
     ) -> None:
+        """`digester` digests each row; with `stored` (and `identity`, a builder of
+        the columns that find a contact) rows known to the store come as `known`
+        makes them."""
         self.width = len(source.header)
         self.builder = builder
         self.default_kind = default_kind
         self.now = now
         self.prepare = prepare
         self.documents = documents
+        self.digester = digester
+        self.stored = stored if digester is not None and identity is not None else None
+        self.identity = identity
 
-    def parse(self, line: int, cells: list[str]) -> Parsed:
+    def parse(self, line: int, cells: list[str], digest: int | None = None) -> Parsed:
         """The row's draft and problems, and what creating its contact would write."""
         width = self.width
         if len(cells) != width and (len(cells) < width or any(map(str.strip, cells[width:]))):
             reason = f"the row has {len(cells)} cells but the header has {width}"
-            return line, None, [("error", None, None, reason)], None
+            return line, None, [("error", None, None, reason)], None, None, None
+        if digest is None and self.digester is not None:
+            digest = self.digester(cells)
         builder = self.builder
         draft, problems = builder.build(cells, self.default_kind)
         prepared = None
@@ -98,7 +146,20 @@ class RowParser:
                 document = self.documents is None or self.documents.on
                 defaults = builder.creation_defaults(draft, kind)
                 prepared = prepare_contact(draft, kind, now, defaults, document)
-        return line, draft, problems, prepared
+        return line, draft, problems, prepared, digest, None
+
+    def known(self, line: int, cells: list[str], digest: int, packed: bytes) -> Parsed:
+        """A row whose digest a stored contact holds: only what finds its contact is read.
+
+        Its cells (`packed`) come along, for the writer to parse in full if the
+        contact it finds is not the one, or no longer as the row left it.
+        """
+        assert self.identity is not None, "known rows need a builder of their identity"
+        if len(cells) == self.width:
+            draft, problems = self.identity.build(cells, self.default_kind)
+            if draft is not None and not problems:
+                return line, draft, problems, None, digest, packed
+        return self.parse(line, cells, digest)
 
     def new_person(self, line: int, cells: list[str]) -> NewPersonRow:
         """`parse`, then `new_person_row`."""
@@ -113,11 +174,12 @@ def new_person_row(parsed: Parsed, builder: DraftBuilder) -> NewPersonRow:
     (`missing_required`) is found here too, and the writer gets only the
     values it inserts (`new_contact`), far fewer objects than a draft.
     """
-    line, draft, problems, prepared = parsed
+    line, draft, problems, prepared, digest, _ = parsed
     if draft is not None and prepared is not None:
         problems.extend(builder.missing_required(draft, "person"))
         if not any(problem[0] == "error" for problem in problems):
-            return line, problems or None, new_contact(draft, prepared)
+            kept = None if problems else digest
+            return line, problems or None, new_contact(draft, prepared, kept)
     return line, problems, None
 
 
