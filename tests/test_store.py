@@ -128,6 +128,29 @@ def test_upgrade_from_version_two_keeps_every_document_searchable(tmp_path: Path
     assert {rowid & ID_MASK for rowid, *_ in index_entries(store)} == {1, 2}
 
 
+def test_upgrade_from_version_three_adds_row_digests_with_their_triggers(tmp_path: Path) -> None:
+    from crmkit.digest_triggers import DIGEST_TRIGGERS
+
+    path = tmp_path / "crm.db"
+    with sqlite3.connect(path) as conn:
+        for script in MIGRATIONS[:3]:
+            for statement in _split_statements(script):
+                conn.execute(statement)
+        conn.execute("PRAGMA user_version = 3")
+        conn.execute(
+            "INSERT INTO contacts (id, kind, name, created_at, updated_at)"
+            " VALUES (1, 'person', 'Anna Nowak', 't', 't')"
+        )
+    store = Store(path)
+    assert store.migrated_from == 3 and store.version == SCHEMA_VERSION
+    assert store.conn.execute("SELECT id, row_digest FROM contacts").fetchall() == [(1, None)]
+    triggers = store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    assert sorted(name for (name,) in triggers) == sorted(DIGEST_TRIGGERS)
+    store.conn.execute("UPDATE contacts SET row_digest = 3")
+    store.conn.execute("UPDATE contacts SET city = 'Opole'")
+    assert store.one("SELECT row_digest FROM contacts") is None
+
+
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "crm.db"
     path.write_text("hello, this is not SQLite" * 100)
