@@ -93,6 +93,7 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
         # of unchanged contacts rewrites no document.
         self._reindex: set[int] = set()
         self._org_texts: dict[int, str] = {}
+        self._org_names: dict[int, str] = {}
         # Kinds of contacts found by the latest lookups (a kind never changes).
         self._kinds: dict[int, str] = {}
         self._pending_keys: dict[tuple[str, str], int] = {}

@@ -24,8 +24,12 @@ __all__ = ["OrganizationLinks", "ORGANIZATION_CACHE_LIMIT"]
 ORGANIZATION_CACHE_LIMIT = 4096
 # What SQLite's NOCASE compares: ASCII capitals folded, nothing else.
 _NOCASE = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+# SQLite's planner, without statistics, prefers the index of every contact's name and
+# reads each person of the same name from the table to check its kind; the index of
+# organizations' names answers alone (about 4x faster for a batch, measured at 1M).
+_ORGANIZATION_NAMES = "contacts INDEXED BY contacts_org_name"
 _BY_NAMES = (
-    "SELECT id, name FROM contacts WHERE kind = 'organization'"
+    f"SELECT id, name FROM {_ORGANIZATION_NAMES} WHERE kind = 'organization'"
     " AND name COLLATE NOCASE IN (SELECT value FROM json_each(?)) ORDER BY id"
 )
 
@@ -40,8 +44,10 @@ class OrganizationLinks:
     # Organization ids by name_key, and their names as members' documents index them.
     _orgs: dict[str, int]
     _org_texts: dict[int, str]
-    # Stored organizations by cleaned cell text, as looked up for the current batch.
+    # Stored organizations by cleaned cell text, as looked up for the current batch,
+    # and the names of those found (folded for documents only if a document needs them).
     _org_lookups: dict[str, int | None]
+    _org_names: dict[int, str]
 
     def create(self, draft: ContactDraft, kind: str) -> int:
         """Buffer a new contact; the writer provides it."""
@@ -102,10 +108,11 @@ class OrganizationLinks:
             for clean in cleans:
                 self._org_lookups[clean] = None if hit is None else hit[0]
             if hit is not None and hit[0] not in self._org_texts:
-                self._org_texts[hit[0]] = fold_for_index(hit[1])
+                self._org_names[hit[0]] = hit[1]
 
     def forget_prefetched_organizations(self) -> None:
         self._org_lookups.clear()
+        self._org_names.clear()
 
     def _link_organizations(
         self, contact_id: int, organizations: list[tuple[str, str | None, str | None]]
@@ -122,7 +129,9 @@ class OrganizationLinks:
         """An organization's name as its members' documents index it."""
         text = self._org_texts.get(org_id)
         if text is None:
-            name = self.store.one("SELECT name FROM contacts WHERE id = ?", (org_id,)) or ""
+            name = self._org_names.get(org_id)
+            if name is None:
+                name = self.store.one("SELECT name FROM contacts WHERE id = ?", (org_id,)) or ""
             text = self._org_texts[org_id] = fold_for_index(name)
         return text
 
@@ -135,7 +144,8 @@ class OrganizationLinks:
             if pending is None and value in self._org_lookups:
                 return self._org_lookups[value]
             sql = (
-                "SELECT id FROM contacts WHERE kind = 'organization' AND name = ? COLLATE NOCASE"
+                f"SELECT id FROM {_ORGANIZATION_NAMES} WHERE kind = 'organization'"
+                " AND name = ? COLLATE NOCASE"
                 " ORDER BY id"
             )
         return pending if pending is not None else self.store.one(sql, (value,))

@@ -10,10 +10,20 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_importers_draft_feed import EXAMPLES, reference_data, report_facts, run_import, table_rows
+from test_importers_draft_feed import (
+    EXAMPLES,
+    _Alternating,
+    reference_data,
+    report_facts,
+    run_import,
+    table_rows,
+)
 
 from crmkit import CRM, open_crm
 from crmkit.contacts import ContactWriter
+from crmkit.importers import contacts as contact_import
+from crmkit.importers.draft_feed import HelperFeed
+from crmkit.importers.row_parsing import shared_rows
 from crmkit.row_digests import StoredDigests
 
 CSV, MAPPING = EXAMPLES / "kontakty.csv", EXAMPLES / "map.yaml"
@@ -106,6 +116,37 @@ def test_an_edited_contact_gets_the_row_back(
         " WHERE external_id = 'K-1001' AND type = 'mobile'"
     )
     assert [number for (number,) in numbers] == ["+48601234567"]
+
+
+def test_rows_handed_over_between_known_rows_travel_in_full_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With the handoff switch on, rows a stored contact was written from still come
+    # read (for their identity), the others unparsed, in one batch in file order.
+    def always_handing_over(source: Any, parse: Any, handoff: Any, parser: Any = None) -> Any:
+        return shared_rows(source, parse, _Alternating(True), parser)
+
+    sizes: list[int] = []
+    batches = HelperFeed.batches
+
+    def counted(self: HelperFeed) -> Any:
+        for batch in batches(self):
+            sizes.append(len(batch))
+            yield batch
+
+    fast, full = open_crm(tmp_path / "fast.db"), open_crm(tmp_path / "full.db")
+    for crm in (fast, full):
+        reference_data(crm)
+        run_import(crm, CSV, MAPPING, helper=False)
+    with monkeypatch.context() as patch:
+        patch.setattr(contact_import, "shared_rows", always_handing_over)
+        patch.setattr(HelperFeed, "batches", counted)
+        touched = count_touches(patch)
+        report = run_import(fast, CSV, MAPPING, helper=True)
+    assert touched and report.rejected > 0
+    assert sizes == [report.rows_read]
+    assert report_facts(report) == report_facts(run_import(full, CSV, MAPPING, helper=False))
+    assert without_clock(fast) == without_clock(full)
 
 
 def test_rows_with_problems_keep_no_digest(ref_crm: CRM, tmp_path: Path) -> None:

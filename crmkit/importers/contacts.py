@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any
 
-from crmkit.contacts import MATCH_KEYS, ContactWriter
+from crmkit.contacts import ContactWriter
 from crmkit.deferred_indexes import DeferredIndexes, indexes_to_defer
 from crmkit.digest_triggers import digest_triggers_paused
 from crmkit.drafts import MISSING, DraftBuilder, Problem, UnknownPolicy
@@ -48,9 +48,11 @@ _PROGRESS_EVERY = 2000
 _SAMPLE_ROWS = 2000
 # Rows taken together: their match keys are looked up in one query per key.
 _WINDOW = 1000
-# Targets that decide which contact a row finds, and what an unchanged one still gets.
-_IDENTITY_KINDS = frozenset({"contact_kind", "phone", "email", "phone_list", "email_list"})
-_IDENTITY_NAMES = frozenset({*MATCH_KEYS, "updated_at", "organization"})
+# Targets that an unchanged row is still checked or written by (see `_unchanged_contact`),
+# besides its match keys.
+_IDENTITY_NAMES = frozenset({"kind", "external_id", "updated_at", "organization"})
+# The target kinds a match key is read from.
+_MATCH_KINDS = {"email": {"email", "email_list"}, "phone": {"phone", "phone_list"}}
 
 
 class _Rollback(Exception):
@@ -165,7 +167,8 @@ def _open_feed(
     if mapping.match and str(store.path) != ":memory:":
         # Rows a stored contact was written from are read for their identity first.
         stored = StoredDigests(store.path)
-        identity = DraftBuilder(store, _identity_columns(columns), mapping.settings)
+        identity_columns = _identity_columns(columns, mapping.match)
+        identity = DraftBuilder(store, identity_columns, mapping.settings)
     parser = RowParser(
         source, builder, mapping.kind, now, prepare, documents, digester, stored, identity
     )
@@ -190,11 +193,15 @@ def _digest_key(header: list[str], columns: list[tuple[str, Target]], mapping: M
     return digest_key(header, targets, (*settings, mapping.separator))
 
 
-def _identity_columns(columns: list[tuple[str, Target]]) -> list[tuple[str, Target]]:
-    """The columns with every target but those that find a contact (see `RowParser.known`)."""
+def _identity_columns(
+    columns: list[tuple[str, Target]], match: list[str]
+) -> list[tuple[str, Target]]:
+    """The columns, all ignored but those an unchanged row needs (see `RowParser.known`)."""
+    names = _IDENTITY_NAMES.union(match)
+    kinds = {kind for key in match for kind in _MATCH_KINDS.get(key, ())}
     return [
         (column, target)
-        if target.kind in _IDENTITY_KINDS or target.name in _IDENTITY_NAMES
+        if target.kind in kinds or target.name in names
         else (column, Target(column, "ignore"))
         for column, target in columns
     ]

@@ -175,7 +175,12 @@ class HelperFeed:
             if message[0] == "rows":
                 self.bytes_read = message[1]
                 batch = message[2]
-                if not self.new_persons:
+                if message[3]:
+                    # Some rows came unparsed (RawRow), in their places.
+                    assert finish is not None, "rows handed over with no parser for them"
+                    unpack = _row if not self.new_persons else _same
+                    batch = [finish(*row) if len(row) == 2 else unpack(row) for row in batch]
+                elif not self.new_persons:
                     batch = [
                         (
                             line,
@@ -187,9 +192,6 @@ class HelperFeed:
                         )
                         for line, packed, problems, prepared, digest, cells in batch
                     ]
-                if message[3]:
-                    assert finish is not None, "rows handed over with no parser for them"
-                    batch.extend([finish(line, cells) for line, cells in message[3]])
                 yield batch
             elif message[0] == "end":
                 self.bytes_read, self.sha256 = message[1], message[2]
@@ -236,10 +238,10 @@ def _produce(
 ) -> None:
     """The helper: batches of rows, then the totals, or the error that stopped it.
 
-    With `pack`, each draft travels as the tuple of its fields. A batch carries
-    its parsed rows, then the rows handed to the writer unparsed (`RawRow`): once
-    `handoff` is on, every row up to the end of the batch comes unparsed, and
-    sending the batch turns it off.
+    With `pack`, each draft travels as the tuple of its fields. Once `handoff` is
+    on, rows come unparsed (`RawRow`, in their places in the batch) up to the end
+    of the batch, but for those `shared_rows` reads cheaply anyway; sending the
+    batch turns it off. The message says whether any row came unparsed.
 
     A thread writes the encoded batches to the pipe, so reading goes on while the
     writer here is busy with SQLite for a while (it writes in batches of its own).
@@ -255,23 +257,19 @@ def _produce(
 
     try:
         batch: list[Any] = []
-        raw: list[RawRow] = []
+        unparsed = False
         for row in rows:
             if len(row) == 2:
-                raw.append(row)
-            elif raw:
-                # Not expected (the switch stays on to the end of a batch), but
-                # file order must hold: the rows before this one are sent first.
-                put(("rows", source.bytes_read, batch, raw))
-                batch, raw = [_packed(row) if pack else row], []
+                batch.append(row)
+                unparsed = True
             else:
                 batch.append(_packed(row) if pack else row)
-            if len(batch) + len(raw) >= _BATCH:
-                put(("rows", source.bytes_read, batch, raw))
-                batch, raw = [], []
+            if len(batch) >= _BATCH:
+                put(("rows", source.bytes_read, batch, unparsed))
+                batch, unparsed = [], False
                 if handoff is not None:
                     handoff.set(False)
-        put(("rows", source.bytes_read, batch, raw))
+        put(("rows", source.bytes_read, batch, unparsed))
         put(("end", source.bytes_read, source.sha256))
     except CrmError as exc:
         put(("error", exc))
@@ -303,6 +301,17 @@ def _decoded(data: bytes | memoryview) -> Any:
     """The message `_encoded` made these bytes of."""
     body = data[1:]
     return marshal.loads(body) if data[0] == ord("M") else pickle.loads(body)
+
+
+def _row(packed: tuple[Any, ...]) -> Parsed:
+    """A parsed row as `_packed` sent it, with its draft rebuilt."""
+    line, fields, problems, prepared, digest, cells = packed
+    draft = None if fields is None else ContactDraft(*fields)
+    return line, draft, problems, prepared, digest, cells
+
+
+def _same(row: Any) -> Any:
+    return row
 
 
 def _packed(row: Parsed) -> tuple[int, Any, list[Problem], Any, Any, Any]:
