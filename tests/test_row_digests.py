@@ -61,3 +61,11 @@ def test_stored_digests_are_those_some_contact_holds(crm: CRM, db_path: Path) ->
     stored = StoredDigests(db_path)
     assert stored.known([-7, 5, 2**62]) == {-7}
     assert stored.known([]) == set()
+
+
+def test_stored_digests_that_cannot_be_read_are_none(tmp_path: Path) -> None:
+    # A hint only: a file that is not a database (or is locked) leaves every row to be
+    # read in full, rather than ending the import.
+    path = tmp_path / "not-a-database.db"
+    path.write_bytes(b"this is not SQLite" * 300)
+    assert StoredDigests(path).known([1, 2]) == set()

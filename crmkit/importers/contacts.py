@@ -7,16 +7,17 @@ way (a line in the wrong encoding, say) leaves the database as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from itertools import islice
 from typing import Any
 
 from crmkit.contacts import ContactWriter
 from crmkit.deferred_indexes import DeferredIndexes, indexes_to_defer
 from crmkit.digest_triggers import digest_triggers_paused
-from crmkit.drafts import MISSING, DraftBuilder, Problem, UnknownPolicy
+from crmkit.drafts import DraftBuilder, Problem, UnknownPolicy
 from crmkit.importers.draft_feed import DraftFeed, HelperFeed, collection_paused, helper_available
 from crmkit.importers.history import ImportRun
+from crmkit.importers.json_records import record_rows, record_targets
 from crmkit.importers.readers import SourceFile
 from crmkit.importers.row_parsing import (
     HelperSwitch,
@@ -32,15 +33,12 @@ from crmkit.reference import fields_by_key
 from crmkit.row_digests import RowDigester, StoredDigests, digest_key
 from crmkit.store import Store
 from crmkit.targets import (
-    ADDRESS_PARTS,
-    IDENTIFIERS,
-    TEXT_FIELDS,
     Target,
     contact_columns_written,
 )
 from crmkit.values.datetimes import utc_now
 
-__all__ = ["import_contacts", "flatten_record", "Progress", "record_targets"]
+__all__ = ["import_contacts", "Progress"]
 
 Progress = Callable[[int, int], None]  # (bytes read, rows read)
 _PROGRESS_EVERY = 2000
@@ -57,22 +55,6 @@ _MATCH_KINDS = {"email": {"email", "email_list"}, "phone": {"phone", "phone_list
 
 class _Rollback(Exception):
     """Raised inside the transaction to discard it (dry run, all-or-nothing)."""
-
-
-def flatten_record(record: dict[str, Any]) -> dict[str, Any]:
-    """A JSON record's nested parts as flat targets: address.city, custom.industry, ..."""
-    flat: dict[str, Any] = {}
-    for key, value in record.items():
-        if key == "address" and isinstance(value, dict):
-            for part in ADDRESS_PARTS:
-                if part in value:
-                    flat[f"address.{part}"] = value[part]
-        elif key == "custom" and isinstance(value, dict):
-            for field_key, field_value in value.items():
-                flat[f"custom.{field_key}"] = field_value
-        else:
-            flat[key] = value
-    return flat
 
 
 def import_contacts(
@@ -152,7 +134,7 @@ def _open_feed(
 ) -> DraftFeed | HelperFeed:
     if source.format != "csv":
         header = [column for column, _ in columns]
-        return DraftFeed(source, _record_rows(source, mapping, builder, header, report))
+        return DraftFeed(source, record_rows(source, mapping, builder, header, report))
     digester = RowDigester(_digest_key(source.header, columns, mapping))
     if helper is None:
         helper = helper_available(source, unknown)
@@ -220,51 +202,6 @@ def creates_only_persons(mapping: Mapping, columns: list[tuple[str, Target]]) ->
         and not any(target.kind == "contact_kind" for _, target in columns)
         and not any(target.name == "external_id" for _, target in columns)
     )
-
-
-def record_targets(fields: dict[str, Any]) -> list[str]:
-    """Every key a flattened JSON record may carry, as the columns of a record import."""
-    names = [*TEXT_FIELDS, *IDENTIFIERS, "kind", "vip", "hidden", "created_at", "updated_at"]
-    names += [f"address.{part}" for part in ADDRESS_PARTS]
-    names += [
-        "phones",
-        "emails",
-        "tags",
-        "guardians",
-        "observers",
-        "organizations",
-        "id",
-        "members",
-    ]
-    names += [f"custom.{key}" for key in fields]
-    return names
-
-
-def _record_rows(
-    source: SourceFile,
-    mapping: Mapping,
-    builder: DraftBuilder,
-    header: list[str],
-    report: ImportReport,
-) -> Iterator[Parsed]:
-    """Drafts of JSON records: each record's keys in the order of the header."""
-    default_kind = mapping.kind
-    known = set(header)
-    for line, cells in source.rows:
-        record = cells[0]
-        if record is None:
-            problem: Problem = ("error", None, None, "the item is not a JSON object")
-            yield line, None, [problem], None, None, None
-            continue
-        if mapping.columns is None:
-            flat = flatten_record(record)
-            if len(report.ignored_columns) < 50:
-                _note_ignored(report, flat.keys() - known)
-        else:
-            flat = record
-        cells = [flat.get(column, MISSING) for column in header]
-        draft, problems = builder.build(cells, default_kind)
-        yield line, draft, problems, None, None, None
 
 
 def _import_rows(
@@ -445,12 +382,6 @@ def _unchanged_contact(
 
 def _a(kind: str | None) -> str:
     return f"an {kind}" if kind == "organization" else f"a {kind}"
-
-
-def _note_ignored(report: ImportReport, keys: Any) -> None:
-    for key in sorted(keys):
-        if key not in report.ignored_columns:
-            report.ignored_columns.append(key)
 
 
 def _external_id_clash(

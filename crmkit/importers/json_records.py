@@ -1,0 +1,88 @@
+"""JSON and JSON Lines records as rows of a contact import.
+
+A record exported by `crm export --format json` nests its address and custom
+values; imported without a mapping, it is flattened to the same targets a CSV
+header would name (`address.city`, `custom.industry`), and its keys are the
+columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from crmkit.drafts import MISSING, DraftBuilder, Problem
+from crmkit.importers.readers import SourceFile
+from crmkit.importers.row_parsing import Parsed
+from crmkit.mapping import Mapping
+from crmkit.model import ImportReport
+from crmkit.targets import ADDRESS_PARTS, IDENTIFIERS, TEXT_FIELDS
+
+__all__ = ["flatten_record", "record_targets", "record_rows", "note_ignored"]
+
+
+def flatten_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A JSON record's nested parts as flat targets: address.city, custom.industry, ..."""
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        if key == "address" and isinstance(value, dict):
+            for part in ADDRESS_PARTS:
+                if part in value:
+                    flat[f"address.{part}"] = value[part]
+        elif key == "custom" and isinstance(value, dict):
+            for field_key, field_value in value.items():
+                flat[f"custom.{field_key}"] = field_value
+        else:
+            flat[key] = value
+    return flat
+
+
+def record_targets(fields: dict[str, Any]) -> list[str]:
+    """Every key a flattened JSON record may carry, as the columns of a record import."""
+    names = [*TEXT_FIELDS, *IDENTIFIERS, "kind", "vip", "hidden", "created_at", "updated_at"]
+    names += [f"address.{part}" for part in ADDRESS_PARTS]
+    names += [
+        "phones",
+        "emails",
+        "tags",
+        "guardians",
+        "observers",
+        "organizations",
+        "id",
+        "members",
+    ]
+    names += [f"custom.{key}" for key in fields]
+    return names
+
+
+def record_rows(
+    source: SourceFile,
+    mapping: Mapping,
+    builder: DraftBuilder,
+    header: list[str],
+    report: ImportReport,
+) -> Iterator[Parsed]:
+    """Drafts of JSON records: each record's keys in the order of the header."""
+    default_kind = mapping.kind
+    known = set(header)
+    for line, cells in source.rows:
+        record = cells[0]
+        if record is None:
+            problem: Problem = ("error", None, None, "the item is not a JSON object")
+            yield line, None, [problem], None, None, None
+            continue
+        if mapping.columns is None:
+            flat = flatten_record(record)
+            if len(report.ignored_columns) < 50:
+                note_ignored(report, flat.keys() - known)
+        else:
+            flat = record
+        cells = [flat.get(column, MISSING) for column in header]
+        draft, problems = builder.build(cells, default_kind)
+        yield line, draft, problems, None, None, None
+
+
+def note_ignored(report: ImportReport, keys: Any) -> None:
+    for key in sorted(keys):
+        if key not in report.ignored_columns:
+            report.ignored_columns.append(key)
