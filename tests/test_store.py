@@ -34,12 +34,19 @@ def test_newer_file_is_refused(tmp_path: Path) -> None:
         Store(path)
 
 
+def _file_at_version(path: Path, version: int) -> sqlite3.Connection:
+    """A connection to a new file with the schema as it was at `version`."""
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:version]:
+        for statement in _split_statements(script):
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {version}")
+    return conn
+
+
 def _version_one_file(path: Path) -> None:
     """A file as the first schema version left it, with a phone, an event and its note."""
-    with sqlite3.connect(path) as conn:
-        for statement in _split_statements(MIGRATIONS[0]):
-            conn.execute(statement)
-        conn.execute("PRAGMA user_version = 1")
+    with _file_at_version(path, 1) as conn:
         conn.execute(
             "INSERT INTO contacts (id, kind, name, created_at, updated_at)"
             " VALUES (1, 'person', 'Ala', 't', 't')"
@@ -95,11 +102,7 @@ def test_upgrade_from_version_two_keeps_every_document_searchable(tmp_path: Path
     from crmkit.search_index import index_entries, indexed_ids, refresh_search_index
 
     path = tmp_path / "crm.db"
-    with sqlite3.connect(path) as conn:
-        for script in MIGRATIONS[:2]:
-            for statement in _split_statements(script):
-                conn.execute(statement)
-        conn.execute("PRAGMA user_version = 2")
+    with _file_at_version(path, 2) as conn:
         for contact_id, name, city in ((1, "Anna Nowak", "Łódź"), (2, "Jan Kot", "Opole")):
             conn.execute(
                 "INSERT INTO contacts (id, kind, name, city, created_at, updated_at)"
@@ -132,11 +135,7 @@ def test_upgrade_from_version_three_adds_row_digests_with_their_triggers(tmp_pat
     from crmkit.digest_triggers import DIGEST_TRIGGERS
 
     path = tmp_path / "crm.db"
-    with sqlite3.connect(path) as conn:
-        for script in MIGRATIONS[:3]:
-            for statement in _split_statements(script):
-                conn.execute(statement)
-        conn.execute("PRAGMA user_version = 3")
+    with _file_at_version(path, 3) as conn:
         conn.execute(
             "INSERT INTO contacts (id, kind, name, created_at, updated_at)"
             " VALUES (1, 'person', 'Anna Nowak', 't', 't')"
