@@ -24,9 +24,7 @@ steps' total is what one processor would need at the least.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
-import marshal
 import os
 import shutil
 import sqlite3
@@ -43,21 +41,16 @@ from store_floor import generated_file, run_with_options
 
 from crmkit.digest_triggers import digest_triggers_paused
 from crmkit.id_batches import IN_BATCH, batch_condition
+from crmkit.match_prefetch import MATCH_SQL
+from crmkit.organization_links import ORGANIZATIONS_BY_NAMES
+from crmkit.row_digests import RowDigester
 
 __all__ = ["main", "replay_reimport"]
 
 _BATCH = 1000
-_MATCH = (
-    "SELECT j.value, c.id, c.kind FROM json_each(?) j"
-    " JOIN emails e ON e.address = j.value COLLATE NOCASE JOIN contacts c ON c.id = e.contact_id"
-)
 # Each with a {batch} slot for the test of the contact ids (see batch_condition).
 _DIGESTS = "SELECT id, row_digest FROM contacts WHERE id {batch}"
 _MEMBERSHIPS = "SELECT person_id, organization_id FROM memberships WHERE person_id {batch}"
-_ORGANIZATIONS = (
-    "SELECT id, name FROM contacts INDEXED BY contacts_org_name WHERE kind = 'organization'"
-    " AND name COLLATE NOCASE IN (SELECT value FROM json_each(?)) ORDER BY id"
-)
 
 
 def reimport_columns(data: Path, mapping: Path) -> tuple[int, int]:
@@ -78,7 +71,7 @@ def replay_reimport(db: Path, data: Path, email_at: int, org_at: int) -> list[tu
     conn.execute("PRAGMA cache_size = -8192")
     update = f"UPDATE contacts SET updated_at = ? WHERE id {IN_BATCH}"
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    key = hashlib.blake2b(b"any key", digest_size=32).digest()
+    digest = RowDigester(bytes(32))
     names = ("digest the rows", "match", "read digests", "organizations", "set updated_at")
     steps = dict.fromkeys(names, 0.0)
     started = time.perf_counter()
@@ -90,11 +83,11 @@ def replay_reimport(db: Path, data: Path, email_at: int, org_at: int) -> list[tu
         while chunk := list(islice(rows, _BATCH)):
             mark = time.perf_counter()
             for cells in chunk:
-                hashlib.blake2b(marshal.dumps(cells), digest_size=8, key=key).digest()
+                digest(cells)
             steps["digest the rows"] += time.perf_counter() - mark
             mark = time.perf_counter()
             emails = [row[email_at].strip().lower() for row in chunk]
-            found = conn.execute(_MATCH, (json.dumps(emails),)).fetchall()
+            found = conn.execute(MATCH_SQL["email"], (json.dumps(emails),)).fetchall()
             ids = [contact_id for _, contact_id, _ in found]
             condition, params = batch_condition(ids)
             steps["match"] += time.perf_counter() - mark
@@ -103,7 +96,7 @@ def replay_reimport(db: Path, data: Path, email_at: int, org_at: int) -> list[tu
             steps["read digests"] += time.perf_counter() - mark
             mark = time.perf_counter()
             cells = sorted({row[org_at] for row in chunk if row[org_at]})
-            conn.execute(_ORGANIZATIONS, (json.dumps(cells),)).fetchall()
+            conn.execute(ORGANIZATIONS_BY_NAMES, (json.dumps(cells),)).fetchall()
             conn.execute(_MEMBERSHIPS.format(batch=condition), params).fetchall()
             steps["organizations"] += time.perf_counter() - mark
             mark = time.perf_counter()

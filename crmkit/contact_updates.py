@@ -21,7 +21,13 @@ from crmkit.id_batches import batch_condition
 from crmkit.schema import CONTACT_COLUMNS
 from crmkit.targets import ContactDraft
 
-__all__ = ["PendingUpdate", "encode_custom", "pending_update", "plan_updates"]
+__all__ = [
+    "PendingUpdate",
+    "encode_custom",
+    "pending_update",
+    "plan_updates",
+    "shared_values_together",
+]
 
 # Columns an update may set from a draft (kind never changes; custom is merged).
 _SETTABLE = frozenset(CONTACT_COLUMNS) - {"kind", "custom", "created_at", "updated_at"}
@@ -104,10 +110,10 @@ def plan_updates(
             reindex.add(update.contact_id)
         sql = f"UPDATE contacts SET {', '.join(f'{column} = ?' for column in changed)} WHERE id = ?"
         statements.setdefault(sql, []).append((*changed.values(), update.contact_id))
-    return _shared_values_together(statements), reindex
+    return shared_values_together(statements), reindex
 
 
-def _shared_values_together(
+def shared_values_together(
     statements: dict[str, list[tuple[Any, ...]]],
 ) -> dict[str, list[tuple[Any, ...]]]:
     """One UPDATE for all the contacts a statement gives the same values.

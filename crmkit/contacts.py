@@ -51,15 +51,15 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
         now: str,
         batch_size: int = 5000,
         columns: Sequence[str] = CONTACT_COLUMNS,
-        digests: bool = False,
+        keeps_digests: bool = False,
     ) -> None:
         """`columns`: the contact columns new contacts may fill (others stay NULL).
 
-        With `digests` (an import, its digest triggers paused) every update
+        With `keeps_digests` (an import, its digest triggers paused) every update
         writes the digest of its row, or clears it (see `row_digests`).
         """
         self.store = store
-        self.digests = digests
+        self.keeps_digests = keeps_digests
         positions = [1 + CONTACT_COLUMNS.index(column) for column in columns]
         self._insert_contact = (
             f"INSERT INTO contacts (id, {', '.join(columns)}, row_digest)"
@@ -236,7 +236,7 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
         if draft.kind is not None and draft.kind != kind:
             raise CrmError(f"contact {contact_id} is a {kind}; its kind cannot change")
         update = pending_update(contact_id, kind, draft, self.now)
-        if self.digests:
+        if self.keeps_digests:
             update.values["row_digest"] = digest
             self.remember_digest(contact_id, digest)
         self._pending_updates.append(update)
@@ -253,14 +253,20 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
         Organizations are found (or created) now, so that ids are handed out in row
         order; the stored memberships are read with those of the whole batch.
         """
-        organizations = draft.organizations
-        if organizations is not None:
-            wanted = [
-                (self.organization_id(org), since, until) for org, since, until in organizations
-            ]
-            self._linking.append((contact_id, wanted, replace_links))
+        if draft.organizations is not None:
+            self.link_later(contact_id, draft.organizations, replace_links)
         self._replacing.append((contact_id, draft))
         self.touched.add(contact_id)
+
+    def link_later(
+        self,
+        contact_id: int,
+        organizations: list[tuple[str, str | None, str | None]],
+        replace_links: bool = False,
+    ) -> None:
+        """Find (or create) the organizations now; the memberships are planned at flush."""
+        wanted = [(self.organization_id(org), since, until) for org, since, until in organizations]
+        self._linking.append((contact_id, wanted, replace_links))
 
     def _plan_links(self) -> None:
         """Buffer the memberships the updated contacts gain and, replacing, lose."""

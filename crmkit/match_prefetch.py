@@ -13,10 +13,11 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-__all__ = ["PrefetchedMatches"]
+__all__ = ["PrefetchedMatches", "MATCH_SQL"]
 
 _VALUES = "json_each(?) j"
-_SQL = {
+# The contacts (and their kinds) of many e-mails or phones, given as a JSON array.
+MATCH_SQL = {
     "email": f"SELECT j.value, c.id, c.kind FROM {_VALUES}"
     " JOIN emails e ON e.address = j.value COLLATE NOCASE"
     " JOIN contacts c ON c.id = e.contact_id",
@@ -43,7 +44,7 @@ class PrefetchedMatches:
         found = self._found
         for value in wanted:
             found[(key, value)] = {}
-        sql = _SQL.get(key) or (
+        sql = MATCH_SQL.get(key) or (
             f"SELECT j.value, c.id, c.kind FROM {_VALUES} JOIN contacts c ON c.{key} = j.value"
         )
         ids = []

@@ -18,7 +18,7 @@ from crmkit.store import Store
 from crmkit.targets import ContactDraft
 from crmkit.values.names import name_key
 
-__all__ = ["OrganizationLinks", "ORGANIZATION_CACHE_LIMIT"]
+__all__ = ["OrganizationLinks", "ORGANIZATION_CACHE_LIMIT", "ORGANIZATIONS_BY_NAMES"]
 
 # Organizations remembered by name (and their indexed names) between batches.
 ORGANIZATION_CACHE_LIMIT = 4096
@@ -28,7 +28,7 @@ _NOCASE = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 # reads each person of the same name from the table to check its kind; the index of
 # organizations' names answers alone (about 4x faster for a batch, measured at 1M).
 _ORGANIZATION_NAMES = "contacts INDEXED BY contacts_org_name"
-_BY_NAMES = (
+ORGANIZATIONS_BY_NAMES = (
     f"SELECT id, name FROM {_ORGANIZATION_NAMES} WHERE kind = 'organization'"
     " AND name COLLATE NOCASE IN (SELECT value FROM json_each(?)) ORDER BY id"
 )
@@ -101,7 +101,7 @@ class OrganizationLinks:
             return
         names = [clean for cleans in wanted.values() for clean in cleans]
         first: dict[str, tuple[int, str]] = {}
-        for org_id, name in self.conn.execute(_BY_NAMES, (json.dumps(names),)):
+        for org_id, name in self.conn.execute(ORGANIZATIONS_BY_NAMES, (json.dumps(names),)):
             first.setdefault(name.translate(_NOCASE), (org_id, name))
         for folded, cleans in wanted.items():
             hit = first.get(folded)

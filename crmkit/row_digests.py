@@ -23,7 +23,6 @@ import marshal
 import os
 import sqlite3
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,8 @@ def digest_key(
     `targets` are (name, kind, sub) per column; match keys are left out, since
     they choose the contact, not what is written to it.
     """
+    from importlib.metadata import PackageNotFoundError, version
+
     versions: list[str | None] = []
     for name in _LIBRARIES:
         try:

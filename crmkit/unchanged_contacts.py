@@ -9,10 +9,9 @@ write: `updated_at` and the row's memberships (see `row_digests`).
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from typing import Any
 
+from crmkit.contact_updates import shared_values_together
 from crmkit.id_batches import batch_condition
 from crmkit.store import Store
 
@@ -25,14 +24,15 @@ class UnchangedContacts:
     store: Store
     conn: sqlite3.Connection
     touched: set[int]
-    _linking: list[tuple[int, list[tuple[int, str | None, str | None]], bool]]
     # contact id -> its stored digest, for the contacts of the current window
     _digests: dict[int, int | None]
     # (updated_at, contact id) of contacts whose rows came unchanged
     _touches: list[tuple[str, int]]
 
-    def organization_id(self, name_or_nip: str) -> int:
-        """The organization with this NIP or name; the writer provides it."""
+    def link_later(
+        self, contact_id: int, organizations: list[tuple[str, str | None, str | None]]
+    ) -> None:
+        """Queue the contact's memberships; the writer provides it."""
         raise NotImplementedError
 
     def load_digests(self, contact_ids: list[int]) -> None:
@@ -69,20 +69,12 @@ class UnchangedContacts:
         """Buffer what importing an unchanged contact's row still writes."""
         self._touches.append((updated_at, contact_id))
         if organizations is not None:
-            wanted = [
-                (self.organization_id(org), since, until) for org, since, until in organizations
-            ]
-            self._linking.append((contact_id, wanted, False))
+            self.link_later(contact_id, organizations)
         self.touched.add(contact_id)
 
     def write_touches(self) -> None:
         """Set `updated_at` of the touched contacts: one statement per distinct time."""
-        ids_by_time: dict[str, list[int]] = {}
-        for updated_at, contact_id in self._touches:
-            ids_by_time.setdefault(updated_at, []).append(contact_id)
-        sql = "UPDATE contacts SET updated_at = ? WHERE id IN (SELECT value FROM json_each(?))"
-        params: list[tuple[Any, ...]] = [
-            (updated_at, json.dumps(ids)) for updated_at, ids in ids_by_time.items()
-        ]
-        self.conn.executemany(sql, params)
+        touches = {"UPDATE contacts SET updated_at = ? WHERE id = ?": self._touches}
+        for sql, params in shared_values_together(touches).items():
+            self.conn.executemany(sql, params)
         self._touches.clear()

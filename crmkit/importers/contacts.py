@@ -89,7 +89,7 @@ def import_contacts(
             builder = DraftBuilder(store, columns, mapping.settings, unknown=unknown)
             written = contact_columns_written(target for _, target in columns)
             now = report.started_at or utc_now()
-            writer = ContactWriter(store, now=now, columns=written, digests=True)
+            writer = ContactWriter(store, now=now, columns=written, keeps_digests=True)
             deferred = DeferredIndexes(store)
             with digest_triggers_paused(store.conn):
                 feed = _open_feed(

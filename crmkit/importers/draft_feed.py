@@ -161,7 +161,6 @@ class HelperFeed:
     def batches(self) -> Iterator[list[Any]]:
         """The rows in file order, a list of about a thousand at a time."""
         documents, handoff, finish = self.documents, self.handoff, self._finish
-        new_draft = ContactDraft
         while True:
             waiting = self._pipe.poll()
             if documents is not None:
@@ -178,20 +177,12 @@ class HelperFeed:
                 if message[3]:
                     # Some rows came unparsed (RawRow), in their places.
                     assert finish is not None, "rows handed over with no parser for them"
-                    unpack = _row if not self.new_persons else _same
-                    batch = [finish(*row) if len(row) == 2 else unpack(row) for row in batch]
+                    if self.new_persons:
+                        batch = [finish(*row) if len(row) == 2 else row for row in batch]
+                    else:
+                        batch = [finish(*row) if len(row) == 2 else _row(row) for row in batch]
                 elif not self.new_persons:
-                    batch = [
-                        (
-                            line,
-                            None if packed is None else new_draft(*packed),
-                            problems,
-                            prepared,
-                            digest,
-                            cells,
-                        )
-                        for line, packed, problems, prepared, digest, cells in batch
-                    ]
+                    batch = list(map(_row, batch))
                 yield batch
             elif message[0] == "end":
                 self.bytes_read, self.sha256 = message[1], message[2]
@@ -308,10 +299,6 @@ def _row(packed: tuple[Any, ...]) -> Parsed:
     line, fields, problems, prepared, digest, cells = packed
     draft = None if fields is None else ContactDraft(*fields)
     return line, draft, problems, prepared, digest, cells
-
-
-def _same(row: Any) -> Any:
-    return row
 
 
 def _packed(row: Parsed) -> tuple[int, Any, list[Problem], Any, Any, Any]:

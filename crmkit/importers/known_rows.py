@@ -13,7 +13,7 @@ from crmkit.contacts import ContactWriter
 from crmkit.drafts import DraftBuilder, Problem
 from crmkit.mapping import Mapping
 from crmkit.row_digests import RowDigester, digest_key
-from crmkit.targets import Target
+from crmkit.targets import ContactDraft, Target
 
 __all__ = ["row_digester", "identity_columns", "unchanged_contact", "external_id_clash"]
 
@@ -48,7 +48,11 @@ def identity_columns(
 
 
 def unchanged_contact(
-    writer: ContactWriter, draft: Any, digest: int, builder: DraftBuilder, mapping: Mapping
+    writer: ContactWriter,
+    draft: ContactDraft,
+    digest: int,
+    builder: DraftBuilder,
+    mapping: Mapping,
 ) -> int | None:
     """The contact a known row finds, if the row would leave it unchanged; else None.
 
