@@ -1,58 +1,93 @@
-"""`CRM`: the Python API; every `crm` command is one call on it.
+"""`crmkit.open()` and `CRM`: the one way into a base, from Python and from the `crm` command.
 
->>> import crmkit
->>> crm = crmkit.open_crm("crm.db")
->>> crm.add_tag("VIP")
->>> crm.add("person", {"first_name": "Anna", "last_name": "Nowak", "tags": "VIP"})
+    import crmkit
+
+    with crmkit.open("crm.db", user="Jan Kowalski") as crm:
+        crm.tags.add("VIP")
+        ewa = crm.contacts.add(kind="person", first_name="Ewa", tags=["VIP"])
+        crm.events.add(ewa.id, kind="call", at="2024-05-05 11:15", direction="in")
+        crm.export("vip.csv", filters={"tag": "VIP"})
+
+Every `crm` command is one call on this object.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from crmkit import reference
-from crmkit.audit import record_audit
-from crmkit.contacts import ContactWriter
-from crmkit.drafts import DraftBuilder, UnknownPolicy
-from crmkit.errors import CrmError, NotFound
-from crmkit.importers.contacts import Progress
-from crmkit.model import Contact, CustomField, ImportReport, Tag, User
-from crmkit.query.api import QueryMethods
-from crmkit.records import get_record, iter_records
-from crmkit.search_index import rebuild_search_index, refresh_search_index
+from crmkit.contact_api import Contacts
+from crmkit.importers import Imports
+from crmkit.query.api import Views
+from crmkit.reference import Fields, Tags, Users
+from crmkit.settings import Settings
 from crmkit.store import Store
-from crmkit.targets import ContactDraft, ConversionSettings, resolve_target
-from crmkit.timeline_api import TimelineMethods
-from crmkit.values.datetimes import parse_datetime, utc_now
+from crmkit.timeline_api import Events, Files, Notes
 
-__all__ = ["CRM", "open_crm", "default_db_path"]
+if TYPE_CHECKING:
+    from crmkit.model import TimelineItem
+    from crmkit.query.api import Filters
 
-
-def default_db_path() -> str:
-    """`CRM_DB` if set, else `crm.db` in the current folder."""
-    return os.environ.get("CRM_DB") or "crm.db"
+__all__ = ["CRM", "open"]
 
 
-def open_crm(path: str | Path | None = None, *, user: str | None = None) -> CRM:
-    """Open (creating if needed) the database file and return its API."""
-    return CRM(Store(path or default_db_path()), user=user)
+def open(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    user: str | None = None,
+    create: bool = True,
+) -> CRM:
+    """Open the base at `path` (default: CRM_DB, else ./crm.db) and return a `CRM`.
+
+    A missing file is created with the current schema, and an older one upgraded,
+    as `sqlite_utils.Database` does; with `create=False` a missing file raises
+    `CrmError` naming the path instead. `user` is the acting user (default
+    CRM_USER), recorded with notes, views and imports. Use it as a context
+    manager to close the base at the end.
+    """
+    settings = Settings.from_env(db=path, user=user)
+    return CRM(Store(settings.db, create=create), settings)
 
 
-class CRM(QueryMethods, TimelineMethods):
-    """All operations on one database; `user` is the acting user for notes, views and history."""
+class CRM:
+    """One open base: its collections, its timeline and export, and its settings.
 
-    def __init__(self, store: Store, *, user: str | None = None) -> None:
+    | attribute       | what it holds                                    |
+    |-----------------|--------------------------------------------------|
+    | `contacts`      | people and organizations (`Contacts`)            |
+    | `tags`, `users`, `fields` | reference data                         |
+    | `views`         | the acting user's saved views                    |
+    | `imports`       | run imports, read their history                  |
+    | `events`, `notes`, `files` | a contact's timeline and documents      |
+    """
+
+    def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self.store = store
-        self.user = user if user is not None else os.environ.get("CRM_USER") or None
-        self.settings = ConversionSettings(
-            region=os.environ.get("CRM_REGION", "PL").upper(),
-            timezone=os.environ.get("CRM_TIMEZONE", "UTC"),
-        )
+        self.settings = settings or Settings.from_env(db=str(store.path))
+        self.contacts = Contacts(store, self.settings)
+        self.tags = Tags(store)
+        self.users = Users(store)
+        self.fields = Fields(store)
+        self.views = Views(store, self.settings.user, self._filter_settings())
+        self.imports = Imports(store, self.settings)
+        self.events = Events(store, self.settings)
+        self.notes = Notes(store, self.settings)
+        self.files = Files(store, self.settings)
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self.store.path
+
+    @property
+    def user(self) -> str | None:
+        """The acting user, or None."""
+        return self.settings.user
 
     def close(self) -> None:
+        """Close the database connection."""
         self.store.close()
 
     def __enter__(self) -> CRM:
@@ -61,10 +96,16 @@ class CRM(QueryMethods, TimelineMethods):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- database -----------------------------------------------------------
+    def __repr__(self) -> str:
+        return f"<CRM {str(self.path)!r}>"
 
     def init(self) -> dict[str, Any]:
-        """Create or upgrade the schema; rebuild the search index after an upgrade."""
+        """Create or upgrade the schema; return path, schema version and the version before.
+
+        After an upgrade the search index is rebuilt (`indexed`: how many contacts).
+        """
+        from crmkit.search_index import rebuild_search_index
+
         info: dict[str, Any] = {
             "path": str(self.store.path),
             "schema_version": self.store.version,
@@ -74,246 +115,125 @@ class CRM(QueryMethods, TimelineMethods):
             info["indexed"] = rebuild_search_index(self.store)
         return info
 
-    # -- reference data -------------------------------------------------------
-
-    def add_tag(self, name: str) -> Tag:
-        return reference.add_tag(self.store, name)
-
-    def tags(self) -> list[Tag]:
-        return reference.list_tags(self.store)
-
-    def add_user(self, full_name: str, email: str | None = None) -> User:
-        return reference.add_user(self.store, full_name, email)
-
-    def users(self) -> list[User]:
-        return reference.list_users(self.store)
-
-    def add_field(
-        self,
-        key: str,
-        type: str,
-        *,
-        label: str | None = None,
-        options: list[str] | None = None,
-        required: bool = False,
-        applies_to: str = "both",
-    ) -> CustomField:
-        return reference.add_field(
-            self.store,
-            key,
-            type,
-            label=label,
-            options=options,
-            required=required,
-            applies_to=applies_to,
-        )
-
-    def fields(self) -> list[CustomField]:
-        return reference.list_fields(self.store)
-
-    # -- contacts -------------------------------------------------------------
-
-    def get(self, contact_id: int) -> Contact:
-        """One contact as a model; NotFound if there is none with this id."""
-        return Contact(**self.record(contact_id))
-
-    def record(self, contact_id: int) -> dict[str, Any]:
-        """One contact's JSON record (CONTRACT section 6)."""
-        record = get_record(self.store, contact_id)
-        if record is None:
-            raise NotFound(f"no contact with id {contact_id}")
-        return record
-
-    def records(self, ids: Iterable[int]) -> Iterator[dict[str, Any]]:
-        """Records for many ids, streamed in chunks."""
-        return iter_records(self.store, ids)
-
-    def add(
-        self,
-        kind: str,
-        values: Mapping[str, Any] | Iterable[tuple[str, Any]],
-        *,
-        unknown: UnknownPolicy = "strict",
-    ) -> Contact:
-        """Create one contact from target=value pairs (the targets of a mapping)."""
-        if kind not in ("person", "organization"):
-            raise CrmError(f"kind must be person or organization, not {kind!r}")
-        builder, draft = self._draft(values, kind, unknown=unknown, empty_clears=False)
-        if draft.kind != kind:
-            raise CrmError(f"kind is {kind} but the values say {draft.kind}")
-        problems = builder.missing_required(draft, kind)
-        if problems:
-            raise CrmError(f"{problems[0][3]}; give it with --set")
-        with self.store.transaction():
-            writer = ContactWriter(self.store, now=utc_now())
-            if draft.scalars.get("external_id"):
-                owner = writer.external_id_owner(draft.scalars["external_id"])
-                if owner is not None:
-                    raise CrmError(
-                        f"external_id {draft.scalars['external_id']!r}"
-                        f" is already used by contact {owner}"
-                    )
-            contact_id = writer.create(draft, kind)
-            writer.flush()
-            record_audit(self.store, "add", contact_id, self.user)
-        return self.get(contact_id)
-
-    def edit(
+    def timeline(
         self,
         contact_id: int,
-        values: Mapping[str, Any] | Iterable[tuple[str, Any]],
         *,
-        unknown: UnknownPolicy = "strict",
-    ) -> Contact:
-        """Change the given fields of one contact; an empty value clears a field."""
-        current = self.record(contact_id)
-        builder, draft = self._draft(values, current["kind"], unknown=unknown, empty_clears=True)
-        for key, definition in builder.fields.items():
-            if definition.required and key in draft.custom and draft.custom[key] in (None, [], ""):
-                raise CrmError(f"required field {key!r} cannot be emptied")
-        with self.store.transaction():
-            writer = ContactWriter(self.store, now=utc_now())
-            external_id = draft.scalars.get("external_id")
-            if external_id:
-                owner = writer.external_id_owner(external_id)
-                if owner not in (None, contact_id):
-                    raise CrmError(
-                        f"external_id {external_id!r} is already used by contact {owner}"
-                    )
-            writer.update(contact_id, draft, replace_links=True)
-            writer.flush()
-            if current["kind"] == "organization" and "name" in draft.scalars:
-                refresh_search_index(self.store, [m["id"] for m in current["members"]])
-            record_audit(self.store, "edit", contact_id, self.user, sorted(dict(_pairs(values))))
-        return self.get(contact_id)
-
-    def delete(self, contact_id: int) -> None:
-        """Delete a contact with its phones, links, events, notes and stored files."""
-        from crmkit.files import FileStore
-
-        record = self.record(contact_id)
-        hashes = [
-            row[0]
-            for row in self.store.conn.execute(
-                "SELECT sha256 FROM files WHERE contact_id = ?", (contact_id,)
-            )
-        ]
-        with self.store.transaction() as conn:
-            conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
-            refresh_search_index(
-                self.store, [contact_id, *(m["id"] for m in record.get("members", []))]
-            )
-            record_audit(self.store, "delete", contact_id, self.user, record["name"])
-        FileStore.for_store(self.store).prune(self.store, hashes)
-
-    def link(
-        self,
-        person_id: int,
-        organization_id: int,
-        *,
+        kinds: Iterable[str] | None = None,
         since: str | None = None,
         until: str | None = None,
-    ) -> dict[str, Any]:
-        """Make a person a member of an organization for a period (open ends allowed)."""
-        person = self.record(person_id)
-        organization = self.record(organization_id)
-        if person["kind"] != "person":
-            raise CrmError(f"contact {person_id} is an organization; only a person can be linked")
-        if organization["kind"] != "organization":
-            raise CrmError(f"contact {organization_id} is a person, not an organization")
-        start = parse_datetime(since, self.settings.timezone) if since else None
-        end = parse_datetime(until, self.settings.timezone) if until else None
-        if start and end and end <= start:
-            raise CrmError("--until must be later than --since")
-        with self.store.transaction() as conn:
-            cursor = conn.execute(
-                "INSERT INTO memberships (person_id, organization_id, since, until)"
-                " VALUES (?, ?, ?, ?)",
-                (person_id, organization_id, start, end),
-            )
-            refresh_search_index(self.store, [person_id])
-            record_audit(self.store, "link", person_id, self.user, str(organization_id))
-        return {
-            "id": cursor.lastrowid,
-            "person_id": person_id,
-            "organization_id": organization_id,
-            "since": start,
-            "until": end,
-        }
+        limit: int | None = None,
+        agent: str | None = None,
+        channel: str | None = None,
+    ) -> list[TimelineItem]:
+        """Return a contact's events and notes, newest first.
 
-    def _draft(
-        self,
-        values: Mapping[str, Any] | Iterable[tuple[str, Any]],
-        kind: str,
-        *,
-        unknown: UnknownPolicy,
-        empty_clears: bool,
-    ) -> tuple[DraftBuilder, ContactDraft]:
-        pairs = _pairs(values)
-        if not pairs:
-            raise CrmError("nothing to set; give FIELD=VALUE pairs with --set")
-        fields = reference.fields_by_key(self.store)
-        columns = [(name, resolve_target(name, fields)) for name, _ in pairs]
-        builder = DraftBuilder(
-            self.store, columns, self.settings, unknown=unknown, empty_clears=empty_clears
-        )
-        draft, problems = builder.build([value for _, value in pairs], kind)
-        errors = [p for p in problems if p[0] == "error"]
-        if draft is None or errors:
-            _, column, value, reason = errors[0]
-            if value is not None:
-                raise CrmError(f"{column} = {value!r}: {reason}")
-            raise CrmError(f"{column}: {reason}" if column else reason)
-        return builder, draft
+        An organization's timeline holds its members' events from their membership
+        periods too. `kinds` are words such as `call` (or `call,email`); `since` and
+        `until` any accepted date or time spelling (`until` exclusive). Raise
+        `NotFound` for an unknown contact or agent.
+        """
+        from crmkit.model import TimelineItem
+        from crmkit.timeline import parse_kinds, timeline_items
 
-    # -- imports --------------------------------------------------------------
-
-    def import_file(
-        self,
-        path: str,
-        *,
-        mapping: str | None = None,
-        dry_run: bool = False,
-        create_missing: bool = False,
-        strict: bool = False,
-        all_or_nothing: bool = False,
-        encoding: str | None = None,
-        delimiter: str | None = None,
-        progress: Progress | None = None,
-        stdin: IO[bytes] | None = None,
-    ) -> ImportReport:
-        """Import contacts or events from a file; see `ImportReport.exit_code`."""
-        from crmkit.importers import import_file
-
-        if create_missing and strict:
-            raise CrmError("--strict and --create-missing cannot be used together")
-        unknown: UnknownPolicy = "create" if create_missing else "strict" if strict else "warn"
-        return import_file(
+        items = timeline_items(
             self.store,
-            path,
-            mapping=mapping,
-            dry_run=dry_run,
-            unknown=unknown,
-            all_or_nothing=all_or_nothing,
-            encoding=encoding,
-            delimiter=delimiter,
-            user=self.user,
-            progress=progress,
-            stdin=stdin,
+            contact_id,
+            kinds=parse_kinds(kinds) if kinds else None,
+            since=self._moment(since, "--since"),
+            until=self._moment(until, "--until"),
+            limit=limit,
+            agent=agent,
+            channel=channel,
         )
+        return [TimelineItem.from_record(item) for item in items]
 
-    def imports(self, limit: int | None = None) -> list[dict[str, Any]]:
-        from crmkit.importers.history import list_imports
+    def card(self, contact_id: int, *, timeline_limit: int = 10) -> dict[str, Any]:
+        """Return what `crm show` shows: the JSON record plus `timeline`, `files`, `avatar`."""
+        from crmkit.card_data import card_data
 
-        return list_imports(self.store, limit)
+        return card_data(self.store, contact_id, timeline_limit=timeline_limit)
 
-    def import_details(self, import_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        from crmkit.importers.history import import_problems
+    def card_text(self, contact_id: int, *, width: int = 100) -> str:
+        """Return the terminal card as plain text."""
+        from crmkit.card import card_text
+        from crmkit.card_data import custom_field_rows
 
-        return import_problems(self.store, import_id)
+        data = self.card(contact_id)
+        return card_text(data, custom_field_rows(self.store, data), width=width)
 
+    def show_card(self, contact_id: int) -> None:
+        """Print the card on the terminal, with colour where it has it."""
+        from crmkit.card import render_card
+        from crmkit.card_data import custom_field_rows
 
-def _pairs(values: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
-    if isinstance(values, Mapping):
-        return list(values.items())
-    return list(values)
+        data = self.card(contact_id)
+        render_card(data, custom_field_rows(self.store, data))
+
+    def card_html(self, contact_id: int, path: str | Path | None = None) -> str:
+        """Return the self-contained HTML card; write it to `path` when given."""
+        from crmkit.card_data import avatar_data_uri, custom_field_rows
+        from crmkit.card_html import card_html, write_card_html
+
+        data = self.card(contact_id)
+        page = card_html(
+            data,
+            custom_field_rows(self.store, data),
+            avatar_data_uri(self.store, data["avatar"]["file_id"]),
+        )
+        if path is not None:
+            write_card_html(path, page)
+        return page
+
+    def export(
+        self,
+        target: str | Path | IO[str] | IO[bytes] | None = None,
+        *,
+        format: str = "csv",
+        text: str | None = None,
+        filters: Filters = None,
+        columns: str | Sequence[str] | None = None,
+        include_hidden: bool = False,
+        sort: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        view: str | None = None,
+        escape: bool = True,
+        bom: bool = False,
+    ) -> int:
+        """Write contacts to a path, a text or binary stream, or stdout; return the count.
+
+        `format` is csv, json or jsonl. CSV headers are mapping targets, so the file
+        imports back with no mapping; a path is written atomically. Cells that a
+        spreadsheet would run as formulas get a leading apostrophe unless
+        `escape=False`.
+
+            >>> crm.export("vip.csv", filters={"tag": "VIP"})
+            3
+        """
+        selection = self.contacts.select(
+            text,
+            filters=filters,
+            include_hidden=include_hidden,
+            sort=sort,
+            limit=limit,
+            view=view,
+            columns=columns,
+            export_order=True,
+        )
+        return selection.write(target, format=format, columns=columns, escape=escape, bom=bom)
+
+    def _filter_settings(self) -> Any:
+        from crmkit.query.compiler import FilterSettings
+
+        return FilterSettings(self.settings.region, self.settings.timezone, self.settings.dayfirst)
+
+    def _moment(self, value: str | None, option: str) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from crmkit.errors import CrmError, InvalidValue
+        from crmkit.values.datetimes import parse_datetime
+
+        try:
+            return parse_datetime(value, self.settings.timezone, self.settings.dayfirst)
+        except InvalidValue as exc:
+            raise CrmError(f"{option} {value!r}: {exc}") from None

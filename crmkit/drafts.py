@@ -32,6 +32,7 @@ from crmkit.targets import (
 )
 from crmkit.values.multivalues import split_multi
 from crmkit.values.names import name_key
+from crmkit.values.phones import phone_type as typed_as
 
 __all__ = ["DraftBuilder", "MISSING", "Problem", "UnknownPolicy"]
 
@@ -274,7 +275,8 @@ class DraftBuilder:
         raise AssertionError(f"no handler for target kind {kind}")
 
     def _phone_list(self, draft: ContactDraft, raw: Any) -> None:
-        """`phones` as in a JSON record: a list of {number, type, label} (or plain numbers)."""
+        """`phones` as in a JSON record: a list of {number, type, label}, or plain numbers
+        (typed mobile or landline by the number itself, else other)."""
         draft.phone_types.add("*")
         items = raw if isinstance(raw, list) else [] if raw is None else [raw]
         for item in items:
@@ -284,9 +286,9 @@ class DraftBuilder:
                     raise InvalidValue(f"unknown phone type {phone_type!r}")
                 number, label = item.get("number"), item.get("label")
             else:
-                number, phone_type, label = item, "other", None
+                number, phone_type, label = item, None, None
             for canonical in convert_phones(str(number or ""), self.settings):
-                draft.phones.append((canonical, phone_type, label))
+                draft.phones.append((canonical, phone_type or typed_as(canonical), label))
 
     def _email_list(self, draft: ContactDraft, raw: Any) -> None:
         """`emails` as in a JSON record: a list of {address, label} (or plain addresses)."""

@@ -1,10 +1,18 @@
-"""Exceptions that carry a message meant for the user.
+"""The exceptions crmkit raises: each carries a message meant for the user.
 
 `CrmError` is anything the user can fix (exit code 1 in the CLI); the CLI prints
 its message as one plain sentence instead of a traceback.
+
+    >>> try:
+    ...     crm.contacts[404]
+    ... except crmkit.NotFound as exc:
+    ...     print(exc)
+    no contact with id 404
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["CrmError", "InvalidValue", "NotFound"]
 
@@ -13,13 +21,33 @@ class CrmError(Exception):
     """A problem the user can fix: bad input, a missing file, an unknown name."""
 
 
-class NotFound(CrmError):
-    """A contact, tag, user, event or other record that the user named does not exist."""
+class NotFound(CrmError, KeyError):
+    """A contact, tag, user, event or other record that the user named does not exist.
 
-
-class InvalidValue(ValueError):
-    """A raw value that cannot be read as the canonical value it should be.
-
-    The message is the reason only ("not a valid phone number"); importers add the
-    row, column and value around it.
+    It is also a `KeyError`, so `crm.contacts[id]` behaves like a mapping.
     """
+
+    def __str__(self) -> str:
+        # KeyError would print the message quoted, as it does for a missing key.
+        return str(self.args[0]) if self.args else ""
+
+
+class InvalidValue(CrmError, ValueError):
+    """A value that cannot be read as the canonical value it should be.
+
+    `reason` says why ("not a valid phone number"); `field` and `value` say where,
+    when they are known (the message reads `field = 'value': reason`, or
+    `field: reason` without a value). Parsers raise it with the reason only, and importers add
+    the row, column and value around it.
+    """
+
+    def __init__(self, reason: str, *, field: str | None = None, value: Any = None) -> None:
+        self.reason = reason
+        self.field = field
+        self.value = value
+        if field is None:
+            super().__init__(reason)
+        elif value is None:
+            super().__init__(f"{field}: {reason}")
+        else:
+            super().__init__(f"{field} = {value!r}: {reason}")

@@ -1,4 +1,4 @@
-"""Reference data: tags, users and custom fields.
+"""Reference data: tags, users and custom fields (`crm.tags`, `crm.users`, `crm.fields`).
 
 They are created explicitly and matched by exact name (case-insensitive,
 trimmed), so a typo in an import file is reported instead of silently
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Sequence
 
 from crmkit.errors import CrmError, NotFound
 from crmkit.model import FIELD_TYPES, CustomField, Tag, User
@@ -16,6 +17,9 @@ from crmkit.store import Store
 from crmkit.values.names import name_key
 
 __all__ = [
+    "Tags",
+    "Users",
+    "Fields",
     "add_tag",
     "list_tags",
     "add_user",
@@ -157,7 +161,7 @@ def add_field_option(store: Store, field: CustomField, option: str) -> CustomFie
             "UPDATE custom_fields SET options = ? WHERE id = ?",
             (json.dumps(options, ensure_ascii=False), field.id),
         )
-    return field.model_copy(update={"options": options})
+    return field.with_options(options)
 
 
 def list_fields(store: Store) -> list[CustomField]:
@@ -205,3 +209,100 @@ def user_id(store: Store, full_name: str) -> int:
     if found is None:
         raise NotFound(f"no user named {full_name!r}; add one with `crm user add`")
     return int(found)
+
+
+class Tags:
+    """The tags of a base, as `crm.tags`.
+
+    >>> crm.tags.add("VIP", "Lead")
+    [Tag(id=1, name='VIP'), Tag(id=2, name='Lead')]
+    >>> [tag.name for tag in crm.tags]
+    ['Lead', 'VIP']
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def add(self, *names: str) -> list[Tag]:
+        """Create tags and return them; raise `CrmError` if one exists (then none is added)."""
+        with self._store.transaction():
+            return [add_tag(self._store, name) for name in names]
+
+    def list(self) -> list[Tag]:
+        """Return every tag, by name."""
+        return list_tags(self._store)
+
+    def __iter__(self) -> Iterator[Tag]:
+        return iter(self.list())
+
+
+class Users:
+    """The users who can be guardians, observers and agents, as `crm.users`.
+
+    >>> crm.users.add("Jan Kowalski", email="jan@example.pl")
+    User(id=1, full_name='Jan Kowalski', email='jan@example.pl')
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def add(self, full_name: str, *, email: str | None = None) -> User:
+        """Create a user and return it; raise `CrmError` if the name is taken."""
+        return add_user(self._store, full_name, email)
+
+    def list(self) -> list[User]:
+        """Return every user, by name."""
+        return list_users(self._store)
+
+    def __iter__(self) -> Iterator[User]:
+        return iter(self.list())
+
+
+class Fields:
+    """The custom fields of a base, as `crm.fields`.
+
+    >>> crm.fields.add("industry", type="multiselect", options=["IT", "Handel"])
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def add(
+        self,
+        key: str,
+        *,
+        type: str,
+        label: str | None = None,
+        options: Sequence[str] | None = None,
+        required: bool = False,
+        applies_to: str = "both",
+    ) -> CustomField:
+        """Define a custom field and return it.
+
+        `type` is one of `FIELD_TYPES`; select and multiselect fields need their
+        `options`; `applies_to` is person, organization or both. Raise `CrmError`
+        for a bad key, type or option, or a key already taken.
+        """
+        return add_field(
+            self._store,
+            key,
+            type,
+            label=label,
+            options=list(options or []),
+            required=required,
+            applies_to=applies_to,
+        )
+
+    def list(self) -> list[CustomField]:
+        """Return every custom field, by key."""
+        return list_fields(self._store)
+
+    def __getitem__(self, key: str) -> CustomField:
+        """Return the field with this key; raise `NotFound` if there is none."""
+        found = fields_by_key(self._store).get(key)
+        if found is None:
+            raise NotFound(f"no custom field {key!r}; `crm field list` shows them")
+        return found
+
+    def __iter__(self) -> Iterator[CustomField]:
+        return iter(self.list())

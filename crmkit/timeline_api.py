@@ -1,41 +1,39 @@
-"""The events, notes, files, timeline and card methods of `crmkit.CRM`.
+"""`crm.events`, `crm.notes` and `crm.files`: what happened with a contact, and its documents.
 
-    >>> crm.add_event(7, "call", at="2024-03-05 14:30", direction="in", duration="1:35")
-    >>> crm.add_note(7, "Oddzwonić jutro", event_id=12)
-    >>> crm.timeline(3, limit=50)          # an organization: its members' events too
+    >>> crm.events.add(7, kind="call", at="2024-03-05 14:30", direction="in", duration="1:35")
+    >>> crm.notes.add(7, "Oddzwonić jutro", event_id=12)
+    >>> crm.files.add(7, "umowa.pdf")
 
-Each method is a thin call into `crmkit.events`, `notes`, `files`, `timeline` or
-`card_data`; items and file descriptions are plain dicts shaped like the JSON the
-CLI prints.
+Each method is a thin call into `crmkit.events`, `notes` or `files`, which check
+the values and write them in one transaction, recording the change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
+
+from crmkit.model import StoredFile, TimelineItem
 
 if TYPE_CHECKING:
+    from crmkit.settings import Settings
     from crmkit.store import Store
-    from crmkit.targets import ConversionSettings
 
-__all__ = ["TimelineMethods"]
+__all__ = ["Events", "Notes", "Files"]
 
 
-class TimelineMethods:
-    """Mixed into `CRM`; uses its `store`, `user` and `settings`."""
+class Events:
+    """Calls, e-mails, meetings and the rest of a contact's timeline, as `crm.events`."""
 
-    store: Store
-    user: str | None
-    settings: ConversionSettings
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings
 
-    # -- events ---------------------------------------------------------------
-
-    def add_event(
+    def add(
         self,
         contact_id: int,
-        kind: str,
         *,
+        kind: str,
         at: str | None = None,
         direction: str | None = None,
         duration: int | str | None = None,
@@ -44,13 +42,17 @@ class TimelineMethods:
         channel: str | None = None,
         agent: str | None = None,
         external_id: str | None = None,
-        source: str = "",
-    ) -> dict[str, Any]:
-        """Log one event; `at` defaults to now, naive times are in CRM_TIMEZONE (UTC)."""
+    ) -> TimelineItem:
+        """Log one event and return it.
+
+        `kind` is one of `EVENT_KINDS` (`call`, `email`, ...); `at` defaults to now,
+        a naive time is in CRM_TIMEZONE; `duration` is seconds or `[h:]mm:ss`;
+        `agent` a user's full name. Raise `NotFound` or `CrmError` for what is wrong.
+        """
         from crmkit.events import add_event
 
-        return add_event(
-            self.store,
+        item = add_event(
+            self._store,
             contact_id,
             kind=kind,
             occurred_at=at,
@@ -61,41 +63,67 @@ class TimelineMethods:
             channel=channel,
             agent=agent,
             external_id=external_id,
-            source=source,
-            timezone=self.settings.timezone,
-            dayfirst=self.settings.dayfirst,
-            user=self.user,
+            source="",
+            timezone=self._settings.timezone,
+            dayfirst=self._settings.dayfirst,
+            user=self._settings.user,
         )
+        return TimelineItem.from_record(item)
 
-    def event(self, event_id: int) -> dict[str, Any]:
+    def __getitem__(self, event_id: int) -> TimelineItem:
+        """Return the event with its notes; raise `NotFound` if there is none."""
         from crmkit.events import get_event
 
-        return get_event(self.store, event_id)
+        return TimelineItem.from_record(get_event(self._store, event_id))
 
-    def delete_event(self, event_id: int) -> dict[str, Any]:
-        """Delete an event with its notes and their files; returns the deleted item."""
+    def delete(self, event_id: int) -> TimelineItem:
+        """Delete an event with its notes and their files; return what was deleted."""
         from crmkit.events import delete_event
 
-        return delete_event(self.store, event_id, user=self.user)
+        item = delete_event(self._store, event_id, user=self._settings.user)
+        return TimelineItem.from_record(item)
 
-    # -- notes ----------------------------------------------------------------
 
-    def add_note(
-        self, contact_id: int, text: str, *, event_id: int | None = None
-    ) -> dict[str, Any]:
-        """A note on the profile, or on one event; the author is the acting user."""
+class Notes:
+    """Notes on a profile or on one event, as `crm.notes`; the author is the acting user."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings
+
+    def add(self, contact_id: int, text: str, *, event_id: int | None = None) -> TimelineItem:
+        """Add a note to the profile (or to `event_id` on its timeline) and return it."""
         from crmkit.notes import add_note
 
-        return add_note(self.store, contact_id, text, event_id=event_id, author=self.user)
+        note = add_note(
+            self._store, contact_id, text, event_id=event_id, author=self._settings.user
+        )
+        return TimelineItem.from_record(note)
 
-    def delete_note(self, note_id: int) -> dict[str, Any]:
+    def __getitem__(self, note_id: int) -> TimelineItem:
+        """Return the note; raise `NotFound` if there is none."""
+        from crmkit.notes import get_note
+
+        return TimelineItem.from_record(get_note(self._store, note_id))
+
+    def delete(self, note_id: int) -> TimelineItem:
+        """Delete a note and the files attached to it; return what was deleted."""
         from crmkit.notes import delete_note
 
-        return delete_note(self.store, note_id, user=self.user)
+        return TimelineItem.from_record(delete_note(self._store, note_id, user=self._settings.user))
 
-    # -- files ----------------------------------------------------------------
 
-    def add_file(
+class Files:
+    """Files attached to contacts and notes, and avatars, as `crm.files`.
+
+    Contents are stored once per sha256 in `crm.files/` beside the database.
+    """
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings
+
+    def add(
         self,
         contact_id: int,
         path: str | Path | None = None,
@@ -103,47 +131,60 @@ class TimelineMethods:
         note_id: int | None = None,
         data: bytes | None = None,
         name: str | None = None,
-    ) -> dict[str, Any]:
-        """Attach a file (a path, or `data` bytes with a `name`) to a contact or a note."""
+    ) -> StoredFile:
+        """Attach a file (a path, or `data` bytes with a `name`) and return it."""
         from crmkit.files import add_file
 
-        return add_file(
-            self.store, contact_id, path, data=data, name=name, note_id=note_id, user=self.user
+        info = add_file(
+            self._store,
+            contact_id,
+            path,
+            data=data,
+            name=name,
+            note_id=note_id,
+            user=self._settings.user,
         )
+        return StoredFile(**info)
 
-    def files(self, contact_id: int) -> list[dict[str, Any]]:
+    def list(self, contact_id: int) -> list[StoredFile]:
+        """Return the files of a contact and of its notes."""
         from crmkit.files import list_files
 
-        return list_files(self.store, contact_id)
+        return [StoredFile(**info) for info in list_files(self._store, contact_id)]
 
-    def file_info(self, file_id: int) -> dict[str, Any]:
+    def __getitem__(self, file_id: int) -> StoredFile:
+        """Return the file's description; raise `NotFound` if there is none."""
         from crmkit.files import get_file_info
 
-        return get_file_info(self.store, file_id)
+        return StoredFile(**get_file_info(self._store, file_id))
 
-    def get_file(
+    def save(
         self,
         file_id: int,
         output: str | Path | IO[bytes] | None = None,
         *,
         overwrite: bool = False,
-    ) -> dict[str, Any]:
-        """Write a stored file to `output` (a path, a folder or a binary stream);
-        by default to its stored name in the current folder."""
+    ) -> StoredFile:
+        """Write a stored file to `output` (a path, a folder or a binary stream).
+
+        By default it goes to its stored name in the current folder; an existing
+        file is kept unless `overwrite`. Return the file, with `path` where written.
+        """
         from crmkit.files import export_file
 
-        return export_file(self.store, file_id, output, overwrite=overwrite)
+        return StoredFile(**export_file(self._store, file_id, output, overwrite=overwrite))
 
-    def delete_file(self, file_id: int) -> dict[str, Any]:
+    def delete(self, file_id: int) -> StoredFile:
+        """Delete a file (its content too when nothing else refers to it)."""
         from crmkit.files import delete_file
 
-        return delete_file(self.store, file_id, user=self.user)
+        return StoredFile(**delete_file(self._store, file_id, user=self._settings.user))
 
-    def prune_files(self) -> int:
-        """Remove stored contents no file refers to (left behind by deleted contacts)."""
+    def prune(self) -> int:
+        """Remove stored contents no file refers to; return how many went."""
         from crmkit.files import FileStore
 
-        return FileStore.for_store(self.store).prune_all(self.store)
+        return FileStore.for_store(self._store).prune_all(self._store)
 
     def set_avatar(
         self,
@@ -152,82 +193,17 @@ class TimelineMethods:
         *,
         data: bytes | None = None,
         name: str | None = None,
-    ) -> dict[str, Any]:
-        """Store a PNG, JPEG, GIF or WebP image as the contact's avatar."""
+    ) -> StoredFile:
+        """Store a PNG, JPEG, GIF or WebP image as the contact's avatar and return it."""
         from crmkit.files import set_avatar
 
-        return set_avatar(self.store, contact_id, path, data=data, name=name, user=self.user)
+        info = set_avatar(
+            self._store, contact_id, path, data=data, name=name, user=self._settings.user
+        )
+        return StoredFile(**info)
 
     def clear_avatar(self, contact_id: int) -> bool:
+        """Remove the contact's avatar; return whether it had one."""
         from crmkit.files import clear_avatar
 
-        return clear_avatar(self.store, contact_id, user=self.user)
-
-    # -- timeline and card ------------------------------------------------------
-
-    def timeline(
-        self,
-        contact_id: int,
-        *,
-        kinds: Iterable[str] | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        limit: int | None = None,
-        agent: str | None = None,
-        channel: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """Events and notes, newest first (an organization's includes its members'
-        events from their membership periods). `kinds` may be words such as `call`;
-        `since`/`until` any accepted date/time spelling."""
-        from crmkit.timeline import parse_kinds, timeline_items
-
-        return timeline_items(
-            self.store,
-            contact_id,
-            kinds=parse_kinds(kinds) if kinds else None,
-            since=self._moment(since, "--since"),
-            until=self._moment(until, "--until"),
-            limit=limit,
-            agent=agent,
-            channel=channel,
-        )
-
-    def card(self, contact_id: int, *, timeline_limit: int = 10) -> dict[str, Any]:
-        """What `crm show` shows: the record plus `timeline`, `files` and `avatar`."""
-        from crmkit.card_data import card_data
-
-        return card_data(self.store, contact_id, timeline_limit=timeline_limit)
-
-    def card_text(self, contact_id: int, *, width: int = 100) -> str:
-        """The terminal card as plain text."""
-        from crmkit.card import card_text
-        from crmkit.card_data import custom_field_rows
-
-        data = self.card(contact_id)
-        return card_text(data, custom_field_rows(self.store, data), width=width)
-
-    def card_html(self, contact_id: int, path: str | Path | None = None) -> str:
-        """The self-contained HTML card; written to `path` when given."""
-        from crmkit.card_data import avatar_data_uri, custom_field_rows
-        from crmkit.card_html import card_html, write_card_html
-
-        data = self.card(contact_id)
-        page = card_html(
-            data,
-            custom_field_rows(self.store, data),
-            avatar_data_uri(self.store, data["avatar"]["file_id"]),
-        )
-        if path is not None:
-            write_card_html(path, page)
-        return page
-
-    def _moment(self, value: str | None, option: str) -> str | None:
-        if value is None or not value.strip():
-            return None
-        from crmkit.errors import CrmError, InvalidValue
-        from crmkit.values.datetimes import parse_datetime
-
-        try:
-            return parse_datetime(value, self.settings.timezone, self.settings.dayfirst)
-        except InvalidValue as exc:
-            raise CrmError(f"{option} {value!r}: {exc}") from None
+        return clear_avatar(self._store, contact_id, user=self._settings.user)

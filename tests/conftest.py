@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from crmkit import CRM, open_crm
+import crmkit
+from crmkit import CRM
 from crmkit.cli.app import app
 
 DATA = Path(__file__).parent / "data"
@@ -21,7 +22,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture()
 def crm(db_path: Path) -> Iterator[CRM]:
-    handle = open_crm(db_path)
+    handle = crmkit.open(db_path)
     yield handle
     handle.close()
 
@@ -29,12 +30,13 @@ def crm(db_path: Path) -> Iterator[CRM]:
 @pytest.fixture()
 def ref_crm(crm: CRM) -> CRM:
     """A database with the tags, users and fields that the fixture files use."""
-    for tag in ("VIP", "Newsletter", "Lead", "Klient"):
-        crm.add_tag(tag)
+    crm.tags.add("VIP", "Newsletter", "Lead", "Klient")
     for user in ("Jan Kowalski", "Piotr Maj"):
-        crm.add_user(user)
-    crm.add_field("industry", "multiselect", label="Branża", options=["IT", "Handel", "Produkcja"])
-    crm.add_field("consent", "checkbox", label="Zgoda")
+        crm.users.add(user)
+    crm.fields.add(
+        "industry", type="multiselect", label="Branża", options=["IT", "Handel", "Produkcja"]
+    )
+    crm.fields.add("consent", type="checkbox", label="Zgoda")
     return crm
 
 

@@ -11,6 +11,7 @@ import pytest
 from record_keys import PERSON_KEYS
 from timeline_builders import DATA, event, organization, person
 
+import crmkit
 from crmkit import CRM, CrmError, NotFound
 from crmkit.card_data import gravatar_url, period_text, size_text
 from crmkit.card_html import write_card_html
@@ -41,12 +42,12 @@ def firm(ref_crm: CRM) -> dict[str, int]:
         note="Decyduje o umowach.",
         external_id="K-1001",
     )
-    crm.link(anna, org, since="2021-03-01")
+    crm.contacts.link(anna, org, since="2021-03-01")
     for day in range(1, 13):
         event(crm, anna, f"2024-03-{day:02d} 10:00", subject=f"Rozmowa {day}", agent="Piotr Maj")
-    crm.user = "Jan Kowalski"
-    crm.add_note(anna, "Oddzwonić po 15", event_id=event(crm, anna, "2024-03-20 09:00"))
-    crm.add_file(anna, data=b"%PDF-1.4 umowa", name="umowa.pdf")
+    with crmkit.open(crm.path, user="Jan Kowalski") as jan:
+        jan.notes.add(anna, "Oddzwonić po 15", event_id=event(jan, anna, "2024-03-20 09:00"))
+    crm.files.add(anna, data=b"%PDF-1.4 umowa", name="umowa.pdf")
     return {"org": org, "anna": anna}
 
 
@@ -62,7 +63,7 @@ def test_card_data_is_the_record_plus_timeline_files_and_avatar(
 ) -> None:
     data = ref_crm.card(firm["anna"])
     assert set(data) >= RECORD_KEYS
-    assert {key: data[key] for key in RECORD_KEYS} == ref_crm.record(firm["anna"])
+    assert {key: data[key] for key in RECORD_KEYS} == ref_crm.contacts[firm["anna"]].to_record()
     assert len(data["timeline"]) == 10
     assert data["timeline"][0]["subject"] is None and data["timeline"][1]["subject"] == "Rozmowa 12"
     assert data["timeline"][0]["notes"][0]["body"] == "Oddzwonić po 15"
@@ -74,7 +75,7 @@ def test_card_data_is_the_record_plus_timeline_files_and_avatar(
 def test_an_avatar_replaces_the_gravatar_and_is_not_listed_as_a_file(
     ref_crm: CRM, firm: dict[str, int]
 ) -> None:
-    avatar = ref_crm.set_avatar(firm["anna"], DATA / "avatar.png")
+    avatar = ref_crm.files.set_avatar(firm["anna"], DATA / "avatar.png").to_record()
     data = ref_crm.card(firm["anna"])
     assert data["avatar"] == {"file_id": avatar["id"], "gravatar": None}
     assert [f["name"] for f in data["files"]] == ["umowa.pdf"]
@@ -126,8 +127,8 @@ def test_organization_card_text_lists_members_and_their_events(
 
 
 def test_card_text_prints_markup_literally(crm: CRM) -> None:
-    evil = crm.add("organization", {"name": "[bold red]Evil[/bold red] & Co"}).id
-    crm.add_event(evil, "call", subject="[link=http://x]kliknij[/link]", at="2024-01-01")
+    evil = crm.contacts.add("organization", {"name": "[bold red]Evil[/bold red] & Co"}).id
+    crm.events.add(evil, kind="call", subject="[link=http://x]kliknij[/link]", at="2024-01-01")
     text = crm.card_text(evil)
     assert "[bold red]Evil[/bold red] & Co" in text
     assert "[link=http://x]kliknij[/link]" in text
@@ -179,13 +180,13 @@ def test_html_card_is_self_contained_and_complete(
 
 
 def test_html_card_embeds_the_avatar(ref_crm: CRM, firm: dict[str, int]) -> None:
-    ref_crm.set_avatar(firm["anna"], DATA / "avatar.png")
+    ref_crm.files.set_avatar(firm["anna"], DATA / "avatar.png")
     images = [a for t, a in _parse(ref_crm.card_html(firm["anna"])).tags if t == "img"]
     assert len(images) == 1 and (images[0]["src"] or "").startswith("data:image/png;base64,")
 
 
 def test_html_card_escapes_everything(crm: CRM) -> None:
-    evil = crm.add(
+    evil = crm.contacts.add(
         "person",
         {
             "first_name": "<script>alert(1)</script>",
@@ -193,8 +194,8 @@ def test_html_card_escapes_everything(crm: CRM) -> None:
             "email": "x@example.pl",
         },
     ).id
-    crm.add_event(evil, "call", subject="<b>bold</b>", at="2024-01-01")
-    crm.add_note(evil, "</pre><script>alert(3)</script>")
+    crm.events.add(evil, kind="call", subject="<b>bold</b>", at="2024-01-01")
+    crm.notes.add(evil, "</pre><script>alert(3)</script>")
     page = crm.card_html(evil)
     parsed = _parse(page)
     assert "script" not in {tag for tag, _ in parsed.tags}
@@ -226,7 +227,7 @@ def test_html_card_without_its_stored_picture_still_renders(
 ) -> None:
     from crmkit.files import FileStore
 
-    avatar = ref_crm.set_avatar(firm["anna"], DATA / "avatar.png")
+    avatar = ref_crm.files.set_avatar(firm["anna"], DATA / "avatar.png").to_record()
     FileStore.for_store(ref_crm.store).blob_path(avatar["sha256"]).unlink()
     page = ref_crm.card_html(firm["anna"])
     assert "<img" not in page and 'class="initials">AN<' in page

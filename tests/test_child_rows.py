@@ -8,7 +8,7 @@ from crmkit.targets import ContactDraft
 
 
 def stored_contact(crm: CRM) -> int:
-    contact = crm.add(
+    contact = crm.contacts.add(
         "person",
         {
             "first_name": "Anna",
@@ -90,13 +90,13 @@ def test_editing_keeps_the_positions_of_unchanged_phones(ref_crm: CRM) -> None:
         "SELECT position, number FROM phones WHERE contact_id = ? ORDER BY position",
         (contact_id,),
     ).fetchall()
-    ref_crm.edit(contact_id, {"phone.mobile": "601234567", "position": "CEO"})
+    ref_crm.contacts.edit(contact_id, {"phone.mobile": "601234567", "position": "CEO"})
     after = ref_crm.store.conn.execute(
         "SELECT position, number FROM phones WHERE contact_id = ? ORDER BY position",
         (contact_id,),
     ).fetchall()
     assert after == before
-    ref_crm.edit(contact_id, {"phone.mobile": "601 000 000"})
+    ref_crm.contacts.edit(contact_id, {"phone.mobile": "601 000 000"})
     numbers = [
         number
         for (number,) in ref_crm.store.conn.execute(

@@ -266,6 +266,38 @@ def test_imports_history_and_show(cli) -> None:
     assert cli("imports", "show", "7").exit_code == 1
 
 
+REPORT_KEYS = [
+    "import_id", "target", "file", "status", "dry_run", "rows_read", "created",
+    "organizations_created", "updated", "skipped", "rejected", "warnings", "ignored_columns",
+    "errors", "started_at", "finished_at", "warning_details",
+]  # fmt: skip
+HISTORY_KEYS = [
+    "id", "target", "file", "sha256", "user", "started_at", "finished_at", "status",
+    "rows_read", "created", "updated", "skipped", "rejected", "warnings",
+]  # fmt: skip
+
+
+def test_import_json_keys_and_history_in_file_order(cli, tmp_path: Path) -> None:
+    setup_reference(cli)
+    report = json.loads(import_basic(cli, "--format", "json").stdout)
+    assert list(report) == REPORT_KEYS
+    assert list(report["errors"][0]) == ["level", "row", "column", "value", "reason"]
+    listing = json.loads(cli("imports", "--format", "json").stdout)
+    assert list(listing[0]) == HISTORY_KEYS
+    # A row with a warning (an unknown tag, found first) and an error (a bad phone).
+    source = tmp_path / "mixed.csv"
+    source.write_text("tags,first_name,phone.mobile\nNowy,Jan,123\n", encoding="utf-8")
+    cli("import", str(source))
+    shown = json.loads(cli("imports", "show", "2", "--format", "json").stdout)
+    assert list(shown) == [*HISTORY_KEYS[:4], "mapping", *HISTORY_KEYS[4:], "problems"]
+    assert [list(problem) for problem in shown["problems"]] == [
+        ["row", "column", "value", "reason", "level"]
+    ] * 2
+    assert [p["level"] for p in shown["problems"]] == ["warning", "error"]
+    table = cli("imports", "show", "2").stdout.splitlines()
+    assert [line.split()[1] for line in table[3:]] == ["warning", "error"]
+
+
 def test_progress_bar_only_on_a_terminal_and_never_with_json(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

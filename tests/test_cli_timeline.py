@@ -12,7 +12,6 @@ import pytest
 from timeline_builders import DATA
 from typer.testing import Result
 
-from crmkit.cli.timeline_fast import parse_timeline_args, run
 from crmkit.cli.timeline_print import display_width, text_table
 
 Invoke = Callable[..., Result]
@@ -92,6 +91,11 @@ def test_files_round_trip(base: Invoke, tmp_path: Path, monkeypatch: pytest.Monk
     again = _ok(base("file", "add", "1", str(source), "--name", "../../kopia.pdf")).stdout
     assert "as file 2 (the same content was already stored; it is kept once)" in again
     listed = list(csv.DictReader(io.StringIO(_ok(base("file", "list", "1", "-f", "csv")).stdout)))
+    [described] = json.loads(_ok(base("file", "list", "1", "-f", "json")).stdout)
+    assert list(described) == [
+        "id", "contact_id", "note_id", "name", "size", "media_type", "sha256", "avatar",
+        "created_at",
+    ]  # fmt: skip
     assert [(row["id"], row["name"]) for row in listed] == [("2", "kopia.pdf")]
     target = tmp_path / "out.pdf"
     _ok(base("file", "get", "1", "-o", str(target)))
@@ -185,61 +189,20 @@ def test_timeline_formats(base: Invoke) -> None:
         ]
         == 2
     )
-    assert "no contact with id 9" in _ok(base("timeline", "9"), 1).stderr
+    assert _ok(base("timeline", "9"), 1).stderr == "Error: no contact with id 9\n"
     assert "--kind 'fax'" in _ok(base("timeline", "1", "--kind", "fax"), 1).stderr
     assert _ok(base("timeline", "2", "--until", "2000-01-01")).stdout == "No events or notes.\n"
 
 
-def test_lean_timeline_prints_what_typer_prints(
-    base: Invoke, db_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    _log_calls(base)
-    for options in (
-        [],
-        ["-f", "json"],
-        ["--format=csv"],
-        ["-k", "call", "-n", "1", "--since", "2024-01-01"],
-    ):
-        expected = _ok(base("timeline", "1", *options)).stdout
-        assert run(["--db", str(db_path), "timeline", "1", *options]) == 0
-        assert capsys.readouterr().out.replace("\r\n", "\n") == expected
-    assert run(["--db", str(db_path), "timeline", "9"]) == 1
-    assert capsys.readouterr().err == "Error: no contact with id 9\n"
-    assert run(["--db", str(db_path.parent / "none.db"), "timeline", "1"]) == 1
-    assert "does not exist" in capsys.readouterr().err
+def test_timeline_of_a_missing_database_is_an_error(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
 
+    from crmkit.cli.app import app
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["timeline", "--help"],
-        ["timeline"],
-        ["timeline", "x"],
-        ["timeline", "1", "2"],
-        ["timeline", "1", "--colour"],
-        ["timeline", "1", "--limit"],
-        ["timeline", "1", "--format", "xml"],
-        ["timeline", "1", "--limit", "5", "--limit", "6"],
-        ["show", "1"],
-        ["--db"],
-        [],
-    ],
-)
-def test_lean_timeline_leaves_everything_else_to_typer(argv: list[str]) -> None:
-    assert parse_timeline_args(argv) is None
-
-
-def test_lean_timeline_reads_global_options() -> None:
-    options = parse_timeline_args(
-        ["--db=x.db", "--as", "Jan", "timeline", "7", "-k", "call", "--kind=sms"]
-    )
-    assert options is not None
-    assert (options["db"], options["user"], options["id"], options["kind"]) == (
-        "x.db",
-        "Jan",
-        7,
-        ["call", "sms"],
-    )
+    missing = tmp_path / "none.db"
+    result = CliRunner().invoke(app, ["--db", str(missing), "timeline", "1"])
+    assert result.exit_code == 1 and "does not exist" in result.stderr
+    assert not missing.exists()
 
 
 def test_text_table_aligns_by_display_width() -> None:

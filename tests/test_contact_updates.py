@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from crm_calls import search_ids
+
 from crmkit import CRM
 from crmkit.contact_updates import pending_update, plan_updates
 from crmkit.targets import ContactDraft
@@ -12,7 +14,7 @@ NOW = "2030-01-01T00:00:00Z"
 
 
 def stored(crm: CRM) -> int:
-    contact = crm.add(
+    contact = crm.contacts.add(
         "person",
         {
             "first_name": "Anna",
@@ -65,9 +67,9 @@ def test_a_hidden_contact_is_reindexed(ref_crm: CRM) -> None:
     contact_id = stored(ref_crm)
     _, reindex = plan(ref_crm, contact_id, ContactDraft(scalars={"hidden": True}))
     assert reindex == {contact_id}
-    edited = ref_crm.edit(contact_id, {"hidden": "tak", "last_name": "Kot"})
+    edited = ref_crm.contacts.edit(contact_id, {"hidden": "tak", "last_name": "Kot"})
     assert edited.hidden and edited.name == "Anna Kot"
-    assert ref_crm.search_ids("kot", include_hidden=True) == [contact_id]
+    assert search_ids(ref_crm, "kot", include_hidden=True) == [contact_id]
 
 
 def test_contacts_given_the_same_values_share_one_statement(ref_crm: CRM) -> None:

@@ -31,8 +31,8 @@ def test_batches_assign_consecutive_ids_and_children(crm: CRM) -> None:
     ]
     assert write(crm, *drafts) == [1, 2, 3, 4, 5]
     assert crm.store.one("SELECT count(*) FROM phones") == 5
-    assert crm.record(5)["phones"][0]["number"] == "+48601234564"
-    assert crm.record(5)["created_at"] == "2025-01-01T00:00:00Z"
+    assert crm.contacts[5].phones[0].number == "+48601234564"
+    assert crm.contacts[5].created_at == "2025-01-01T00:00:00Z"
 
 
 def test_organizations_are_reused_by_name_and_nip(crm: CRM) -> None:
@@ -45,9 +45,9 @@ def test_organizations_are_reused_by_name_and_nip(crm: CRM) -> None:
     )
     new = ContactDraft(scalars={"first_name": "C"}, organizations=[("Inna Firma", None, None)])
     write(crm, (org, "organization"), (by_name, "person"), (by_nip, "person"), (new, "person"))
-    members = crm.record(1)["members"]
+    members = crm.contacts[1].to_record()["members"]
     assert [m["name"] for m in members] == ["A", "B"]
-    assert crm.record(5)["kind"] == "organization" and crm.record(5)["name"] == "Inna Firma"
+    assert crm.contacts[5].kind == "organization" and crm.contacts[5].name == "Inna Firma"
 
 
 def test_update_changes_only_given_parts(crm: CRM) -> None:
@@ -68,7 +68,7 @@ def test_update_changes_only_given_parts(crm: CRM) -> None:
         writer = ContactWriter(crm.store, now="2025-02-02T00:00:00Z")
         writer.update(1, change)
         writer.flush()
-    record = crm.record(1)
+    record = crm.contacts[1].to_record()
     assert record["name"] == "Anna Kowalska" and record["address"]["city"] == "Gliwice"
     assert [(p["number"], p["type"]) for p in record["phones"]] == [
         ("+48221131415", "work"),
@@ -112,7 +112,9 @@ def test_updates_link_organizations_once_and_replacing_unlinks_the_rest(crm: CRM
         writer.update(1, person_in("alfa", "Gamma"))
         writer.update(3, person_in("Gamma"), replace_links=True)
         writer.flush()
-    names = {contact_id: crm.record(contact_id)["organizations"] for contact_id in (1, 3)}
+    names = {
+        contact_id: crm.contacts[contact_id].to_record()["organizations"] for contact_id in (1, 3)
+    }
     assert [org["name"] for org in names[1]] == ["Alfa", "Gamma"]
     assert [org["name"] for org in names[3]] == ["Gamma"]
     # Ids: persons 1 and 3, Alfa 2, Beta 4, Gamma 5 (found by its own name too).

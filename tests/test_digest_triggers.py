@@ -24,7 +24,7 @@ def two(ref_crm: CRM) -> tuple[CRM, int, int]:
             "tags": "VIP",
             "guardians": "Jan Kowalski",
         }
-        ids.append(crm.add("person", values).id)
+        ids.append(crm.contacts.add("person", values).id)
     crm.store.conn.execute("UPDATE contacts SET row_digest = id * 10")
     return crm, ids[0], ids[1]
 
@@ -38,8 +38,10 @@ def sql(statement: str) -> Callable[[CRM, int], object]:
 
 
 CHANGES = {
-    "edit": lambda crm, contact_id: crm.edit(contact_id, {"position": "Prezes"}),
-    "edit to the same value": lambda crm, contact_id: crm.edit(contact_id, {"first_name": "Anna"}),
+    "edit": lambda crm, contact_id: crm.contacts.edit(contact_id, {"position": "Prezes"}),
+    "edit to the same value": lambda crm, contact_id: crm.contacts.edit(
+        contact_id, {"first_name": "Anna"}
+    ),
     "custom value": sql("UPDATE contacts SET custom = '{\"vip\": 1}' WHERE id = :id"),
     "phone added": sql(
         "INSERT INTO phones (contact_id, position, number, type) VALUES (:id, 9, '+48700', 'work')"
@@ -104,15 +106,15 @@ def test_a_renamed_or_deleted_tag_or_user_clears_its_contacts(
 
 def test_an_unrelated_tag_or_user_leaves_digests(two: tuple[CRM, int, int]) -> None:
     crm, anna, jan = two
-    crm.add_tag("Hurt")
-    crm.add_user("Ewa Bąk")
+    crm.tags.add("Hurt")
+    crm.users.add("Ewa Bąk")
     crm.store.conn.execute("UPDATE tags SET name = 'Hurtownia' WHERE key = 'hurt'")
     assert digests(crm) == {anna: anna * 10, jan: jan * 10}
 
 
 def test_any_change_to_custom_fields_clears_every_digest(two: tuple[CRM, int, int]) -> None:
     crm, anna, jan = two
-    crm.add_field("region_code", "text")
+    crm.fields.add("region_code", type="text")
     assert digests(crm) == {anna: None, jan: None}
 
 

@@ -107,7 +107,7 @@ def test_empty_cells_are_left_out_unless_they_clear(ref_crm: CRM) -> None:
 
 
 def test_required_fields_and_names_on_creation(crm: CRM) -> None:
-    crm.add_field("contract", "text", required=True, applies_to="organization")
+    crm.fields.add("contract", type="text", required=True, applies_to="organization")
     b = builder(crm, ["name"])
     draft, _ = b.build(["ACME"], "organization")
     assert draft is not None
@@ -121,7 +121,7 @@ def test_required_fields_and_names_on_creation(crm: CRM) -> None:
 
 
 def test_field_for_the_other_kind_is_rejected(crm: CRM) -> None:
-    crm.add_field("krs_note", "text", applies_to="organization")
+    crm.fields.add("krs_note", type="text", applies_to="organization")
     draft, problems = builder(crm, ["custom.krs_note"]).build(["x"], "person")
     assert draft is None and "for organizations only" in problems[0][3]
 
@@ -142,9 +142,9 @@ STYLES = [
 def test_any_phone_style_gives_the_same_draft(
     tmp_path_factory: pytest.TempPathFactory, number: str, style
 ) -> None:  # type: ignore[no-untyped-def]
-    from crmkit import open_crm
+    import crmkit
 
-    with open_crm(tmp_path_factory.mktemp("db") / "crm.db") as crm:
+    with crmkit.open(tmp_path_factory.mktemp("db") / "crm.db") as crm:
         draft, problems = builder(crm, ["phone.mobile"]).build([style(number)], "person")
     assert problems == [] and draft is not None
     assert draft.phones == [(f"+48{number}", "mobile", None)]

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from timeline_builders import event, person
 
+import crmkit
 from crmkit import CRM, CrmError, InvalidValue, NotFound
 from crmkit import events as events_module
 from crmkit.audit import audit_entries
@@ -90,16 +91,16 @@ def test_duration_text_reads_back(seconds: int) -> None:
 
 def test_add_event_stores_canonical_values(ref_crm: CRM) -> None:
     anna = person(ref_crm, "Anna", "Nowak")
-    item = ref_crm.add_event(
+    item = ref_crm.events.add(
         anna,
-        "Rozmowa",
+        kind="Rozmowa",
         at="05.03.2024 14:30",
         direction="przychodzące",
         duration="1:35",
         subject=" Reklamacja ",
         channel="Infolinia",
         agent="piotr  maj",
-    )
+    ).to_record()
     assert item == {
         "id": item["id"],
         "type": "event",
@@ -117,7 +118,7 @@ def test_add_event_stores_canonical_values(ref_crm: CRM) -> None:
         "source": "",
         "external_id": None,
     }
-    assert ref_crm.event(item["id"]) == item
+    assert ref_crm.events[item["id"]].to_record() == item
 
 
 def test_add_event_reads_naive_times_in_the_given_zone(crm: CRM) -> None:
@@ -130,7 +131,7 @@ def test_add_event_reads_naive_times_in_the_given_zone(crm: CRM) -> None:
 
 def test_add_event_defaults_to_now(crm: CRM) -> None:
     anna = person(crm, "Anna", "Nowak")
-    item = crm.add_event(anna, "note")
+    item = crm.events.add(anna, kind="note").to_record()
     assert item["occurred_at"].endswith("Z") and item["occurred_at"] >= "2024"
 
 
@@ -147,24 +148,26 @@ def test_add_event_refuses_bad_values(crm: CRM, kwargs: dict[str, str], message:
     anna = person(crm, "Anna", "Nowak")
     kind = kwargs.pop("kind")
     with pytest.raises(CrmError, match=message):
-        crm.add_event(anna, kind, **kwargs)
+        crm.events.add(anna, kind=kind, **kwargs)
     assert crm.store.one("SELECT count(*) FROM events") == 0
 
 
 def test_add_event_needs_a_known_contact_and_agent(ref_crm: CRM) -> None:
     with pytest.raises(NotFound, match="no contact with id 99"):
-        ref_crm.add_event(99, "call")
+        ref_crm.events.add(99, kind="call")
     anna = person(ref_crm, "Anna", "Nowak")
     with pytest.raises(NotFound, match="no user named 'Nobody'"):
-        ref_crm.add_event(anna, "call", agent="Nobody")
+        ref_crm.events.add(anna, kind="call", agent="Nobody")
 
 
 def test_external_id_is_unique_per_source(crm: CRM) -> None:
     anna = person(crm, "Anna", "Nowak")
-    crm.add_event(anna, "call", external_id="X-1")
+    crm.events.add(anna, kind="call", external_id="X-1")
     with pytest.raises(CrmError, match="already logged"):
-        crm.add_event(anna, "call", external_id="X-1")
-    other = crm.add_event(anna, "call", external_id="X-1", source="mailbox")
+        crm.events.add(anna, kind="call", external_id="X-1")
+    other = events_module.add_event(
+        crm.store, anna, kind="call", external_id="X-1", source="mailbox"
+    )
     assert other["external_id"] == "X-1" and other["source"] == "mailbox"
 
 
@@ -172,24 +175,26 @@ def test_delete_event_takes_its_notes_and_their_files(crm: CRM) -> None:
     anna = person(crm, "Anna", "Nowak")
     call = event(crm, anna, "2024-03-05 14:30")
     keep = event(crm, anna, "2024-03-06 14:30")
-    note = crm.add_note(anna, "Oddzwonić", event_id=call)
-    attached = crm.add_file(anna, data=b"recording", name="call.wav", note_id=note["id"])
+    note = crm.notes.add(anna, "Oddzwonić", event_id=call).to_record()
+    attached = crm.files.add(
+        anna, data=b"recording", name="call.wav", note_id=note["id"]
+    ).to_record()
     blob = FileStore.for_store(crm.store).blob_path(attached["sha256"])
     assert blob.exists()
-    deleted = crm.delete_event(call)
+    deleted = crm.events.delete(call).to_record()
     assert deleted["id"] == call and [n["body"] for n in deleted["notes"]] == ["Oddzwonić"]
     assert crm.store.one("SELECT count(*) FROM notes") == 0
     assert crm.store.one("SELECT count(*) FROM files") == 0
     assert not blob.exists()
-    assert [item["id"] for item in crm.timeline(anna)] == [keep]
+    assert [item.id for item in crm.timeline(anna)] == [keep]
     with pytest.raises(NotFound, match=f"no event with id {call}"):
-        crm.delete_event(call)
+        crm.events.delete(call)
 
 
 def test_event_changes_are_audited(crm: CRM) -> None:
-    crm.user = "Jan Kowalski"
-    anna = person(crm, "Anna", "Nowak")
-    call = event(crm, anna, "2024-03-05 14:30")
-    crm.delete_event(call)
+    with crmkit.open(crm.path, user="Jan Kowalski") as jan:
+        anna = person(jan, "Anna", "Nowak")
+        call = event(jan, anna, "2024-03-05 14:30")
+        jan.events.delete(call)
     actions = [entry["action"] for entry in audit_entries(crm.store, anna)]
     assert actions[:2] == ["event delete", "event add"]

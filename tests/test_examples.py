@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from crmkit import open_crm
+import crmkit
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CSV_FILE = EXAMPLES / "kontakty.csv"
@@ -96,10 +96,10 @@ def _import(db: Path, data: Path, *extra: str) -> Imported:
 
 
 def _records(db: Path) -> Iterator[dict[str, Any]]:
-    crm = open_crm(db)
+    crm = crmkit.open(db)
     try:
         ids = [row[0] for row in crm.store.rows("SELECT id FROM contacts ORDER BY id")]
-        yield from crm.records(ids)
+        yield from crm.contacts.records(ids)
     finally:
         crm.close()
 
@@ -134,10 +134,10 @@ def csv_records(csv_import: Imported) -> dict[str, dict[str, Any]]:
 
 
 def test_setup_script_creates_the_reference_data(reference_db: Path) -> None:
-    with open_crm(reference_db) as crm:
-        tags = sorted(t.name for t in crm.tags())
-        users = {u.full_name: u.email for u in crm.users()}
-        fields = {f.key: f for f in crm.fields()}
+    with crmkit.open(reference_db) as crm:
+        tags = sorted(t.name for t in crm.tags.list())
+        users = {u.full_name: u.email for u in crm.users.list()}
+        fields = {f.key: f for f in crm.fields.list()}
     assert tags == ["Klient", "Lead", "Newsletter", "Partner", "VIP"]
     assert users == {
         "Anna Zając": "anna.zajac@example.pl",

@@ -48,7 +48,7 @@ def test_cells_that_need_care_take_the_exact_way(ref_crm: CRM) -> None:
         ("Ola", "+48 601 234 567"),
         ("Ela", ", leading comma"),
     ]:
-        ref_crm.add("person", {"first_name": first, "note": note, "tags": "VIP"})
+        ref_crm.contacts.add("person", {"first_name": first, "note": note, "tags": "VIP"})
     text, expected = both_ways(ref_crm)
     assert text == expected
     assert "'=1+2" in text and '"a, ""b""\nc"' in text
@@ -56,7 +56,7 @@ def test_cells_that_need_care_take_the_exact_way(ref_crm: CRM) -> None:
 
 
 def test_long_runs_are_split_under_the_argument_limit(ref_crm: CRM) -> None:
-    ref_crm.add("person", {"first_name": "Anna", "last_name": "Nowak"})
+    ref_crm.contacts.add("person", {"first_name": "Anna", "last_name": "Nowak"})
     conn = ref_crm.store.conn
     specs = [ColumnSpec(f"c{n}", "sql", "c.name", guarded=True) for n in range(150)]
     encoded = EncodedCsv(conn, specs, escape=True)

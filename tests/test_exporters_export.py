@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from search_builders import base_reference_data, build_base
 
-from crmkit import CRM, open_crm
+import crmkit
+from crmkit import CRM
 from crmkit.errors import CrmError, InvalidValue
 from crmkit.model import PHONE_TYPES
 from crmkit.values.phones import normalize_phone
@@ -25,16 +26,16 @@ DATA = Path(__file__).parent / "data" / "search"
 def prepare(crm: CRM) -> CRM:
     """The reference data every database in these tests has."""
     for tag in ("VIP", "Newsletter", "Lead", "Klient"):
-        crm.add_tag(tag)
+        crm.tags.add(tag)
     for user in ("Jan Kowalski", "Piotr Maj"):
-        crm.add_user(user)
-    crm.add_field("industry", "multiselect", options=["IT", "Handel", "Produkcja"])
-    crm.add_field("consent", "checkbox")
-    crm.add_field("budget", "number")
-    crm.add_field("since", "date")
-    crm.add_field("tier", "select", options=["Gold", "Silver"])
-    crm.add_field("motto", "text")
-    crm.add_field("adult", "checkbox", applies_to="person")
+        crm.users.add(user)
+    crm.fields.add("industry", type="multiselect", options=["IT", "Handel", "Produkcja"])
+    crm.fields.add("consent", type="checkbox")
+    crm.fields.add("budget", type="number")
+    crm.fields.add("since", type="date")
+    crm.fields.add("tier", type="select", options=["Gold", "Silver"])
+    crm.fields.add("motto", type="text")
+    crm.fields.add("adult", type="checkbox", applies_to="person")
     return crm
 
 
@@ -58,8 +59,8 @@ def by_column(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def reimported(text: str, suffix: str, folder: Path) -> CRM:
     path = folder / f"again{suffix}"
     path.write_text(text, encoding="utf-8", newline="")
-    crm = prepare(open_crm(folder / f"again{suffix}.db"))
-    report = crm.import_file(str(path))
+    crm = prepare(crmkit.open(folder / f"again{suffix}.db"))
+    report = crm.imports.run(str(path))
     assert report.rejected == 0, report.errors
     assert report.warnings == 0, report.warning_details
     return crm
@@ -158,8 +159,8 @@ def customer_base(draw: st.DrawFn) -> list[dict[str, Any]]:
 def original(rows: list[dict[str, Any]], folder: Path) -> CRM:
     source = folder / "original.jsonl"
     source.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
-    crm = prepare(open_crm(folder / "original.db"))
-    report = crm.import_file(str(source))
+    crm = prepare(crmkit.open(folder / "original.db"))
+    report = crm.imports.run(str(source))
     assert report.rejected == 0, report.errors
     return crm
 
@@ -193,10 +194,12 @@ def test_jsonl_export_imports_back_as_the_same_contacts(
 
 
 def test_json_array_imports_back_with_membership_periods(tmp_path: Path) -> None:
-    crm = prepare(open_crm(tmp_path / "a.db"))
-    org = crm.add("organization", {"name": "Huta", "custom.consent": "no"}).id
-    person = crm.add("person", {"first_name": "Ala", "custom.consent": "1", "custom.adult": "0"}).id
-    crm.link(person, org, since="2020-01-01", until="2021-06-30")
+    crm = prepare(crmkit.open(tmp_path / "a.db"))
+    org = crm.contacts.add("organization", {"name": "Huta", "custom.consent": "no"}).id
+    person = crm.contacts.add(
+        "person", {"first_name": "Ala", "custom.consent": "1", "custom.adult": "0"}
+    ).id
+    crm.contacts.link(person, org, since="2020-01-01", until="2021-06-30")
     first = exported(crm, "json")
     assert json.loads(first)[1]["organizations"][0]["since"] == "2020-01-01T00:00:00Z"
     again = reimported(first, ".json", tmp_path)
@@ -267,8 +270,8 @@ def test_export_to_a_file_is_atomic(base: CRM, tmp_path: Path) -> None:
 
 def test_exported_file_from_fixture_imports_back(base: CRM, tmp_path: Path) -> None:
     """A checked-in export file (as a user would keep it) still imports cleanly."""
-    again = base_reference_data(open_crm(tmp_path / "b.db"), with_fixture_data=True)
-    report = again.import_file(str(DATA / "export.csv"))
+    again = base_reference_data(crmkit.open(tmp_path / "b.db"), with_fixture_data=True)
+    report = again.imports.run(str(DATA / "export.csv"))
     assert (report.created, report.rejected, report.warnings) == (5, 0, 0)
     assert exported_default(again).encode("utf-8") == (DATA / "export.csv").read_bytes()
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(
 def many(ref_crm: CRM) -> CRM:
     build_base(ref_crm)
     for index in range(60):
-        ref_crm.add(
+        ref_crm.contacts.add(
             "person",
             {"first_name": f"Osoba{index}", "tags": "VIP" if index % 2 else "Lead",
              "phone.mobile": f"+48 600 000 {index:03d}", "note": "=1+1" if index % 7 == 0 else ""},

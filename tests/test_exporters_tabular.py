@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from crm_calls import search_ids
 from search_builders import build_base
 
 from crmkit import CRM
@@ -24,7 +25,7 @@ from crmkit.query.fields import QuerySchema
 @pytest.fixture()
 def base(ref_crm: CRM) -> CRM:
     build_base(ref_crm)
-    ref_crm.add(
+    ref_crm.contacts.add(
         "person",
         {"first_name": "Ola", "emails": "", "email.home": "ola@dom.pl | o@x.pl",
          "email": "bez@etykiety.pl", "phone.mobile": "500 100 200 | 500 100 201",
@@ -73,11 +74,11 @@ def test_every_column_matches_the_records(base: CRM) -> None:
     names = [n for n in valid_column_names(schema) if "<" not in n]
     names += ["email.work", "email.home", "address.city", "phone", "email", "member"]
     specs = resolve_columns(names, schema)
-    ids = base.search_ids(include_hidden=True)
+    ids = search_ids(base, include_hidden=True)
     reader = TabularReader(base.store.conn, specs)
     rows = list(reader.rows_for_ids(ids, chunk=2))
     for contact_id, row in zip(ids, rows, strict=True):
-        record = base.record(contact_id)
+        record = base.contacts[contact_id].to_record()
         wanted = [expected_cell(record, name, schema.custom_fields) for name in names]
         assert row == wanted, record["name"]
 
@@ -94,7 +95,7 @@ def test_range_and_list_reads_agree(base: CRM) -> None:
 
 def test_a_range_lists_phones_and_emails_by_position(base: CRM) -> None:
     """Read by a range of ids, each list keeps its stored order, and e-mails are escaped."""
-    ola = base.search_ids("ola")[0]
+    ola = search_ids(base, "ola")[0]
     conn = base.store.conn
     # Positions no longer follow the order the rows were written in.
     conn.execute("UPDATE phones SET position = 100 - position WHERE contact_id = ?", (ola,))
@@ -106,7 +107,7 @@ def test_a_range_lists_phones_and_emails_by_position(base: CRM) -> None:
     schema = QuerySchema(conn)
     names = ["phones", "phone.mobile", "emails", "email.home", "email"]
     specs = resolve_columns(names, schema)
-    record = base.record(ola)
+    record = base.contacts[ola].to_record()
     wanted = [expected_cell(record, name, schema.custom_fields) for name in names]
     assert wanted[1] == "+48500100201 | +48500100200"
     assert wanted[3] == "-first@dom.pl | o@x.pl | ola@dom.pl"
@@ -138,7 +139,7 @@ def test_round_trip_columns_are_mapping_targets(base: CRM) -> None:
 
 
 def test_an_unusable_label_goes_to_the_plain_email_column(base: CRM) -> None:
-    ola = base.search_ids("ola")[0]
+    ola = search_ids(base, "ola")[0]
     base.store.conn.execute("UPDATE emails SET label = 'a.b' WHERE address = 'o@x.pl'")
     specs = export_columns(base.store.conn, QuerySchema(base.store.conn))
     headers = [s.header for s in specs]
@@ -152,7 +153,7 @@ def test_an_unusable_label_goes_to_the_plain_email_column(base: CRM) -> None:
 def test_escaping_only_when_asked(base: CRM) -> None:
     specs = resolve_columns(["note", "position", "custom.motto", "custom.budget", "phones"],
                             QuerySchema(base.store.conn))  # fmt: skip
-    ewa = base.search_ids("ewa")[0]
+    ewa = search_ids(base, "ewa")[0]
     plain = next(TabularReader(base.store.conn, specs).rows_for_ids([ewa]))
     safe = next(TabularReader(base.store.conn, specs, escape=True).rows_for_ids([ewa]))
     assert plain == ["=SUM(A1:A9)", "-", "@home", "-5", "+48322300000"]
@@ -160,10 +161,10 @@ def test_escaping_only_when_asked(base: CRM) -> None:
 
 
 def test_checkbox_cells(base: CRM) -> None:
-    base.add_field("adult", "checkbox", applies_to="person")
+    base.fields.add("adult", type="checkbox", applies_to="person")
     names = ["name", "custom.adult", "custom.consent"]
     reader = TabularReader(base.store.conn, resolve_columns(names, QuerySchema(base.store.conn)))
-    rows = {row[0]: row[1:] for row in reader.rows_for_ids(base.search_ids(include_hidden=True))}
+    rows = {row[0]: row[1:] for row in reader.rows_for_ids(search_ids(base, include_hidden=True))}
     assert rows["Anna Nowak"] == ["no", "yes"]
     assert rows["Żółć Sp. z o.o."] == ["", "no"]
 

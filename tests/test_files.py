@@ -25,7 +25,7 @@ def _blobs(crm: CRM) -> list[Path]:
 
 def test_files_live_beside_the_database_under_their_sha256(crm: CRM, db_path: Path) -> None:
     anna = person(crm, "Anna", "Nowak")
-    info = crm.add_file(anna, data=b"hello", name="hello.txt")
+    info = crm.files.add(anna, data=b"hello", name="hello.txt").to_record()
     digest = hashlib.sha256(b"hello").hexdigest()
     assert info["sha256"] == digest
     assert info["size"] == 5 and info["media_type"] == "text/plain" and info["name"] == "hello.txt"
@@ -37,15 +37,15 @@ def test_the_same_bytes_are_stored_once(crm: CRM, tmp_path: Path) -> None:
     jan = person(crm, "Jan", "Kowalski")
     source = tmp_path / "umowa.pdf"
     source.write_bytes(b"%PDF-1.7 the same contract")
-    first = crm.add_file(anna, source)
-    second = crm.add_file(jan, source, name="kopia.pdf")
+    first = crm.files.add(anna, source).to_record()
+    second = crm.files.add(jan, source, name="kopia.pdf").to_record()
     assert first["already_stored"] is False and second["already_stored"] is True
     assert first["sha256"] == second["sha256"] and first["id"] != second["id"]
     assert len(_blobs(crm)) == 1
-    assert [f["name"] for f in crm.files(jan)] == ["kopia.pdf"]
-    crm.delete_file(first["id"])
+    assert [f.name for f in crm.files.list(jan)] == ["kopia.pdf"]
+    crm.files.delete(first["id"])
     assert len(_blobs(crm)) == 1  # still used by the second file
-    crm.delete_file(second["id"])
+    crm.files.delete(second["id"])
     assert _blobs(crm) == []
 
 
@@ -64,7 +64,7 @@ def test_the_same_bytes_are_stored_once(crm: CRM, tmp_path: Path) -> None:
 )
 def test_names_are_cut_to_one_harmless_component(crm: CRM, given_name: str, stored: str) -> None:
     anna = person(crm, "Anna", "Nowak")
-    info = crm.add_file(anna, data=b"data", name=given_name)
+    info = crm.files.add(anna, data=b"data", name=given_name).to_record()
     assert info["name"] == stored
     root = FileStore.for_store(crm.store).root.resolve()
     assert all(root in blob.resolve().parents for blob in _blobs(crm))
@@ -87,50 +87,50 @@ def test_default_download_goes_to_the_current_folder_under_the_safe_name(
     crm: CRM, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     anna = person(crm, "Anna", "Nowak")
-    info = crm.add_file(anna, data=b"secret", name="../../escape.txt")
+    info = crm.files.add(anna, data=b"secret", name="../../escape.txt").to_record()
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-    written = crm.get_file(info["id"])
+    written = crm.files.save(info["id"]).to_record()
     assert Path(written["path"]) == work / "escape.txt"
     assert (work / "escape.txt").read_bytes() == b"secret"
     assert not (tmp_path / "escape.txt").exists()
     with pytest.raises(CrmError, match="already exists"):
-        crm.get_file(info["id"])
+        crm.files.save(info["id"])
     (work / "escape.txt").write_bytes(b"old")
-    crm.get_file(info["id"], overwrite=True)
+    crm.files.save(info["id"], overwrite=True)
     assert (work / "escape.txt").read_bytes() == b"secret"
 
 
 def test_download_to_a_path_a_folder_or_a_stream(crm: CRM, tmp_path: Path) -> None:
     anna = person(crm, "Anna", "Nowak")
-    info = crm.add_file(anna, data=b"content", name="a.txt")
-    crm.get_file(info["id"], tmp_path / "b.txt")
+    info = crm.files.add(anna, data=b"content", name="a.txt").to_record()
+    crm.files.save(info["id"], tmp_path / "b.txt")
     assert (tmp_path / "b.txt").read_bytes() == b"content"
     folder = tmp_path / "out"
     folder.mkdir()
-    crm.get_file(info["id"], folder)
+    crm.files.save(info["id"], folder)
     assert (folder / "a.txt").read_bytes() == b"content"
     stream = io.BytesIO()
-    crm.get_file(info["id"], stream)
+    crm.files.save(info["id"], stream)
     assert stream.getvalue() == b"content"
     with pytest.raises(CrmError, match="does not exist"):
-        crm.get_file(info["id"], tmp_path / "missing" / "x.txt")
+        crm.files.save(info["id"], tmp_path / "missing" / "x.txt")
 
 
 def test_a_damaged_content_address_is_refused(crm: CRM, tmp_path: Path) -> None:
     anna = person(crm, "Anna", "Nowak")
-    info = crm.add_file(anna, data=b"content", name="a.txt")
+    info = crm.files.add(anna, data=b"content", name="a.txt").to_record()
     crm.store.conn.execute(
         "UPDATE files SET sha256 = '../../../etc/passwd' WHERE id = ?", (info["id"],)
     )
     with pytest.raises(CrmError, match="not a stored file's sha256"):
-        crm.get_file(info["id"], io.BytesIO())
+        crm.files.save(info["id"], io.BytesIO())
 
 
 def test_a_shard_linked_outside_the_store_is_refused(crm: CRM, tmp_path: Path) -> None:
     anna = person(crm, "Anna", "Nowak")
-    info = crm.add_file(anna, data=b"content", name="a.txt")
+    info = crm.files.add(anna, data=b"content", name="a.txt").to_record()
     store = FileStore.for_store(crm.store)
     shard = store.root / info["sha256"][:2]
     outside = tmp_path / "elsewhere"
@@ -141,17 +141,17 @@ def test_a_shard_linked_outside_the_store_is_refused(crm: CRM, tmp_path: Path) -
     shard.rmdir()
     os.symlink(outside, shard)
     with pytest.raises(CrmError, match="outside"):
-        crm.get_file(info["id"], io.BytesIO())
+        crm.files.save(info["id"], io.BytesIO())
 
 
 def test_changed_content_is_detected(crm: CRM) -> None:
     anna = person(crm, "Anna", "Nowak")
-    info = crm.add_file(anna, data=b"content", name="a.txt")
+    info = crm.files.add(anna, data=b"content", name="a.txt").to_record()
     blob = FileStore.for_store(crm.store).blob_path(info["sha256"])
     blob.chmod(0o644)
     blob.write_bytes(b"tampered")
     with pytest.raises(CrmError, match="damaged"):
-        crm.get_file(info["id"], io.BytesIO())
+        crm.files.save(info["id"], io.BytesIO())
 
 
 @pytest.mark.parametrize(
@@ -174,68 +174,68 @@ def test_media_type(head: bytes, name: str, media_type: str) -> None:
 def test_files_attach_to_a_note_of_the_same_contact_only(crm: CRM) -> None:
     anna = person(crm, "Anna", "Nowak")
     jan = person(crm, "Jan", "Kowalski")
-    note = crm.add_note(anna, "Skan")
-    attached = crm.add_file(anna, data=b"scan", name="skan.pdf", note_id=note["id"])
+    note = crm.notes.add(anna, "Skan").to_record()
+    attached = crm.files.add(anna, data=b"scan", name="skan.pdf", note_id=note["id"]).to_record()
     assert attached["note_id"] == note["id"]
     with pytest.raises(CrmError, match=f"note {note['id']} belongs to contact {anna}"):
-        crm.add_file(jan, data=b"scan", name="skan.pdf", note_id=note["id"])
+        crm.files.add(jan, data=b"scan", name="skan.pdf", note_id=note["id"])
     with pytest.raises(NotFound, match="no note with id 99"):
-        crm.add_file(anna, data=b"scan", note_id=99)
+        crm.files.add(anna, data=b"scan", note_id=99)
 
 
 def test_missing_inputs_are_user_errors(crm: CRM, tmp_path: Path) -> None:
     anna = person(crm, "Anna", "Nowak")
     with pytest.raises(CrmError, match="does not exist"):
-        crm.add_file(anna, tmp_path / "nope.pdf")
+        crm.files.add(anna, tmp_path / "nope.pdf")
     with pytest.raises(CrmError, match="is a folder"):
-        crm.add_file(anna, tmp_path)
+        crm.files.add(anna, tmp_path)
     with pytest.raises(NotFound, match="no contact with id 77"):
-        crm.add_file(77, data=b"x")
+        crm.files.add(77, data=b"x")
     with pytest.raises(NotFound, match="no file with id 5"):
-        crm.delete_file(5)
+        crm.files.delete(5)
     assert _blobs(crm) == []
 
 
 def test_avatar_must_be_an_image_and_replaces_the_previous_one(crm: CRM) -> None:
     anna = person(crm, "Anna", "Nowak")
     with pytest.raises(CrmError, match="not a PNG, JPEG, GIF or WebP image"):
-        crm.set_avatar(anna, data=b"<svg onload=alert(1)>")
-    first = crm.set_avatar(anna, DATA / "avatar.png")
+        crm.files.set_avatar(anna, data=b"<svg onload=alert(1)>")
+    first = crm.files.set_avatar(anna, DATA / "avatar.png").to_record()
     assert first["avatar"] is True and first["media_type"] == "image/png"
-    second = crm.set_avatar(anna, data=PNG + b"\x00", name="inny.png")
-    assert [f["id"] for f in crm.files(anna)] == [second["id"]]
+    second = crm.files.set_avatar(anna, data=PNG + b"\x00", name="inny.png").to_record()
+    assert [f.id for f in crm.files.list(anna)] == [second["id"]]
     assert len(_blobs(crm)) == 1
-    assert crm.clear_avatar(anna) is True
-    assert crm.files(anna) == [] and _blobs(crm) == []
-    assert crm.clear_avatar(anna) is False
+    assert crm.files.clear_avatar(anna) is True
+    assert crm.files.list(anna) == [] and _blobs(crm) == []
+    assert crm.files.clear_avatar(anna) is False
 
 
 def test_prune_removes_contents_left_by_deleted_contacts(crm: CRM) -> None:
     anna = person(crm, "Anna", "Nowak")
     jan = person(crm, "Jan", "Kowalski")
-    crm.add_file(anna, data=b"only anna", name="a.txt")
-    crm.add_file(jan, data=b"jan", name="j.txt")
-    crm.delete(anna)
+    crm.files.add(anna, data=b"only anna", name="a.txt")
+    crm.files.add(jan, data=b"jan", name="j.txt")
+    crm.contacts.delete(anna)
     assert len(_blobs(crm)) == 1  # deleting a contact takes the contents only it had
-    assert crm.files(jan)[0]["name"] == "j.txt"
+    assert crm.files.list(jan)[0].name == "j.txt"
     crm.store.conn.execute("DELETE FROM files WHERE contact_id = ?", (jan,))
-    assert crm.prune_files() == 1
+    assert crm.files.prune() == 1
     assert _blobs(crm) == []
 
 
 def test_the_store_is_found_after_a_change_of_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crmkit import open_crm
+    import crmkit
 
     monkeypatch.chdir(tmp_path)
-    with open_crm("crm.db") as crm:
+    with crmkit.open("crm.db") as crm:
         anna = person(crm, "Anna", "Nowak")
-        info = crm.add_file(anna, data=b"here", name="a.txt")
+        info = crm.files.add(anna, data=b"here", name="a.txt").to_record()
         elsewhere = tmp_path / "elsewhere"
         elsewhere.mkdir()
         monkeypatch.chdir(elsewhere)
         stream = io.BytesIO()
-        crm.get_file(info["id"], stream)
+        crm.files.save(info["id"], stream)
         assert stream.getvalue() == b"here"
     assert (tmp_path / "crm.files").is_dir() and not (elsewhere / "crm.files").exists()

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from crm_calls import import_history
 
-from crmkit import CRM, open_crm
+import crmkit
+from crmkit import CRM
 from crmkit.drafts import DraftBuilder
 from crmkit.errors import CrmError
 from crmkit.importers import contacts as contact_import
@@ -46,13 +48,13 @@ TABLES = {
 def reference_data(crm: CRM) -> None:
     """What the example mapping names (as examples/setup.sh creates it), less one option."""
     for tag in ("VIP", "Newsletter", "Klient", "Lead", "Partner"):
-        crm.add_tag(tag)
+        crm.tags.add(tag)
     for user in ("Anna Zając", "Piotr Maj", "Jan Kowalski"):
-        crm.add_user(user)
+        crm.users.add(user)
     # Without "Logistyka", so that some rows also carry warnings.
     options = ["IT", "Handel", "Produkcja", "Usługi"]
-    crm.add_field("industry", "multiselect", label="Branża", options=options)
-    crm.add_field("marketing_consent", "checkbox", label="Zgoda marketingowa")
+    crm.fields.add("industry", type="multiselect", label="Branża", options=options)
+    crm.fields.add("marketing_consent", type="checkbox", label="Zgoda marketingowa")
 
 
 def run_import(
@@ -93,7 +95,7 @@ def report_facts(report: ImportReport) -> tuple[object, ...]:
 
 @pytest.fixture()
 def pair(tmp_path: Path) -> tuple[CRM, CRM]:
-    first, second = open_crm(tmp_path / "a.db"), open_crm(tmp_path / "b.db")
+    first, second = crmkit.open(tmp_path / "a.db"), crmkit.open(tmp_path / "b.db")
     for crm in (first, second):
         reference_data(crm)
     return first, second
@@ -135,7 +137,7 @@ def test_helper_matches_and_updates_like_in_process(pair: tuple[CRM, CRM], tmp_p
 
 
 def test_rows_come_prepared_only_as_the_switches_say(tmp_path: Path) -> None:
-    crm = open_crm(tmp_path / "c.db")
+    crm = crmkit.open(tmp_path / "c.db")
     path = tmp_path / "names.csv"
     path.write_text("first_name\n" + "".join(f"Anna{n}\n" for n in range(5)), "utf-8")
     mapping_path = tmp_path / "map.yaml"
@@ -208,7 +210,7 @@ def test_a_file_error_in_the_helper_rolls_back(pair: tuple[CRM, CRM], tmp_path: 
     with pytest.raises(CrmError, match="line 100002"):
         run_import(crm, path, mapping, helper=True)
     assert crm.store.one("SELECT count(*) FROM contacts") == 0
-    assert crm.imports() == []
+    assert import_history(crm) == []
 
 
 def test_helper_records_the_same_file_hash(pair: tuple[CRM, CRM]) -> None:
@@ -266,7 +268,7 @@ def test_rows_that_only_create_persons_import_as_in_process(
     in_process, helped = pair
     for crm in pair:
         # A required field: rows lacking it are refused by the helper, as by the writer.
-        crm.add_field("segment_code", "text", label="Kod", required=True)
+        crm.fields.add("segment_code", type="text", label="Kod", required=True)
     csv = tmp_path / "persons.csv"
     lines = (EXAMPLES / "kontakty.csv").read_text("utf-8").splitlines()
     rows = [f"{line},{'' if number % 3 else 'A1'}" for number, line in enumerate(lines[1:])]
@@ -287,7 +289,7 @@ def test_rows_that_only_create_persons_import_as_in_process(
 def test_only_imports_without_matching_kind_or_external_id_create_persons_only(
     tmp_path: Path,
 ) -> None:
-    crm = open_crm(tmp_path / "c.db")
+    crm = crmkit.open(tmp_path / "c.db")
     reference_data(crm)
     header = (EXAMPLES / "kontakty.csv").read_text("utf-8").splitlines()[0].split(",")
     fields = fields_by_key(crm.store)
@@ -330,7 +332,7 @@ def test_an_error_message_carries_its_sentence() -> None:
 def test_the_writer_collects_rarely_while_a_helper_reads(tmp_path: Path) -> None:
     import gc
 
-    crm = open_crm(tmp_path / "c.db")
+    crm = crmkit.open(tmp_path / "c.db")
     path = tmp_path / "many.csv"
     path.write_text("first_name\n" + "Anna\n" * 4000, "utf-8")
     mapping = tmp_path / "map.yaml"

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+from crm_calls import import_details, import_history, timeline_records
 from timeline_builders import DATA, event_count, organization, person
 
 from crmkit import CRM, CrmError
@@ -57,7 +58,7 @@ def _import(
         yaml.safe_dump({"target": "events", **settings, "columns": columns}, allow_unicode=True),
         encoding="utf-8",
     )
-    return crm.import_file(str(path), mapping=str(mapping), **options)
+    return crm.imports.run(str(path), mapping=str(mapping), **options)
 
 
 PHONE_LOG = {"when": "occurred_at", "phone": "contact.phone", "id": "external_id"}
@@ -69,7 +70,7 @@ def test_every_spelling_of_a_number_finds_the_caller(
 ) -> None:
     report = _import(ref_crm, tmp_path, [["2024-03-05 14:30", f'"{spelling}"', "c1"]], PHONE_LOG)
     assert (report.created, report.rejected) == (1, 0)
-    [item] = ref_crm.timeline(people["beata"])
+    [item] = timeline_records(ref_crm, people["beata"])
     assert item["kind"] == "call" and item["occurred_at"] == "2024-03-05T14:30:00Z"
 
 
@@ -155,7 +156,7 @@ def test_rows_are_rejected_with_their_reason(
     assert reasons[9][:3] == (11, "kind", "fax")
     assert reasons[10][:3] == (12, "dir", "up")
     assert reasons[11] == (13, None, None, "the row has 5 cells but the header has 6")
-    [stored] = crm.timeline(people["anna"])
+    [stored] = timeline_records(crm, people["anna"])
     assert stored["direction"] == "out" and stored["duration"] == 120
 
 
@@ -171,7 +172,10 @@ def test_unknown_agent_is_a_warning_and_the_event_has_no_agent(
     assert (report.created, report.rejected, report.warnings) == (2, 0, 1)
     warning = report.warning_details[0]
     assert (warning.row, warning.column, warning.value) == (2, "agent", "Ewa Bąk")
-    assert [item["agent"] for item in ref_crm.timeline(people["anna"])] == ["Piotr Maj", None]
+    assert [item.agent for item in ref_crm.timeline(people["anna"])] == [
+        "Piotr Maj",
+        None,
+    ]
 
 
 def test_reimporting_the_same_log_adds_nothing_and_counts_the_skipped(
@@ -190,7 +194,7 @@ def test_reimporting_the_same_log_adds_nothing_and_counts_the_skipped(
     assert second.exit_code == 0
     other_source = _import(ref_crm, tmp_path, rows[:1], PHONE_LOG, source="mailbox")
     assert (other_source.created, other_source.skipped) == (1, 0)
-    history = ref_crm.imports()
+    history = import_history(ref_crm)
     assert [h["skipped"] for h in history] == [0, 3, 1]
     assert {h["target"] for h in history} == {"events"}
 
@@ -202,7 +206,7 @@ def test_dry_run_writes_nothing_and_reports_the_same(
     dry = _import(ref_crm, tmp_path, rows, PHONE_LOG, dry_run=True)
     assert (dry.dry_run, dry.created, dry.rejected, dry.exit_code) == (True, 1, 1, 3)
     assert dry.import_id is None
-    assert event_count(ref_crm) == 0 and ref_crm.imports() == []
+    assert event_count(ref_crm) == 0 and import_history(ref_crm) == []
     real = _import(ref_crm, tmp_path, rows, PHONE_LOG)
     assert (real.created, real.rejected) == (dry.created, dry.rejected)
 
@@ -215,7 +219,7 @@ def test_all_or_nothing_writes_nothing_when_a_row_is_rejected(
     assert (report.created, report.rejected, report.exit_code) == (0, 1, 3)
     assert report.status == "nothing written: rows were rejected"
     assert event_count(ref_crm) == 0
-    [history] = ref_crm.imports()
+    [history] = import_history(ref_crm)
     assert history["status"] == "nothing written: rows were rejected" and history["created"] == 0
 
 
@@ -243,7 +247,7 @@ def test_a_wrong_mapping_is_refused_before_anything_is_written(
     mapping = parse_mapping({"target": "events", "columns": columns})
     with open_source(str(path)) as source, pytest.raises(CrmError, match=message):
         import_events(ref_crm.store, source, mapping)
-    assert event_count(ref_crm) == 0 and ref_crm.imports() == []
+    assert event_count(ref_crm) == 0 and import_history(ref_crm) == []
 
 
 def test_without_a_mapping_headers_named_like_targets_map_to_themselves(
@@ -257,7 +261,7 @@ def test_without_a_mapping_headers_named_like_targets_map_to_themselves(
     with open_source(str(path)) as source:
         report = import_events(ref_crm.store, source, Mapping(target="events"))
     assert report.created == 1 and report.ignored_columns == ["colour"]
-    assert ref_crm.timeline(people["anna"])[0]["subject"] == "Hello"
+    assert ref_crm.timeline(people["anna"])[0].subject == "Hello"
 
 
 def test_json_lines_with_nested_contact_keys(
@@ -267,9 +271,9 @@ def test_json_lines_with_nested_contact_keys(
         report = import_events(ref_crm.store, source, Mapping(target="events", source="json"))
     assert (report.created, report.rejected) == (2, 1)
     assert report.errors[0].row == 3 and report.errors[0].column == "contact.phone"
-    [mail] = ref_crm.timeline(people["anna"])
+    [mail] = timeline_records(ref_crm, people["anna"])
     assert (mail["kind"], mail["subject"]) == ("email", "Oferta")
-    [meeting] = ref_crm.timeline(people["jan"])
+    [meeting] = timeline_records(ref_crm, people["jan"])
     assert (meeting["kind"], meeting["occurred_at"], meeting["duration"]) == (
         "meeting",
         "2024-03-05T13:30:00Z",
@@ -278,11 +282,11 @@ def test_json_lines_with_nested_contact_keys(
 
 
 def test_the_fixture_call_log(ref_crm: CRM, people: dict[str, int]) -> None:
-    report = ref_crm.import_file(str(DATA / "calls.csv"), mapping=str(DATA / "calls_map.yaml"))
+    report = ref_crm.imports.run(str(DATA / "calls.csv"), mapping=str(DATA / "calls_map.yaml"))
     assert (report.rows_read, report.created, report.rejected, report.warnings) == (6, 4, 2, 1)
     assert report.ignored_columns == []
     assert [(p.row, p.column) for p in report.errors] == [(5, "Telefon"), (6, "Czas")]
-    items = ref_crm.timeline(people["beata"])
+    items = timeline_records(ref_crm, people["beata"])
     assert [(i["kind"], i["direction"], i["occurred_at"]) for i in items] == [
         ("sms", "out", "2024-03-06T08:00:00Z"),
         ("call", "out", "2024-03-05T14:00:00Z"),
@@ -290,7 +294,7 @@ def test_the_fixture_call_log(ref_crm: CRM, people: dict[str, int]) -> None:
     ]
     assert items[2]["agent"] == "Piotr Maj" and items[2]["channel"] == "Infolinia"
     assert items[2]["duration"] == 95 == items[1]["duration"]
-    [details] = [ref_crm.import_details(report.import_id or 0)[0]]
+    [details] = [import_details(ref_crm, report.import_id or 0)[0]]
     assert details["target"] == "events" and details["mapping"]["source"] == "centrala"
 
 
@@ -298,7 +302,7 @@ def test_mapping_kind_sets_the_default_event_kind(
     ref_crm: CRM, people: dict[str, int], tmp_path: Path
 ) -> None:
     _import(ref_crm, tmp_path, [["2024-03-05 14:30", "601234567", "m1"]], PHONE_LOG, kind="email")
-    assert ref_crm.timeline(people["anna"])[0]["kind"] == "email"
+    assert ref_crm.timeline(people["anna"])[0].kind == "email"
     with pytest.raises(CrmError, match="kind must be an event kind"):
         parse_mapping({"target": "events", "kind": "person", "columns": PHONE_LOG})
 
@@ -307,9 +311,9 @@ def test_organization_timeline_shows_imported_member_calls(
     ref_crm: CRM, people: dict[str, int], tmp_path: Path
 ) -> None:
     firm = organization(ref_crm, "Kancelaria")
-    ref_crm.link(people["beata"], firm, since="2024-01-01")
+    ref_crm.contacts.link(people["beata"], firm, since="2024-01-01")
     _import(ref_crm, tmp_path, [["2024-03-05 14:30", "221131415", "c1"]], PHONE_LOG)
-    assert [item["contact_name"] for item in ref_crm.timeline(firm)] == ["Beata Michalska"]
+    assert [item["contact_name"] for item in timeline_records(ref_crm, firm)] == ["Beata Michalska"]
 
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -318,19 +322,19 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 def test_the_example_call_log_matches_the_example_contacts(crm: CRM) -> None:
     """examples/calls.csv against examples/kontakty.csv, as docs/timeline.md shows it."""
     for tag in ("VIP", "Newsletter", "Klient", "Lead", "Partner"):
-        crm.add_tag(tag)
+        crm.tags.add(tag)
     for user in ("Anna Zając", "Piotr Maj", "Jan Kowalski"):
-        crm.add_user(user)
-    crm.add_field(
+        crm.users.add(user)
+    crm.fields.add(
         "industry",
-        "multiselect",
+        type="multiselect",
         label="Branża",
         options=["IT", "Handel", "Produkcja", "Usługi", "Logistyka"],
     )
-    crm.add_field("marketing_consent", "checkbox", label="Zgoda marketingowa")
-    crm.import_file(str(EXAMPLES / "kontakty.csv"), mapping=str(EXAMPLES / "map.yaml"))
+    crm.fields.add("marketing_consent", type="checkbox", label="Zgoda marketingowa")
+    crm.imports.run(str(EXAMPLES / "kontakty.csv"), mapping=str(EXAMPLES / "map.yaml"))
     args = (str(EXAMPLES / "calls.csv"),)
-    report = crm.import_file(*args, mapping=str(EXAMPLES / "calls_map.yaml"))
+    report = crm.imports.run(*args, mapping=str(EXAMPLES / "calls_map.yaml"))
     assert (report.rows_read, report.created, report.rejected, report.warnings) == (20, 17, 3, 1)
     assert [(p.row, p.column) for p in report.errors] == [
         (6, "Numer"),
@@ -339,5 +343,5 @@ def test_the_example_call_log_matches_the_example_contacts(crm: CRM) -> None:
     ]
     beata = crm.store.one("SELECT id FROM contacts WHERE external_id = 'K-1015'")
     assert len(crm.timeline(beata)) == 3  # (22) 113-14-15, 0048221131415, +48 22 113 14 15
-    again = crm.import_file(*args, mapping=str(EXAMPLES / "calls_map.yaml"))
+    again = crm.imports.run(*args, mapping=str(EXAMPLES / "calls_map.yaml"))
     assert (again.created, again.skipped) == (0, 17)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from crm_calls import search_ids
 from hypothesis import given
 from hypothesis import strategies as st
 from search_builders import build_base, ids_by_name
@@ -133,35 +134,35 @@ def base(ref_crm: CRM) -> CRM:
 def test_search_finds_contacts_the_way_people_remember_them(
     base: CRM, text: str, names: list[str]
 ) -> None:
-    assert ids_by_name(base, base.search_ids(text)) == names
+    assert ids_by_name(base, search_ids(base, text)) == names
 
 
 def test_search_skips_hidden_unless_asked(base: CRM) -> None:
-    assert ids_by_name(base, base.search_ids("lukasz")) == []
-    assert ids_by_name(base, base.search_ids("lukasz", include_hidden=True)) == ["Łukasz Żółć"]
+    assert ids_by_name(base, search_ids(base, "lukasz")) == []
+    assert ids_by_name(base, search_ids(base, "lukasz", include_hidden=True)) == ["Łukasz Żółć"]
 
 
 def test_text_without_words_is_refused(base: CRM) -> None:
     with pytest.raises(CrmError, match="no letters or digits"):
-        base.search_ids("?!")
+        search_ids(base, "?!")
 
 
 def test_the_index_follows_edits_and_deletes(base: CRM) -> None:
-    anna = base.search_ids("anna")[0]
-    assert ids_by_name(base, base.search_ids("nowak")) == ["Anna Nowak", "Jan Nowakowski"]
-    base.edit(anna, {"last_name": "Zielińska", "address.city": "Opole"})
+    anna = search_ids(base, "anna")[0]
+    assert ids_by_name(base, search_ids(base, "nowak")) == ["Anna Nowak", "Jan Nowakowski"]
+    base.contacts.edit(anna, {"last_name": "Zielińska", "address.city": "Opole"})
     # Her e-mail still says nowak, so she is found, after the name match.
-    assert ids_by_name(base, base.search_ids("nowak")) == ["Jan Nowakowski", "Anna Zielińska"]
-    assert base.search_ids("zielinska") == [anna]
-    assert base.search_ids("opole") == [anna]
-    base.delete(anna)
-    assert base.search_ids("zielinska") == []
+    assert ids_by_name(base, search_ids(base, "nowak")) == ["Jan Nowakowski", "Anna Zielińska"]
+    assert search_ids(base, "zielinska") == [anna]
+    assert search_ids(base, "opole") == [anna]
+    base.contacts.delete(anna)
+    assert search_ids(base, "zielinska") == []
 
 
 def test_renaming_an_organization_reindexes_its_people(base: CRM) -> None:
-    org = base.search_ids("zolc", filters=["kind=organization"])[0]
-    base.edit(org, {"name": "Miedź S.A."})
-    assert ids_by_name(base, base.search_ids("miedz")) == ["Miedź S.A.", "Anna Nowak"]
+    org = search_ids(base, "zolc", filters=["kind=organization"])[0]
+    base.contacts.edit(org, {"name": "Miedź S.A."})
+    assert ids_by_name(base, search_ids(base, "miedz")) == ["Miedź S.A.", "Anna Nowak"]
 
 
 def _index(crm: CRM) -> list[object]:
@@ -175,12 +176,12 @@ def test_edits_and_deletes_leave_the_index_a_rebuild_gives(base: CRM) -> None:
     """The index holds no copy of its documents: each removal must name the text it had."""
     from crmkit.search_index import index_entries, rebuild_search_index
 
-    anna = base.search_ids("anna")[0]
-    org = base.search_ids("zolc", filters=["kind=organization"])[0]
-    base.edit(anna, {"last_name": "Zielińska", "address.city": "Opole"})
-    base.edit(org, {"name": "Miedź S.A."})
-    gone = base.search_ids("kowalsk")[0]
-    base.delete(gone)
+    anna = search_ids(base, "anna")[0]
+    org = search_ids(base, "zolc", filters=["kind=organization"])[0]
+    base.contacts.edit(anna, {"last_name": "Zielińska", "address.city": "Opole"})
+    base.contacts.edit(org, {"name": "Miedź S.A."})
+    gone = search_ids(base, "kowalsk")[0]
+    base.contacts.delete(gone)
     kept = index_entries(base.store)
     rebuild_search_index(base.store)
     assert index_entries(base.store) == kept
@@ -196,9 +197,9 @@ def test_rebuilding_gives_the_index_the_write_path_keeps(base: CRM) -> None:
     kept = _index(base)
     assert rebuild_search_index(base.store) == 6
     assert _index(base) == kept
-    assert indexed_ids(base.store, '"lodz"') == sorted(base.search_ids("lodz"))
+    assert indexed_ids(base.store, '"lodz"') == sorted(search_ids(base, "lodz"))
     documents = {row[0]: row[4:] for row in kept[1]}  # type: ignore[attr-defined]
-    assert documents[base.search_ids("anna")[0]] == (
+    assert documents[search_ids(base, "anna")[0]] == (
         "anna nowak",
         "gliwice anna.nowak@example.pl 48601234567 601234567 zolc sp. z o.o.",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import phonenumbers
 import pytest
+from crm_calls import search_ids
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from search_builders import build_base
@@ -29,44 +30,49 @@ def base(ref_crm: CRM) -> CRM:
 def test_many_spellings_find_the_caller(base: CRM, typed: str) -> None:
     found = lookup_phone(base.store.conn, typed)
     assert found.number == "+48601234567"
-    assert [base.record(i)["name"] for i in found.ids] == ["Anna Nowak"]
+    assert [base.contacts[i].name for i in found.ids] == ["Anna Nowak"]
 
 
 @pytest.mark.parametrize("typed", ["22 113 14 15", "(22) 113-14-15", "+48221131415"])
 def test_landlines_too(base: CRM, typed: str) -> None:
-    assert [record["name"] for record in base.lookup(typed)] == ["Jan Nowakowski"]
+    assert [c.name for c in base.contacts.lookup(typed)] == ["Jan Nowakowski"]
 
 
 def test_foreign_numbers_need_their_country_code_or_region(base: CRM) -> None:
-    assert [r["name"] for r in base.lookup("+49 30 1234567")] == ["Firma Berlin GmbH"]
-    assert [r["name"] for r in base.lookup("030 1234567", region="DE")] == ["Firma Berlin GmbH"]
-    assert [r["name"] for r in base.lookup("0049 30 1234567")] == ["Firma Berlin GmbH"]
+    assert [c.name for c in base.contacts.lookup("+49 30 1234567")] == ["Firma Berlin GmbH"]
+    assert [c.name for c in base.contacts.lookup("030 1234567", region="DE")] == [
+        "Firma Berlin GmbH"
+    ]
+    assert [c.name for c in base.contacts.lookup("0049 30 1234567")] == ["Firma Berlin GmbH"]
 
 
 def test_nobody_has_it(base: CRM) -> None:
     found = lookup_phone(base.store.conn, "602 000 000")
     assert (found.number, found.ids, found.hidden) == ("+48602000000", (), 0)
-    assert base.lookup("602 000 000") == []
+    assert base.contacts.lookup("602 000 000") == []
 
 
 def test_not_a_number(base: CRM) -> None:
     with pytest.raises(CrmError, match="'12' is not a valid phone number"):
         lookup_phone(base.store.conn, "12")
     with pytest.raises(CrmError, match="not a valid phone number"):
-        base.lookup("call me")
+        base.contacts.lookup("call me")
 
 
 def test_hidden_owners_are_counted_apart(base: CRM) -> None:
-    lukasz = base.search_ids("lukasz", include_hidden=True)[0]
-    base.edit(lukasz, {"phone.mobile": "+48 500 100 200"})
+    lukasz = search_ids(base, "lukasz", include_hidden=True)[0]
+    base.contacts.edit(lukasz, {"phone.mobile": "+48 500 100 200"})
     found = lookup_phone(base.store.conn, "500100200")
     assert (found.ids, found.hidden) == ((), 1)
     assert lookup_phone(base.store.conn, "500100200", include_hidden=True).ids == (lukasz,)
 
 
 def test_several_owners_in_id_order(base: CRM) -> None:
-    base.add("person", {"first_name": "Druga", "phone.work": "601234567"})
-    assert [r["name"] for r in base.lookup("601234567")] == ["Anna Nowak", "Druga"]
+    base.contacts.add("person", {"first_name": "Druga", "phone.work": "601234567"})
+    assert [c.name for c in base.contacts.lookup("601234567")] == [
+        "Anna Nowak",
+        "Druga",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from crmkit.records import get_record, iter_records
 
 
 def test_person_and_organization_records_have_the_contract_keys(ref_crm: CRM) -> None:
-    org = ref_crm.add("organization", {"name": "ACME"})
-    person = ref_crm.add(
+    org = ref_crm.contacts.add("organization", {"name": "ACME"})
+    person = ref_crm.contacts.add(
         "person",
         {
             "first_name": "Anna",
@@ -32,7 +32,7 @@ def test_person_and_organization_records_have_the_contract_keys(ref_crm: CRM) ->
 
 
 def test_phones_and_emails_keep_input_order(ref_crm: CRM) -> None:
-    contact = ref_crm.add(
+    contact = ref_crm.contacts.add(
         "person",
         [
             ("first_name", "A"),
@@ -42,7 +42,7 @@ def test_phones_and_emails_keep_input_order(ref_crm: CRM) -> None:
             ("email.home", "a@dom.pl"),
         ],
     )
-    record = ref_crm.record(contact.id)
+    record = ref_crm.contacts[contact.id].to_record()
     assert [p["number"] for p in record["phones"]] == [
         "+48221131415",
         "+48601234567",
@@ -52,7 +52,7 @@ def test_phones_and_emails_keep_input_order(ref_crm: CRM) -> None:
 
 
 def test_iter_records_streams_in_the_given_order_across_chunks(ref_crm: CRM) -> None:
-    ids = [ref_crm.add("person", {"first_name": f"P{i}"}).id for i in range(7)]
+    ids = [ref_crm.contacts.add("person", {"first_name": f"P{i}"}).id for i in range(7)]
     wanted = [ids[5], ids[0], 999, ids[3], ids[6]]
     names = [r["name"] for r in iter_records(ref_crm.store, wanted, chunk=2)]
     assert names == ["P5", "P0", "P3", "P6"]

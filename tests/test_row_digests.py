@@ -55,8 +55,8 @@ def test_a_digest_depends_on_what_decides_how_cells_are_read() -> None:
 
 
 def test_stored_digests_are_those_some_contact_holds(crm: CRM, db_path: Path) -> None:
-    first = crm.add("person", {"first_name": "Anna"}).id
-    crm.add("person", {"first_name": "Jan"})
+    first = crm.contacts.add("person", {"first_name": "Anna"}).id
+    crm.contacts.add("person", {"first_name": "Jan"})
     crm.store.conn.execute("UPDATE contacts SET row_digest = -7 WHERE id = ?", (first,))
     stored = StoredDigests(db_path)
     assert stored.known([-7, 5, 2**62]) == {-7}

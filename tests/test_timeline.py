@@ -6,11 +6,13 @@ import time
 from pathlib import Path
 
 import pytest
+from crm_calls import timeline_records
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from timeline_builders import event, organization, person
 
-from crmkit import CRM, CrmError, NotFound, open_crm
+import crmkit
+from crmkit import CRM, CrmError, NotFound
 from crmkit.timeline import membership_spans, parse_kinds, timeline_items
 
 NOW = "2025-01-01T00:00:00Z"
@@ -29,8 +31,8 @@ def acme(crm: CRM) -> dict[str, int]:
         "jan": person(crm, "Jan", "Kowalski"),
         "ewa": person(crm, "Ewa", "Bąk"),
     }
-    crm.link(ids["anna"], ids["acme"], since="2024-01-01", until="2024-06-01")
-    crm.link(ids["jan"], ids["acme"], since="2024-03-01")
+    crm.contacts.link(ids["anna"], ids["acme"], since="2024-01-01", until="2024-06-01")
+    crm.contacts.link(ids["jan"], ids["acme"], since="2024-03-01")
     return ids
 
 
@@ -64,9 +66,11 @@ def test_open_membership_ends_now(crm: CRM, acme: dict[str, int]) -> None:
 
 def test_several_memberships(crm: CRM, acme: dict[str, int]) -> None:
     ewa, org = acme["ewa"], acme["acme"]
-    crm.link(ewa, org, since="2020-01-01", until="2021-01-01")
-    crm.link(ewa, org, since="2022-01-01", until="2023-01-01")
-    crm.link(ewa, org, since="2022-06-01", until="2022-09-01")  # inside the second: no doubles
+    crm.contacts.link(ewa, org, since="2020-01-01", until="2021-01-01")
+    crm.contacts.link(ewa, org, since="2022-01-01", until="2023-01-01")
+    crm.contacts.link(
+        ewa, org, since="2022-06-01", until="2022-09-01"
+    )  # inside the second: no doubles
     first = event(crm, ewa, "2020-06-01 10:00")
     gap = event(crm, ewa, "2021-06-01 10:00")
     second = event(crm, ewa, "2022-07-01 10:00")
@@ -83,7 +87,7 @@ def test_several_memberships(crm: CRM, acme: dict[str, int]) -> None:
 
 def test_membership_without_start_counts_from_the_beginning(crm: CRM, acme: dict[str, int]) -> None:
     ewa, org = acme["ewa"], acme["acme"]
-    crm.link(ewa, org, until="2000-01-01")
+    crm.contacts.link(ewa, org, until="2000-01-01")
     old = event(crm, ewa, "1999-05-05 10:00")
     assert _ids(timeline_items(crm.store, org, now=NOW)) == [old]
 
@@ -107,15 +111,17 @@ def test_filters(ref_crm: CRM) -> None:
     call = event(crm, anna, "2024-03-01 10:00", agent="Piotr Maj", channel="Infolinia")
     mail = event(crm, anna, "2024-03-02 10:00", kind="email", agent="Jan Kowalski", channel="Biuro")
     meeting = event(crm, anna, "2024-03-03 10:00", kind="meeting")
-    crm.user = "Piotr Maj"
-    note = crm.add_note(anna, "Profilowa")["id"]
-    assert _ids(crm.timeline(anna, kinds=["call", "e-mail"])) == [mail, call]
-    assert _ids(crm.timeline(anna, kinds=["note"])) == [note]
-    assert _ids(crm.timeline(anna, since="2024-03-02", until="2024-03-03")) == [mail]
-    assert _ids(crm.timeline(anna, since="2024-03-02 10:00", until="2024-03-03 10:00")) == [mail]
-    assert _ids(crm.timeline(anna, limit=2)) == [note, meeting]
-    assert _ids(crm.timeline(anna, agent="piotr maj")) == [note, call]
-    assert _ids(crm.timeline(anna, channel="infolinia")) == [call]
+    with crmkit.open(crm.path, user="Piotr Maj") as piotr:
+        note = piotr.notes.add(anna, "Profilowa").id
+    assert _ids(timeline_records(crm, anna, kinds=["call", "e-mail"])) == [mail, call]
+    assert _ids(timeline_records(crm, anna, kinds=["note"])) == [note]
+    assert _ids(timeline_records(crm, anna, since="2024-03-02", until="2024-03-03")) == [mail]
+    assert _ids(
+        timeline_records(crm, anna, since="2024-03-02 10:00", until="2024-03-03 10:00")
+    ) == [mail]
+    assert _ids(timeline_records(crm, anna, limit=2)) == [note, meeting]
+    assert _ids(timeline_records(crm, anna, agent="piotr maj")) == [note, call]
+    assert _ids(timeline_records(crm, anna, channel="infolinia")) == [call]
     with pytest.raises(NotFound, match="no user named 'Nobody'"):
         crm.timeline(anna, agent="Nobody")
     with pytest.raises(CrmError, match="--kind 'fax'"):
@@ -136,9 +142,9 @@ def test_items_are_newest_first_with_notes_between_events(crm: CRM) -> None:
     anna = person(crm, "Anna", "Nowak")
     old = event(crm, anna, "2020-01-01 10:00")
     new = event(crm, anna, "2024-01-01 10:00")
-    note = crm.add_note(anna, "teraz")["id"]
-    on_old = crm.add_note(anna, "do starego", event_id=old)["id"]
-    items = crm.timeline(anna)
+    note = crm.notes.add(anna, "teraz").id
+    on_old = crm.notes.add(anna, "do starego", event_id=old).id
+    items = timeline_records(crm, anna)
     assert [(item["type"], item["id"]) for item in items] == [
         ("note", note),
         ("event", new),
@@ -170,13 +176,13 @@ def test_limited_organization_timeline_is_the_top_of_the_full_one(
     limit: int,
 ) -> None:
     """The cut-off shortcut gives exactly the newest N of the naive, unlimited answer."""
-    with open_crm(tmp_path_factory.mktemp("db") / "crm.db") as crm:
+    with crmkit.open(tmp_path_factory.mktemp("db") / "crm.db") as crm:
         org = organization(crm, "Acme")
         people = [person(crm, "P", str(n)) for n in range(4)]
         for who, start, end in memberships:
             if start is not None and end is not None and end <= start:
                 continue
-            crm.link(
+            crm.contacts.link(
                 people[who],
                 org,
                 since=None if start is None else f"2024-01-01T00:{start:02d}:00Z",
@@ -205,10 +211,10 @@ def test_queries_use_the_contact_time_index(crm: CRM, acme: dict[str, int]) -> N
 
 
 def test_a_contact_with_100k_events_answers_at_once(tmp_path: Path) -> None:
-    with open_crm(tmp_path / "crm.db") as crm:
+    with crmkit.open(tmp_path / "crm.db") as crm:
         org = organization(crm, "Acme")
         busy = person(crm, "Call", "Center")
-        crm.link(busy, org, since="2000-01-01")
+        crm.contacts.link(busy, org, since="2000-01-01")
         rows = [
             (busy, "call", f"20{10 + n // 10000:02d}-01-01T{(n // 60) % 24:02d}:{n % 60:02d}:00Z")
             for n in range(100_000)

@@ -19,7 +19,8 @@ from test_importers_draft_feed import (
     table_rows,
 )
 
-from crmkit import CRM, open_crm
+import crmkit
+from crmkit import CRM
 from crmkit.contacts import ContactWriter
 from crmkit.importers import contacts as contact_import
 from crmkit.importers.draft_feed import HelperFeed
@@ -62,7 +63,7 @@ def reimport_both_ways(
 ) -> tuple[tuple[CRM, Any], tuple[CRM, Any], list[int]]:
     """Import `csv` into two bases, change both alike, and import it again into each:
     first with the shortcut, then reading every row in full."""
-    fast, full = open_crm(tmp_path / "fast.db"), open_crm(tmp_path / "full.db")
+    fast, full = crmkit.open(tmp_path / "fast.db"), crmkit.open(tmp_path / "full.db")
     for crm in (fast, full):
         reference_data(crm)
         run_import(crm, csv, mapping, helper=False)
@@ -80,9 +81,9 @@ def reimport_both_ways(
 def edit_some(crm: CRM) -> None:
     """Changes of every kind a digest must notice, made through the library."""
     ids = dict(crm.store.conn.execute("SELECT external_id, id FROM contacts"))
-    crm.edit(ids["K-1001"], {"phone.mobile": "700 800 900"})
-    crm.edit(ids["K-1002"], {"tags": "Lead"})
-    crm.edit(ids["F-201"], {"name": "Technoserwis S.A."})
+    crm.contacts.edit(ids["K-1001"], {"phone.mobile": "700 800 900"})
+    crm.contacts.edit(ids["K-1002"], {"tags": "Lead"})
+    crm.contacts.edit(ids["F-201"], {"name": "Technoserwis S.A."})
     crm.store.conn.execute("UPDATE tags SET name = 'Ważny klient' WHERE key = 'vip'")
 
 
@@ -134,7 +135,7 @@ def test_rows_handed_over_between_known_rows_travel_in_full_batches(
             sizes.append(len(batch))
             yield batch
 
-    fast, full = open_crm(tmp_path / "fast.db"), open_crm(tmp_path / "full.db")
+    fast, full = crmkit.open(tmp_path / "fast.db"), crmkit.open(tmp_path / "full.db")
     for crm in (fast, full):
         reference_data(crm)
         run_import(crm, CSV, MAPPING, helper=False)
@@ -154,7 +155,7 @@ def test_rows_with_problems_keep_no_digest(ref_crm: CRM, tmp_path: Path) -> None
     path.write_text(
         "first_name,email,tags\nAnna,anna@example.pl,VIP\nJan,jan@example.pl,Nieznany\n", "utf-8"
     )
-    ref_crm.import_file(str(path))
+    ref_crm.imports.run(str(path))
     stored = ref_crm.store.conn.execute("SELECT first_name, row_digest IS NOT NULL FROM contacts")
     assert sorted(stored) == [("Anna", 1), ("Jan", 0)]
 
@@ -170,7 +171,7 @@ def test_a_row_that_now_matches_two_contacts_is_rejected(
     )
 
     def second_anna(crm: CRM) -> None:
-        crm.add("person", {"first_name": "Anna", "email.home": "anna@example.pl"})
+        crm.contacts.add("person", {"first_name": "Anna", "email.home": "anna@example.pl"})
 
     (fast, fast_report), (_, full_report), touched = reimport_both_ways(
         tmp_path, monkeypatch, path, mapping, second_anna

@@ -18,16 +18,16 @@ def person(crm: CRM, first: str, last: str, **fields: str) -> int:
         "last_name": last,
         **{k.replace("__", "."): v for k, v in fields.items()},
     }
-    return crm.add("person", values).id
+    return crm.contacts.add("person", values).id
 
 
 def organization(crm: CRM, name: str, **fields: str) -> int:
     values = {"name": name, **{k.replace("__", "."): v for k, v in fields.items()}}
-    return crm.add("organization", values).id
+    return crm.contacts.add("organization", values).id
 
 
 def event(crm: CRM, contact_id: int, at: str, kind: str = "call", **fields: Any) -> int:
-    return int(crm.add_event(contact_id, kind, at=at, **fields)["id"])
+    return int(crm.events.add(contact_id, kind=kind, at=at, **fields).id)
 
 
 def event_count(crm: CRM) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from crmkit.errors import CrmError
+from crmkit import CRM, CrmError, __version__
 
 __all__ = ["app", "main", "get_crm"]
 
@@ -31,6 +31,8 @@ class _CrmGroup(TyperGroup):
             raise typer.Exit(0) from None
 
 
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
     cls=_CrmGroup,
     help="crmkit: contacts, reference data, imports, search and timelines in one SQLite file.",
@@ -38,30 +40,50 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode=None,
+    context_settings=HELP_OPTIONS,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"crmkit {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
 def _global(
     ctx: typer.Context,
-    db: str = typer.Option(None, "--db", envvar="CRM_DB", help="Database file (default ./crm.db)."),
+    db: str = typer.Option(
+        None, "--db", help="Database file (default: $CRM_DB, else ./crm.db).", show_default=False
+    ),
     acting_user: str = typer.Option(
-        None, "--as", envvar="CRM_USER", help="Acting user, for notes, views and import history."
+        None, "--as", help="Acting user, for notes, views and import history (default: $CRM_USER)."
+    ),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print crmkit's version and exit.",
     ),
 ) -> None:
     ctx.obj = {"db": db, "user": acting_user, "crm": None}
 
 
-def get_crm(ctx: typer.Context) -> Any:
-    """The CRM for this invocation, opened on first use and closed at exit."""
+def get_crm(ctx: typer.Context, *, create: bool = True) -> CRM:
+    """Return the CRM of this invocation, opened on first use and closed at exit.
+
+    Commands that only read pass `create=False`: a mistyped `--db` is then an
+    error naming the path, not a new empty base.
+    """
     root = ctx.find_root()
     state = root.obj
     if state.get("crm") is None:
-        from crmkit.crm import open_crm
+        import crmkit
 
-        state["crm"] = open_crm(state.get("db"), user=state.get("user"))
+        state["crm"] = crmkit.open(state.get("db"), user=state.get("user"), create=create)
         root.call_on_close(state["crm"].close)
-    return state["crm"]
+    return state["crm"]  # type: ignore[no-any-return]
 
 
 def _register() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from crmkit import CrmError
 from crmkit.cli.app import get_crm
 from crmkit.cli.output import OutputFormat, dump_json
-from crmkit.errors import CrmError
 
 __all__ = ["register", "parse_assignments"]
 
@@ -45,9 +45,9 @@ def add(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
 ) -> None:
     """Create one contact: `crm add person --set first_name=Anna --set phone.mobile=601234567`."""
-    contact = get_crm(ctx).add(kind, parse_assignments(assignments))
+    contact = get_crm(ctx).contacts.add(kind, parse_assignments(assignments))
     if fmt in (OutputFormat.json, OutputFormat.jsonl):
-        typer.echo(dump_json(contact.record()))
+        typer.echo(dump_json(contact.to_record()))
     else:
         typer.echo(f"Added {contact.kind} {contact.id}: {contact.name}")
 
@@ -59,19 +59,17 @@ def edit(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
 ) -> None:
     """Change fields of one contact: `crm edit 7 --set stage=client --set "tags=VIP | Lead"`."""
-    contact = get_crm(ctx).edit(contact_id, parse_assignments(assignments))
+    contact = get_crm(ctx).contacts.edit(contact_id, parse_assignments(assignments))
     if fmt in (OutputFormat.json, OutputFormat.jsonl):
-        typer.echo(dump_json(contact.record()))
+        typer.echo(dump_json(contact.to_record()))
     else:
         typer.echo(f"Updated {contact.kind} {contact.id}: {contact.name}")
 
 
 def delete(ctx: typer.Context, contact_id: int = typer.Argument(..., metavar="ID")) -> None:
     """Delete one contact with its phones, links, events, notes and files."""
-    crm = get_crm(ctx)
-    name = crm.record(contact_id)["name"]
-    crm.delete(contact_id)
-    typer.echo(f"Deleted contact {contact_id}: {name}")
+    contact = get_crm(ctx).contacts.delete(contact_id)
+    typer.echo(f"Deleted contact {contact_id}: {contact.name}")
 
 
 def link(
@@ -82,8 +80,8 @@ def link(
     until: str = typer.Option(None, "--until", help="End of the membership; open if left out."),
 ) -> None:
     """Make a person a member of an organization: `crm link 7 3 --since 2024-01-01`."""
-    membership = get_crm(ctx).link(person_id, organization_id, since=since, until=until)
-    period = f" from {membership['since'] or 'the start'} until {membership['until'] or 'now'}"
+    membership = get_crm(ctx).contacts.link(person_id, organization_id, since=since, until=until)
+    period = f" from {membership.since or 'the start'} until {membership.until or 'now'}"
     typer.echo(f"Linked person {person_id} to organization {organization_id}{period}.")
 
 

@@ -57,7 +57,7 @@ def import_command(
     if file != "-" and os.path.isfile(file):
         bar.total = os.path.getsize(file)
     with bar as progress:
-        report = crm.import_file(
+        report = crm.imports.run(
             file,
             mapping=mapping,
             dry_run=dry_run,
@@ -75,9 +75,7 @@ def import_command(
 def print_report(report: ImportReport, fmt: OutputFormat) -> None:
     """The summary at the end of an import, as sentences or as one JSON object."""
     if fmt in (OutputFormat.json, OutputFormat.jsonl):
-        data = report.model_dump(exclude={"warning_details"})
-        data["warning_details"] = [p.model_dump() for p in report.warning_details]
-        typer.echo(dump_json(data))
+        typer.echo(dump_json(report.to_record()))
         return
     if report.rows_read == 0 and report.status in ("nothing to import", "finished"):
         typer.echo(
@@ -173,7 +171,12 @@ def imports_list(
         "rejected",
         "warnings",
     ]
-    emit_listing(get_crm(ctx).imports(limit), fmt, default, columns, sort, None)
+    reports = get_crm(ctx, create=False).imports.list(limit)
+    history = (
+        {key: value for key, value in report.history_record().items() if key != "mapping"}
+        for report in reports
+    )
+    emit_listing(history, fmt, default, columns, sort, None)
 
 
 @imports_app.command("show")
@@ -183,7 +186,12 @@ def imports_show(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
 ) -> None:
     """One import and its rejected rows and warnings."""
-    summary, problems = get_crm(ctx).import_details(import_id)
+    report = get_crm(ctx, create=False).imports[import_id]
+    summary = report.history_record()
+    problems = [
+        {"row": p.row, "column": p.column, "value": p.value, "reason": p.reason, "level": p.level}
+        for p in report.problems
+    ]
     if fmt in (OutputFormat.json, OutputFormat.jsonl):
         typer.echo(dump_json({**summary, "problems": problems}))
         return

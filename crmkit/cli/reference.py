@@ -24,9 +24,7 @@ def tag_add(
     ctx: typer.Context, names: list[str] = typer.Argument(..., help="One or more tag names.")
 ) -> None:
     """Create tags: `crm tag add VIP Newsletter`."""
-    crm = get_crm(ctx)
-    for name in names:
-        tag = crm.add_tag(name)
+    for tag in get_crm(ctx).tags.add(*names):
         typer.echo(f"Tag {tag.name!r} added (id {tag.id}).")
 
 
@@ -39,7 +37,7 @@ def tag_list(
     limit: int = LIMIT,
 ) -> None:
     """All tags, by name."""
-    tags = (tag.model_dump() for tag in get_crm(ctx).tags())
+    tags = (tag.to_record() for tag in get_crm(ctx, create=False).tags)
     emit_listing(tags, fmt, ["id", "name"], columns, sort, limit)
 
 
@@ -50,7 +48,7 @@ def user_add(
     email: str = typer.Option(None, "--email", help="The user's e-mail address."),
 ) -> None:
     """Create a user: `crm user add "Jan Kowalski" --email jan@firma.pl`."""
-    user = get_crm(ctx).add_user(full_name, email)
+    user = get_crm(ctx).users.add(full_name, email=email)
     typer.echo(f"User {user.full_name!r} added (id {user.id}).")
 
 
@@ -63,7 +61,7 @@ def user_list(
     limit: int = LIMIT,
 ) -> None:
     """All users, by name."""
-    users = (user.model_dump() for user in get_crm(ctx).users())
+    users = (user.to_record() for user in get_crm(ctx, create=False).users)
     emit_listing(users, fmt, ["id", "full_name", "email"], columns, sort, limit)
 
 
@@ -85,8 +83,8 @@ def field_add(
     applies_to: str = typer.Option("both", "--for", help="person, organization or both."),
 ) -> None:
     """Define a custom field: `crm field add industry --type multiselect --option IT`."""
-    field = get_crm(ctx).add_field(
-        key, type_, label=label, options=options or [], required=required, applies_to=applies_to
+    field = get_crm(ctx).fields.add(
+        key, type=type_, label=label, options=options, required=required, applies_to=applies_to
     )
     typer.echo(f"Field {field.key!r} ({field.type}) added (id {field.id}).")
 
@@ -100,7 +98,7 @@ def field_list(
     limit: int = LIMIT,
 ) -> None:
     """All custom fields with their types and options."""
-    fields = (field.model_dump() for field in get_crm(ctx).fields())
+    fields = (field.to_record() for field in get_crm(ctx, create=False).fields)
     default = ["key", "type", "label", "options", "required", "applies_to"]
     emit_listing(fields, fmt, default, columns, sort, limit)
 

@@ -1,21 +1,19 @@
 """`crm search`, `crm export`, `crm lookup` and `crm view`: finding and handing out contacts.
 
-The command bodies live in `crmkit.cli.query_commands`, shared with the quick
-path of `crmkit.cli.entry`, so a command prints the same thing whichever way
-it was started.
+Contacts are printed by `crmkit.cli.contact_output`, shared with the quick path
+of `crm lookup` (`crmkit.cli.entry`), so a command prints the same thing
+whichever way it was started.
 """
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 
 import typer
 
 from crmkit.cli.app import get_crm
+from crmkit.cli.contact_output import print_contacts, print_owners
 from crmkit.cli.output import OutputFormat, emit
-from crmkit.cli.query_commands import QueryOptions, run_export, run_lookup, run_search
-from crmkit.errors import CrmError
 
 __all__ = ["register"]
 
@@ -59,18 +57,17 @@ def search(
     Examples: `crm search nowak`, `crm search lodz --filter tag=VIP --limit 20`,
     `crm search --filter "custom.industry=IT | Handel" --format csv`
     """
-    crm = get_crm(ctx)
-    options = QueryOptions(
-        text=" ".join(text) if text else None,
-        filters=tuple(filters or ()),
+    found = get_crm(ctx, create=False).contacts.select(
+        " ".join(text) if text else None,
+        filters=filters,
         columns=columns,
         sort=sort,
         limit=limit,
-        fmt=fmt.value,
         include_hidden=include_hidden,
         view=view,
     )
-    raise typer.Exit(run_search(crm.store, crm.user, options, sys.stdout, sys.stderr))
+    if print_contacts(found, fmt.value) == 0 and fmt is OutputFormat.table:
+        typer.echo("No contacts match.", err=True)
 
 
 def lookup(
@@ -91,11 +88,15 @@ def lookup(
 
     Example: `crm lookup "601 234 567"`
     """
-    crm = get_crm(ctx)
-    options = QueryOptions(
-        columns=columns, sort=sort, limit=limit, fmt=fmt.value, include_hidden=include_hidden
+    owners = get_crm(ctx, create=False).contacts.owners(
+        phone,
+        region=region,
+        include_hidden=include_hidden,
+        sort=sort,
+        limit=limit,
+        columns=columns,
     )
-    raise typer.Exit(run_lookup(crm.store, phone, options, sys.stdout, sys.stderr, region=region))
+    raise typer.Exit(print_owners(owners, fmt.value))
 
 
 def export(
@@ -120,21 +121,22 @@ def export(
 
     Examples: `crm export -o kontakty.csv --bom`, `crm export --filter tag=VIP --format jsonl`
     """
-    crm = get_crm(ctx)
-    options = QueryOptions(
+    count = get_crm(ctx, create=False).export(
+        output,
+        format=fmt.value,
         text=text,
-        filters=tuple(filters or ()),
+        filters=filters,
         columns=columns,
         sort=sort,
         limit=limit,
-        fmt=fmt.value,
         include_hidden=include_hidden,
         view=view,
+        escape=not no_escape,
+        bom=bom,
     )
-    code = run_export(
-        crm.store, crm.user, options, sys.stderr, output=output, escape=not no_escape, bom=bom
-    )
-    raise typer.Exit(code)
+    if output and output != "-":
+        noun = "contact" if count == 1 else "contacts"
+        typer.echo(f"Exported {count} {noun} to {output}.", err=True)
 
 
 @view_app.command("save")
@@ -150,14 +152,10 @@ def view_save(
     Example: `crm view save vip --columns name,phones --filter tag=VIP`
     """
     crm = get_crm(ctx)
-    column_list = [part.strip() for part in (columns or "").split(",") if part.strip()]
-    if columns is not None and not column_list:
-        raise CrmError("--columns needs at least one column name")
-    sort_list = [part.strip() for part in (sort or "").split(",") if part.strip()]
-    replaced = " ".join(name.split()) in {view["name"] for view in crm.views()}
-    view = crm.save_view(name, columns=column_list or None, filters=filters or (), sort=sort_list)
+    replaced = " ".join(name.split()) in {view.name for view in crm.views}
+    view = crm.views.save(name, columns=columns, filters=filters, sort=sort)
     owner = f" for {crm.user}" if crm.user else ""
-    typer.echo(f"View {view['name']!r} {'updated' if replaced else 'saved'}{owner}.")
+    typer.echo(f"View {view.name!r} {'updated' if replaced else 'saved'}{owner}.")
 
 
 @view_app.command("list")
@@ -166,7 +164,7 @@ def view_list(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Your saved views (those of the --as / CRM_USER user)."""
-    views = get_crm(ctx).views()
+    views = [view.to_record() for view in get_crm(ctx, create=False).views]
     if not views and fmt is OutputFormat.table:
         typer.echo(
             "No views saved yet; save one with `crm view save NAME --columns ...`.", err=True
@@ -180,7 +178,7 @@ def view_delete(
     ctx: typer.Context, name: str = typer.Argument(..., help="Name of the view.")
 ) -> None:
     """Delete one of your views."""
-    get_crm(ctx).delete_view(name)
+    get_crm(ctx).views.delete(name)
     typer.echo(f"View {name!r} deleted.")
 
 

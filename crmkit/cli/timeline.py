@@ -37,7 +37,7 @@ def show(
 
     Example: `crm show 7`, `crm show 7 --html card.html`
     """
-    crm = get_crm(ctx)
+    crm = get_crm(ctx, create=False)
     if html:
         crm.card_html(contact_id, html)
         typer.echo(f"Wrote the card of contact {contact_id} to {html}.")
@@ -50,10 +50,7 @@ def show(
         record = {key: value for key, value in data.items() if key not in _CARD_EXTRAS}
         emit([record], fmt)
         return
-    from crmkit.card import render_card
-    from crmkit.card_data import custom_field_rows
-
-    render_card(data, custom_field_rows(crm.store, data))
+    crm.show_card(contact_id)
 
 
 _CARD_EXTRAS = ("timeline", "files", "avatar")
@@ -90,7 +87,7 @@ def timeline(
     """
     from crmkit.cli.timeline_print import write_timeline
 
-    items = get_crm(ctx).timeline(
+    items = get_crm(ctx, create=False).timeline(
         contact_id,
         kinds=kind or None,
         since=since,
@@ -99,7 +96,8 @@ def timeline(
         agent=agent,
         channel=channel,
     )
-    write_timeline(items, fmt.value, sys.stdout, contact_id=contact_id)
+    records = [item.to_record() for item in items]
+    write_timeline(records, fmt.value, sys.stdout, contact_id=contact_id)
 
 
 @event_app.command("add")
@@ -130,9 +128,9 @@ def event_add(
     fmt: Format = OutputFormat.table,
 ) -> None:
     """Log an event: `crm event add 7 --kind call --at "2024-03-05 14:30" --duration 1:35`."""
-    item = get_crm(ctx).add_event(
+    item = get_crm(ctx).events.add(
         contact_id,
-        kind,
+        kind=kind,
         at=at,
         direction=direction,
         duration=duration,
@@ -143,11 +141,9 @@ def event_add(
         external_id=external_id,
     )
     if _structured(fmt):
-        typer.echo(dump_json(item))
+        typer.echo(dump_json(item.to_record()))
         return
-    typer.echo(
-        f"Logged {item['kind']} {item['id']} for {item['contact_name']} at {item['occurred_at']}."
-    )
+    typer.echo(f"Logged {item.kind} {item.id} for {item.contact_name} at {item.occurred_at}.")
 
 
 @event_app.command("delete")
@@ -155,10 +151,10 @@ def event_delete(
     ctx: typer.Context, event_id: Annotated[int, typer.Argument(metavar="EVENT_ID")]
 ) -> None:
     """Delete an event with its notes."""
-    item = get_crm(ctx).delete_event(event_id)
-    count = len(item["notes"])
+    item = get_crm(ctx).events.delete(event_id)
+    count = len(item.notes)
     extra = f" and {count} note{'s' if count != 1 else ''}" if count else ""
-    typer.echo(f"Deleted {item['kind']} {event_id} of {item['contact_name']}{extra}.")
+    typer.echo(f"Deleted {item.kind} {event_id} of {item.contact_name}{extra}.")
 
 
 @note_app.command("add")
@@ -172,12 +168,12 @@ def note_add(
     fmt: Format = OutputFormat.table,
 ) -> None:
     """Add a note (author: --as / CRM_USER): `crm note add 7 "Oddzwonić jutro" --event 12`."""
-    note = get_crm(ctx).add_note(contact_id, text, event_id=event_id)
+    note = get_crm(ctx).notes.add(contact_id, text, event_id=event_id)
     if _structured(fmt):
-        typer.echo(dump_json(note))
+        typer.echo(dump_json(note.to_record()))
         return
-    where = f"event {event_id} of {note['contact_name']}" if event_id else note["contact_name"]
-    typer.echo(f"Added note {note['id']} to {where}.")
+    where = f"event {event_id} of {note.contact_name}" if event_id else note.contact_name
+    typer.echo(f"Added note {note.id} to {where}.")
 
 
 @note_app.command("delete")
@@ -185,8 +181,8 @@ def note_delete(
     ctx: typer.Context, note_id: Annotated[int, typer.Argument(metavar="NOTE_ID")]
 ) -> None:
     """Delete a note and the files attached to it."""
-    note = get_crm(ctx).delete_note(note_id)
-    typer.echo(f"Deleted note {note_id} of {note['contact_name']}.")
+    note = get_crm(ctx).notes.delete(note_id)
+    typer.echo(f"Deleted note {note_id} of {note.contact_name}.")
 
 
 @file_app.command("add")
@@ -203,25 +199,22 @@ def file_add(
     fmt: Format = OutputFormat.table,
 ) -> None:
     """Attach a file: `crm file add 7 umowa.pdf`."""
-    info = get_crm(ctx).add_file(contact_id, path, note_id=note_id, name=name)
+    info = get_crm(ctx).files.add(contact_id, path, note_id=note_id, name=name)
     if _structured(fmt):
-        typer.echo(dump_json(info))
+        typer.echo(dump_json(info.to_record()))
         return
     from crmkit.card_data import size_text
 
-    kept = (
-        " (the same content was already stored; it is kept once)" if info["already_stored"] else ""
-    )
+    kept = " (the same content was already stored; it is kept once)" if info.already_stored else ""
     typer.echo(
-        f"Stored {info['name']} ({size_text(info['size'])}, {info['media_type']})"
-        f" as file {info['id']}{kept}."
+        f"Stored {info.name} ({size_text(info.size)}, {info.media_type}) as file {info.id}{kept}."
     )
 
 
 @file_app.command("list")
 def file_list(ctx: typer.Context, contact_id: ContactId, fmt: Format = OutputFormat.table) -> None:
     """A contact's files (the avatar too)."""
-    files = get_crm(ctx).files(contact_id)
+    files = [info.to_record() for info in get_crm(ctx, create=False).files.list(contact_id)]
     if fmt is OutputFormat.table and not files:
         typer.echo(f"Contact {contact_id} has no files.")
         return
@@ -240,14 +233,14 @@ def file_get(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a stored file out: `crm file get 3 -o umowa.pdf`."""
-    crm = get_crm(ctx)
+    crm = get_crm(ctx, create=False)
     if output == "-":
         stream = typer.get_binary_stream("stdout")
-        crm.get_file(file_id, stream)
+        crm.files.save(file_id, stream)
         stream.flush()
         return
-    info = crm.get_file(file_id, output, overwrite=force)
-    typer.echo(f"Wrote {info['name']} to {info['path']}.", err=True)
+    info = crm.files.save(file_id, output, overwrite=force)
+    typer.echo(f"Wrote {info.name} to {info.path}.", err=True)
 
 
 @file_app.command("delete")
@@ -255,14 +248,14 @@ def file_delete(
     ctx: typer.Context, file_id: Annotated[int, typer.Argument(metavar="FILE_ID")]
 ) -> None:
     """Remove a file (its content goes too unless another file has the same bytes)."""
-    info = get_crm(ctx).delete_file(file_id)
-    typer.echo(f"Deleted file {file_id} ({info['name']}).")
+    info = get_crm(ctx).files.delete(file_id)
+    typer.echo(f"Deleted file {file_id} ({info.name}).")
 
 
 @file_app.command("prune")
 def file_prune(ctx: typer.Context) -> None:
     """Remove stored contents no file refers to (left behind by deleted contacts)."""
-    removed = get_crm(ctx).prune_files()
+    removed = get_crm(ctx).files.prune()
     typer.echo(f"Removed {removed} unreferenced stored file{'s' if removed != 1 else ''}.")
 
 
@@ -273,14 +266,14 @@ def avatar_set(
     path: Annotated[str, typer.Argument(metavar="PATH", help="A PNG, JPEG, GIF or WebP image.")],
 ) -> None:
     """Store an image as the contact's picture (replacing the previous one)."""
-    info = get_crm(ctx).set_avatar(contact_id, path)
-    typer.echo(f"Set the avatar of contact {contact_id} (file {info['id']}, {info['media_type']}).")
+    info = get_crm(ctx).files.set_avatar(contact_id, path)
+    typer.echo(f"Set the avatar of contact {contact_id} (file {info.id}, {info.media_type}).")
 
 
 @avatar_app.command("clear")
 def avatar_clear(ctx: typer.Context, contact_id: ContactId) -> None:
     """Remove the picture; the card shows the Gravatar of the first e-mail instead."""
-    removed = get_crm(ctx).clear_avatar(contact_id)
+    removed = get_crm(ctx).files.clear_avatar(contact_id)
     typer.echo("Removed the avatar." if removed else f"Contact {contact_id} has no avatar.")
 
 

@@ -35,7 +35,7 @@ from crmkit.query.fields import QuerySchema
 from crmkit.query.selection import Selection
 from crmkit.store import Store
 
-__all__ = ["EXPORT_FORMATS", "export_selection", "text_output", "csv_columns"]
+__all__ = ["EXPORT_FORMATS", "export_selection", "text_output", "text_stream", "csv_columns"]
 
 EXPORT_FORMATS = ("csv", "json", "jsonl")
 _ID_RANGE = "SELECT (SELECT min(id) FROM contacts), (SELECT max(id) FROM contacts)"
@@ -125,3 +125,24 @@ def text_output(path: str | Path | None) -> Iterator[IO[str]]:
             stream.flush()
         finally:
             stream.detach()
+
+
+@contextmanager
+def text_stream(stream: IO[str] | IO[bytes]) -> Iterator[IO[str]]:
+    """A text stream as it is, or a binary one seen as UTF-8 text (left open after)."""
+    if isinstance(stream, io.TextIOBase) or not _is_binary(stream):
+        yield stream  # type: ignore[misc]
+        return
+    wrapper = io.TextIOWrapper(stream, encoding="utf-8", newline="")  # type: ignore[type-var]
+    try:
+        yield wrapper
+    finally:
+        wrapper.flush()
+        wrapper.detach()
+
+
+def _is_binary(stream: IO[str] | IO[bytes]) -> bool:
+    if isinstance(stream, (io.RawIOBase, io.BufferedIOBase)):
+        return True
+    mode = getattr(stream, "mode", "")
+    return isinstance(mode, str) and "b" in mode

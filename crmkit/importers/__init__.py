@@ -1,17 +1,95 @@
-"""Importers: files in, canonical contacts and events out, with a report of every row."""
+"""Importers: files in, canonical contacts and events out, with a report of every row.
+
+`crm.imports` runs an import and reads the history of earlier ones:
+
+    >>> report = crm.imports.run("kontakty.csv", mapping="map.yaml", dry_run=True)
+    >>> report.created, report.rejected, [p.row for p in report.problems]
+    (36, 4, [16, 20, 24, 30, 32, 35])
+    >>> crm.imports[1].status
+    'finished with rejected rows'
+"""
 
 from __future__ import annotations
 
-from typing import IO
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
-from crmkit.drafts import UnknownPolicy
-from crmkit.importers.contacts import Progress, import_contacts
-from crmkit.importers.readers import open_source
-from crmkit.mapping import Mapping, load_mapping
-from crmkit.model import ImportReport
-from crmkit.store import Store
+from crmkit.errors import CrmError
 
-__all__ = ["import_file"]
+if TYPE_CHECKING:
+    from crmkit.drafts import UnknownPolicy
+    from crmkit.importers.contacts import Progress
+    from crmkit.mapping import Mapping
+    from crmkit.model import ImportReport
+    from crmkit.settings import Settings
+    from crmkit.store import Store
+
+__all__ = ["Imports", "import_file"]
+
+
+class Imports:
+    """Imports of a base, as `crm.imports`: run one, or look back at earlier ones."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings
+
+    def run(
+        self,
+        path: str | Path,
+        *,
+        mapping: str | Path | None = None,
+        dry_run: bool = False,
+        create_missing: bool = False,
+        strict: bool = False,
+        all_or_nothing: bool = False,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+        progress: Progress | None = None,
+        stdin: IO[bytes] | None = None,
+    ) -> ImportReport:
+        """Import contacts or events from a file and return the report.
+
+        `path` is a CSV/TSV, JSON or JSON Lines file (`-` reads `stdin`); `mapping`
+        a YAML mapping (its `target` says contacts or events), else the headers
+        must be target names. Unknown tags, users and options are warnings, or
+        row errors with `strict`, or created with `create_missing`. `dry_run`
+        writes nothing; `all_or_nothing` writes nothing if a row is rejected.
+        `progress(bytes_read, rows)` is called as the file is read.
+        Raise `CrmError` for a file or mapping that cannot be used.
+        """
+        if create_missing and strict:
+            raise CrmError("--strict and --create-missing cannot be used together")
+        unknown: UnknownPolicy = "create" if create_missing else "strict" if strict else "warn"
+        return import_file(
+            self._store,
+            str(path),
+            mapping=str(mapping) if mapping is not None else None,
+            dry_run=dry_run,
+            unknown=unknown,
+            all_or_nothing=all_or_nothing,
+            encoding=encoding,
+            delimiter=delimiter,
+            user=self._settings.user,
+            progress=progress,
+            stdin=stdin,
+        )
+
+    def list(self, limit: int | None = None) -> list[ImportReport]:
+        """Return the import history, newest first (reports without their row problems)."""
+        from crmkit.importers.history import list_imports
+
+        return list_imports(self._store, limit)
+
+    def __getitem__(self, import_id: int) -> ImportReport:
+        """Return one import with its rejected rows and warnings; raise `NotFound` if none."""
+        from crmkit.importers.history import get_import
+
+        return get_import(self._store, import_id)
+
+    def __iter__(self) -> Iterator[ImportReport]:
+        return iter(self.list())
 
 
 def import_file(
@@ -29,13 +107,17 @@ def import_file(
     stdin: IO[bytes] | None = None,
 ) -> ImportReport:
     """Import a file of contacts or events; the mapping's `target` says which."""
+    from crmkit.importers.contacts import import_contacts
+    from crmkit.importers.readers import open_source
+    from crmkit.mapping import Mapping, load_mapping
+    from crmkit.model import ImportReport
+
     if isinstance(mapping, str):
         mapping = load_mapping(mapping)
     checked = mapping or Mapping(match=["external_id"])
     with open_source(path, encoding=encoding, delimiter=delimiter, stdin=stdin) as source:
         if not source.header:
-            report = ImportReport(file=source.name, status="nothing to import", dry_run=dry_run)
-            return report
+            return ImportReport(file=source.name, status="nothing to import", dry_run=dry_run)
         if checked.target == "events":
             from crmkit.importers.events import import_events
 

@@ -15,7 +15,7 @@ from crmkit.model import ImportReport, RowProblem
 from crmkit.store import Store
 from crmkit.values.datetimes import utc_now
 
-__all__ = ["ImportRun", "list_imports", "import_problems", "REPORT_PROBLEM_LIMIT"]
+__all__ = ["ImportRun", "list_imports", "get_import", "REPORT_PROBLEM_LIMIT"]
 
 REPORT_PROBLEM_LIMIT = 500
 _PROBLEM_BATCH = 1000
@@ -61,11 +61,11 @@ class ImportRun:
             if level == "error":
                 rejected = True
                 if len(report.errors) < REPORT_PROBLEM_LIMIT:
-                    report.errors.append(problem)
+                    report.add_problem(problem)
             else:
                 report.warnings += 1
                 if len(report.warning_details) < REPORT_PROBLEM_LIMIT:
-                    report.warning_details.append(problem)
+                    report.add_problem(problem)
             self._pending.append((level, row, column, value, reason))
         if rejected:
             report.rejected += 1
@@ -119,37 +119,44 @@ class ImportRun:
             self.finish(status, sha256)
 
 
-def list_imports(store: Store, limit: int | None = None) -> list[dict[str, Any]]:
-    """Import history, newest first."""
-    sql = (
-        "SELECT id, target, file_name AS file, sha256, user, started_at, finished_at, status,"
-        " rows_read, created, updated, skipped, rejected, warnings FROM imports ORDER BY id DESC"
-    )
+def list_imports(store: Store, limit: int | None = None) -> list[ImportReport]:
+    """Return the import history, newest first (without the row problems)."""
+    sql = f"SELECT {_HISTORY_COLUMNS} FROM imports ORDER BY id DESC"
     params: tuple[Any, ...] = ()
     if limit is not None:
         sql += " LIMIT ?"
         params = (limit,)
-    return [dict(row) for row in store.rows(sql, params)]
+    return [_history_report(row) for row in store.rows(sql, params)]
 
 
-def import_problems(store: Store, import_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """One import's history row and its row problems in file order."""
-    rows = store.rows(
-        "SELECT id, target, file_name AS file, sha256, mapping, user, started_at, finished_at,"
-        " status,"
-        " rows_read, created, updated, skipped, rejected, warnings FROM imports WHERE id = ?",
-        (import_id,),
-    )
+def get_import(store: Store, import_id: int) -> ImportReport:
+    """Return one import from the history with its row problems in file order."""
+    rows = store.rows(f"SELECT {_HISTORY_COLUMNS} FROM imports WHERE id = ?", (import_id,))
     if not rows:
         raise NotFound(f"no import with id {import_id}; `crm imports` lists them")
-    summary = dict(rows[0])
-    summary["mapping"] = json.loads(summary["mapping"]) if summary["mapping"] else None
-    problems = [
-        dict(row)
-        for row in store.rows(
-            "SELECT row, column_name AS column, value, reason, level FROM import_problems"
-            " WHERE import_id = ? ORDER BY row, rowid",
-            (import_id,),
-        )
-    ]
-    return summary, problems
+    report = _history_report(rows[0])
+    for row, column, value, reason, level in store.conn.execute(
+        "SELECT row, column_name, value, reason, level FROM import_problems"
+        " WHERE import_id = ? ORDER BY row, rowid",
+        (import_id,),
+    ):
+        problem = RowProblem(reason=reason, level=level, row=row, column=column, value=value)
+        report.add_problem(problem)
+    return report
+
+
+_HISTORY_COLUMNS = (
+    "id, target, file_name, sha256, mapping, user, started_at, finished_at, status,"
+    " rows_read, created, updated, skipped, rejected, warnings"
+)
+
+
+def _history_report(row: Any) -> ImportReport:
+    values = dict(row)
+    mapping = values.pop("mapping")
+    return ImportReport(
+        import_id=values.pop("id"),
+        file=values.pop("file_name"),
+        mapping=json.loads(mapping) if mapping else None,
+        **values,
+    )

@@ -1,208 +1,242 @@
-"""The search, export, lookup and view methods of `crmkit.CRM`.
+"""Selections of contacts and saved views: what `crm.contacts.select()` and `crm.views` give.
 
->>> crm.search("nowak", filters=["tag=VIP"], limit=20)      # JSON records
->>> crm.export("vip.csv", filters=["tag=VIP"])               # number written
->>> crm.lookup("601 234 567")                                # the caller's records
+    >>> found = crm.contacts.select("nowak", filters={"tag": "VIP"}, limit=20)
+    >>> [contact.name for contact in found]               # Contact objects, streamed
+    >>> headers, rows = found.table(["name", "phones"])   # text cells, as `crm search` prints
+    >>> found.write("vip.csv")                            # what `crm export` writes
+
+A selection is compiled when it is made (a bad filter fails there) and read when
+it is used, a chunk of contacts at a time, so a million contacts cost no more
+memory than a thousand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from crmkit.query.compiler import FilterSettings
-from crmkit.query.selection import EXPORT_ORDER, NAME_ORDER, Query, Selection, compile_query
+from crmkit.errors import CrmError
 
 if TYPE_CHECKING:
+    from crmkit.model import Contact, View
+    from crmkit.query.compiler import FilterSettings
+    from crmkit.query.selection import Selection
     from crmkit.store import Store
-    from crmkit.targets import ConversionSettings
 
-__all__ = ["QueryMethods"]
+__all__ = ["ContactSelection", "Views", "Filters", "filter_texts", "name_list", "select_contacts"]
+
+Filters = str | Sequence[str] | Mapping[str, Any] | None
+"""Filters as one text (`"tag=VIP"`), several, or a dict (`{"tag": "VIP", "city": "Łódź"}`)."""
+
+_OPERATOR_ENDS = ("=", "~", ">", "<")
 
 
-def _texts(values: str | Sequence[str] | None) -> list[str]:
-    """One filter or several."""
+def filter_texts(filters: Filters) -> list[str]:
+    """Return filters as `FIELD OP VALUE` texts.
+
+    A dict maps a field to its value (`=`), or a field with its operator to a value
+    (`{"custom.budget>=": 1000}`); a list value means any of them (`" | "`).
+    """
+    if filters is None:
+        return []
+    if isinstance(filters, str):
+        return [filters]
+    if isinstance(filters, Mapping):
+        texts = []
+        for key, value in filters.items():
+            joined = " | ".join(map(str, value)) if isinstance(value, (list, tuple)) else value
+            shown = "" if joined is None else str(joined)
+            operator = "" if str(key).endswith(_OPERATOR_ENDS) else "="
+            texts.append(f"{key}{operator}{shown}")
+        return texts
+    return list(filters)
+
+
+def name_list(values: str | Sequence[str] | None) -> list[str]:
+    """Return column names or sort keys given as a list or one text with commas."""
     if values is None:
         return []
-    return [values] if isinstance(values, str) else list(values)
-
-
-def _names(values: str | Sequence[str] | None) -> list[str]:
-    """Column names or sort keys: a list, or one text with commas (`name,-created_at`)."""
     if isinstance(values, str):
         return [part.strip() for part in values.split(",") if part.strip()]
-    return _texts(values)
+    return [str(value) for value in values]
 
 
-class QueryMethods:
-    """Mixed into `CRM`; uses its `store`, `user` and `settings`."""
+class ContactSelection:
+    """Contacts chosen by text, filters, a view or a phone number, read when used.
 
-    store: Store
-    user: str | None
-    settings: ConversionSettings
+    Iterating gives `Contact` objects; `ids()`, `records()`, `table()` and `write()`
+    read the same contacts in the shapes the CLI prints. For a phone lookup,
+    `number` is the number as stored (E.164) and `hidden` counts hidden owners
+    left out.
+    """
 
-    def _filter_settings(self, region: str | None = None) -> FilterSettings:
-        return FilterSettings(
-            region=(region or self.settings.region).upper(),
-            timezone=self.settings.timezone,
-            dayfirst=self.settings.dayfirst,
-        )
-
-    def _selection(
+    def __init__(
         self,
-        text: str | None,
-        filters: str | Sequence[str] | None,
-        include_hidden: bool,
-        sort: str | Sequence[str] | None,
-        limit: int | None,
-        view: str | None,
-        columns: str | Sequence[str] | None,
-        order: str,
-    ) -> tuple[Selection, list[str] | None]:
-        from crmkit.query.views import apply_view
-
-        all_filters, chosen, all_sort = apply_view(
-            self.store,
-            self.user,
-            view,
-            filters=_texts(filters),
-            columns=_names(columns) or None,
-            sort=_names(sort),
-        )
-        query = Query(text, tuple(all_filters), include_hidden, tuple(all_sort), limit)
-        selection = compile_query(
-            self.store.conn, query, self._filter_settings(), default_order=order
-        )
-        return selection, chosen
-
-    def search(
-        self,
-        text: str | None = None,
+        store: Store,
+        selection: Selection,
+        columns: list[str] | None = None,
         *,
-        filters: str | Sequence[str] | None = None,
-        include_hidden: bool = False,
-        sort: str | Sequence[str] | None = None,
-        limit: int | None = None,
-        view: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """Records of the contacts found: ranked (name matches first), then by name."""
+        number: str | None = None,
+        hidden: int = 0,
+    ) -> None:
+        self._store = store
+        self._selection = selection
+        self.columns = columns
+        self.number = number
+        self.hidden = hidden
+
+    def ids(self) -> Iterator[int]:
+        """Return the ids of the selected contacts, in order, streamed."""
+        return self._selection.ids()
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Return the JSON records (CONTRACT section 6) of the selected contacts."""
         from crmkit.records import iter_records
 
-        return list(
-            iter_records(
-                self.store,
-                self.search_ids(
-                    text,
-                    filters=filters,
-                    include_hidden=include_hidden,
-                    sort=sort,
-                    limit=limit,
-                    view=view,
-                ),
-            )
-        )
+        return iter_records(self._store, self._selection.ids())
 
-    def search_ids(
-        self,
-        text: str | None = None,
-        *,
-        filters: str | Sequence[str] | None = None,
-        include_hidden: bool = False,
-        sort: str | Sequence[str] | None = None,
-        limit: int | None = None,
-        view: str | None = None,
-    ) -> list[int]:
-        """Ids of the contacts `search` would return, in the same order."""
-        selection, _ = self._selection(
-            text, filters, include_hidden, sort, limit, view, None, NAME_ORDER
-        )
-        return list(selection.ids())
+    def __iter__(self) -> Iterator[Contact]:
+        from crmkit.model import Contact
 
-    def export(
+        return (Contact.from_record(record) for record in self.records())
+
+    def table(
+        self, columns: str | Sequence[str] | None = None, *, escape: bool = False
+    ) -> tuple[list[str], Iterator[list[str]]]:
+        """Return (headers, rows of text cells) for these columns.
+
+        Columns are the names an import understands (`name`, `phones`,
+        `custom.industry`, ...); default: the selection's, else the list columns.
+        With `escape`, cells are made safe for a spreadsheet (CSV).
+        """
+        from crmkit.exporters.tabular import TabularReader
+        from crmkit.query.columns import LIST_COLUMNS, resolve_columns
+        from crmkit.query.fields import QuerySchema
+
+        chosen = name_list(columns) or self.columns or list(LIST_COLUMNS)
+        specs = resolve_columns(chosen, QuerySchema(self._store.conn))
+        reader = TabularReader(self._store.conn, specs, escape=escape)
+        return [spec.header for spec in specs], reader.rows_for_selection(self._selection)
+
+    def write(
         self,
-        target: str | Path | IO[str] | None = None,
+        target: str | Path | IO[str] | IO[bytes] | None = None,
         *,
         format: str = "csv",
-        text: str | None = None,
-        filters: str | Sequence[str] | None = None,
         columns: str | Sequence[str] | None = None,
-        include_hidden: bool = False,
-        sort: str | Sequence[str] | None = None,
-        limit: int | None = None,
-        view: str | None = None,
         escape: bool = True,
         bom: bool = False,
+        every_field: bool = True,
     ) -> int:
-        """Write contacts to a file (atomically), a text stream or stdout; return the count.
+        """Write the contacts to a path (atomically), a text or binary stream, or stdout.
 
-        CSV columns are mapping targets, so the file imports back with no mapping.
+        `format` is csv, json or jsonl. CSV columns default to the selection's,
+        else every field as a mapping target (so the file imports back with no
+        mapping), or with `every_field=False` the columns `crm search` lists.
+        Return how many contacts were written.
         """
-        from crmkit.exporters.export import export_selection, text_output
+        from crmkit.exporters.export import export_selection, text_output, text_stream
 
-        selection, chosen = self._selection(
-            text, filters, include_hidden, sort, limit, view, columns, EXPORT_ORDER
-        )
-        if format != "csv" and not columns:
-            chosen = None
-        if target is not None and not isinstance(target, (str, Path)):
-            return export_selection(
-                self.store, selection, target, fmt=format, columns=chosen, escape=escape, bom=bom
-            )
-        with text_output(target) as out:
-            return export_selection(
-                self.store, selection, out, fmt=format, columns=chosen, escape=escape, bom=bom
-            )
+        chosen = name_list(columns) or (self.columns if format == "csv" else None) or None
+        if chosen is None and format == "csv" and not every_field:
+            from crmkit.query.columns import LIST_COLUMNS
 
-    def lookup(
-        self, phone: str, *, region: str | None = None, include_hidden: bool = False
-    ) -> list[dict[str, Any]]:
-        """Records of the contacts that own this number (any input format); [] if none."""
-        from crmkit.query.lookup import lookup_phone
-        from crmkit.records import iter_records
+            chosen = list(LIST_COLUMNS)
+        options: dict[str, Any] = {"fmt": format, "columns": chosen, "escape": escape, "bom": bom}
+        if target is None or isinstance(target, (str, Path)):
+            with text_output(target) as out:
+                return export_selection(self._store, self._selection, out, **options)
+        with text_stream(target) as out:
+            return export_selection(self._store, self._selection, out, **options)
 
-        found = lookup_phone(
-            self.store.conn,
-            phone,
-            self._filter_settings(region).region,
-            include_hidden=include_hidden,
-        )
-        return list(iter_records(self.store, found.ids))
 
-    def save_view(
+def select_contacts(
+    store: Store,
+    user: str | None,
+    settings: FilterSettings,
+    *,
+    text: str | None,
+    filters: Filters,
+    include_hidden: bool,
+    sort: str | Sequence[str] | None,
+    limit: int | None,
+    view: str | None,
+    columns: str | Sequence[str] | None,
+    order: str,
+) -> ContactSelection:
+    """Compile a selection, with a saved view's settings under the ones given."""
+    from crmkit.query.selection import Query, compile_query
+    from crmkit.query.views import apply_view
+
+    chosen = name_list(columns) or None
+    if columns is not None and not chosen:
+        raise CrmError("--columns needs at least one column name, e.g. --columns name,phones")
+    all_filters, chosen, all_sort = apply_view(
+        store, user, view, filters=filter_texts(filters), columns=chosen, sort=name_list(sort)
+    )
+    query = Query(text, tuple(all_filters), include_hidden, tuple(all_sort), limit)
+    selection = compile_query(store.conn, query, settings, default_order=order)
+    return ContactSelection(store, selection, chosen)
+
+
+class Views:
+    """The acting user's saved views, as `crm.views`.
+
+    >>> crm.views.save("vip", filters=["tag=VIP"], columns="name,phones")
+    >>> crm.contacts.search(view="vip")
+    """
+
+    def __init__(self, store: Store, user: str | None, settings: FilterSettings) -> None:
+        self._store = store
+        self._user = user
+        self._settings = settings
+
+    def save(
         self,
         name: str,
         *,
         columns: str | Sequence[str] | None = None,
-        filters: str | Sequence[str] | None = None,
+        filters: Filters = None,
         sort: str | Sequence[str] | None = None,
-    ) -> dict[str, Any]:
-        """Save (or replace) a view of the acting user."""
+    ) -> View:
+        """Save (or replace) a view and return it; raise `CrmError` for a bad filter."""
         from crmkit.query.views import save_view
 
         view, _ = save_view(
-            self.store,
-            self.user,
+            self._store,
+            self._user,
             name,
-            columns=_names(columns) or None,
-            filters=_texts(filters),
-            sort=_names(sort),
-            settings=self._filter_settings(),
+            columns=name_list(columns) or None,
+            filters=filter_texts(filters),
+            sort=name_list(sort),
+            settings=self._settings,
         )
-        return view
+        return _view(view)
 
-    def views(self) -> list[dict[str, Any]]:
-        """The acting user's views, by name."""
+    def list(self) -> list[View]:
+        """Return the acting user's views, by name."""
         from crmkit.query.views import list_views
 
-        return list_views(self.store, self.user)
+        return [_view(view) for view in list_views(self._store, self._user)]
 
-    def view(self, name: str) -> dict[str, Any]:
+    def __getitem__(self, name: str) -> View:
+        """Return the view with this name; raise `NotFound` if there is none."""
         from crmkit.query.views import get_view
 
-        return get_view(self.store, self.user, name)
+        return _view(get_view(self._store, self._user, name))
 
-    def delete_view(self, name: str) -> None:
+    def delete(self, name: str) -> None:
+        """Delete the view with this name; raise `NotFound` if there is none."""
         from crmkit.query.views import delete_view
 
-        delete_view(self.store, self.user, name)
+        delete_view(self._store, self._user, name)
+
+    def __iter__(self) -> Iterator[View]:
+        return iter(self.list())
+
+
+def _view(data: dict[str, Any]) -> View:
+    from crmkit.model import View
+
+    return View(**data)

@@ -21,7 +21,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat
 
 from crmkit.errors import InvalidValue
 
-__all__ = ["is_phone_like", "normalize_phone", "phone_search_tokens"]
+__all__ = ["is_phone_like", "normalize_phone", "phone_search_tokens", "phone_type"]
 
 _CACHE_SIZE = 8192
 
@@ -66,6 +66,19 @@ def normalize_phone(raw: str, region: str = "PL") -> str:
     if not raw.strip():
         raise InvalidValue("empty phone number")
     raise InvalidValue("not a valid phone number")
+
+
+def phone_type(e164: str) -> str:
+    """Return `mobile` or `landline` for a number of that kind (E.164), else `other`.
+
+    Used where a number comes without a type, such as `phones=["501 000 111"]`.
+    """
+    kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    if kind == phonenumbers.PhoneNumberType.MOBILE:
+        return "mobile"
+    if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
+        return "landline"
+    return "other"
 
 
 def phone_search_tokens(e164: str) -> list[str]:

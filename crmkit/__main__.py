@@ -1,0 +1,5 @@
+"""`python -m crmkit ...` runs the `crm` command."""
+
+from crmkit.cli.entry import main
+
+main()

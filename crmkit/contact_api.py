@@ -1,0 +1,415 @@
+"""`crm.contacts`: add, read, change, link, delete and find people and organizations.
+
+    >>> ewa = crm.contacts.add(kind="person", first_name="Ewa", last_name="Bąk",
+    ...                        phones=["501 000 111"], tags=["VIP"], custom={"budget": 1500})
+    >>> crm.contacts.edit(ewa.id, stage="klient", phones={"work": ["22 113 14 15"]})
+    >>> crm.contacts[ewa.id].stage
+    'klient'
+    >>> [c.name for c in crm.contacts.search("bak", filters={"tag": "VIP"})]
+    ['Ewa Bąk']
+
+Values are Python values: lists for phones, e-mails, tags and users, a dict for
+`custom` and `address`. They go through the same parsing as an imported cell, so
+a value that an import would reject raises `InvalidValue` here, naming the field.
+A mapping's target names work too, as a dict given first:
+`crm.contacts.add("person", {"phone.mobile": "601 234 567", "tags": "VIP | Lead"})`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from crmkit.errors import CrmError, InvalidValue, NotFound
+from crmkit.model import Address, Contact, Email, Membership, Phone
+
+if TYPE_CHECKING:
+    from crmkit.drafts import DraftBuilder, UnknownPolicy
+    from crmkit.query.api import ContactSelection, Filters
+    from crmkit.settings import Settings
+    from crmkit.store import Store
+    from crmkit.targets import ContactDraft, ConversionSettings
+
+__all__ = ["Contacts"]
+
+Values = Mapping[str, Any] | Iterable[tuple[str, Any]]
+
+
+class Contacts:
+    """The people and organizations of a base, as `crm.contacts` (one id space)."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings
+
+    # -- reading --------------------------------------------------------------
+
+    def __getitem__(self, contact_id: int) -> Contact:
+        """Return the contact with this id; raise `NotFound` (a `KeyError`) if none."""
+        return Contact.from_record(self._record(contact_id))
+
+    def get(self, contact_id: int) -> Contact | None:
+        """Return the contact with this id, or None."""
+        try:
+            return self[contact_id]
+        except NotFound:
+            return None
+
+    def __contains__(self, contact_id: object) -> bool:
+        return isinstance(contact_id, int) and self.get(contact_id) is not None
+
+    def __iter__(self) -> Iterator[Contact]:
+        """Iterate over every contact (hidden ones too), by name, streamed."""
+        return iter(self.select(include_hidden=True))
+
+    def __len__(self) -> int:
+        return int(self._store.one("SELECT count(*) FROM contacts"))
+
+    def records(self, ids: Iterable[int]) -> Iterator[dict[str, Any]]:
+        """Return the JSON records of these contacts, in order; unknown ids are skipped."""
+        from crmkit.records import iter_records
+
+        return iter_records(self._store, ids)
+
+    # -- writing --------------------------------------------------------------
+
+    def add(
+        self,
+        kind: str = "person",
+        values: Values | None = None,
+        *,
+        unknown: UnknownPolicy = "strict",
+        **fields: Any,
+    ) -> Contact:
+        """Create one contact and return it.
+
+        `fields` are the contact's fields as Python values (`first_name="Ewa"`,
+        `phones=["501 000 111"]`, `emails={"work": ["ewa@firma.pl"]}`,
+        `tags=["VIP"]`, `custom={"budget": 1500}`, `address={"city": "Łódź"}`,
+        `organizations=["Firma Sp. z o.o."]`). Unknown tags, users and options
+        raise `CrmError` unless `unknown` is "warn" (left out) or "create".
+        Raise `InvalidValue` for a value that cannot be read.
+        """
+        if kind not in ("person", "organization"):
+            raise CrmError(f"kind must be person or organization, not {kind!r}")
+        from crmkit.contacts import ContactWriter
+        from crmkit.values.datetimes import utc_now
+
+        builder, draft = self._draft(values, fields, kind, unknown=unknown, empty_clears=False)
+        if draft.kind != kind:
+            raise CrmError(f"kind is {kind} but the values say {draft.kind}")
+        problems = builder.missing_required(draft, kind)
+        if problems:
+            raise CrmError(f"{problems[0][3]}; give it with --set")
+        with self._store.transaction():
+            writer = ContactWriter(self._store, now=utc_now())
+            self._check_external_id(writer, draft, None)
+            contact_id = writer.create(draft, kind)
+            writer.flush()
+            self._audit("add", contact_id)
+        return self[contact_id]
+
+    def edit(
+        self,
+        contact_id: int,
+        values: Values | None = None,
+        *,
+        unknown: UnknownPolicy = "strict",
+        **fields: Any,
+    ) -> Contact:
+        """Change the given fields of one contact and return it.
+
+        A list replaces the list it names; a dict of phones or e-mails replaces only
+        the types or labels it names (`phones={"work": [...]}`); None or an empty
+        list clears. Fields not given are left as they are.
+        """
+        from crmkit.contacts import ContactWriter
+        from crmkit.search_index import refresh_search_index
+        from crmkit.values.datetimes import utc_now
+
+        current = self._record(contact_id)
+        builder, draft = self._draft(
+            values, fields, current["kind"], unknown=unknown, empty_clears=True
+        )
+        for key, definition in builder.fields.items():
+            if definition.required and key in draft.custom and draft.custom[key] in (None, [], ""):
+                raise CrmError(f"required field {key!r} cannot be emptied")
+        with self._store.transaction():
+            writer = ContactWriter(self._store, now=utc_now())
+            self._check_external_id(writer, draft, contact_id)
+            writer.update(contact_id, draft, replace_links=True)
+            writer.flush()
+            if current["kind"] == "organization" and "name" in draft.scalars:
+                refresh_search_index(self._store, [m["id"] for m in current["members"]])
+            self._audit("edit", contact_id, sorted(name for name, _ in _pairs(values, fields)))
+        return self[contact_id]
+
+    def delete(self, contact_id: int) -> Contact:
+        """Delete a contact with its phones, links, events, notes and files; return it."""
+        from crmkit.files import FileStore
+        from crmkit.search_index import refresh_search_index
+
+        contact = self[contact_id]
+        store = self._store
+        hashes = [
+            row[0]
+            for row in store.conn.execute(
+                "SELECT sha256 FROM files WHERE contact_id = ?", (contact_id,)
+            )
+        ]
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
+            refresh_search_index(store, [contact_id, *(m.id for m in contact.members)])
+            self._audit("delete", contact_id, contact.name)
+        FileStore.for_store(store).prune(store, hashes)
+        return contact
+
+    def link(
+        self,
+        person_id: int,
+        organization_id: int,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Membership:
+        """Make a person a member of an organization for a period (open ends allowed).
+
+        Return the membership as the person's record shows it.
+        """
+        from crmkit.search_index import refresh_search_index
+        from crmkit.values.datetimes import parse_datetime
+
+        person = self._record(person_id)
+        organization = self._record(organization_id)
+        if person["kind"] != "person":
+            raise CrmError(f"contact {person_id} is an organization; only a person can be linked")
+        if organization["kind"] != "organization":
+            raise CrmError(f"contact {organization_id} is a person, not an organization")
+        zone = self._settings.timezone
+        try:
+            start = parse_datetime(since, zone) if since else None
+            end = parse_datetime(until, zone) if until else None
+        except InvalidValue as exc:
+            raise CrmError(f"--since/--until: {exc}") from None
+        if start and end and end <= start:
+            raise CrmError("--until must be later than --since")
+        with self._store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO memberships (person_id, organization_id, since, until)"
+                " VALUES (?, ?, ?, ?)",
+                (person_id, organization_id, start, end),
+            )
+            refresh_search_index(self._store, [person_id])
+            self._audit("link", person_id, str(organization_id))
+        return Membership(id=organization_id, name=organization["name"], since=start, until=end)
+
+    # -- finding --------------------------------------------------------------
+
+    def search(
+        self,
+        text: str | None = None,
+        *,
+        filters: Filters = None,
+        include_hidden: bool = False,
+        sort: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        view: str | None = None,
+    ) -> list[Contact]:
+        """Return the contacts found by text and filters: name matches first, then by name.
+
+        `filters` is one `FIELD OP VALUE` text, a list of them, or a dict
+        (`{"tag": "VIP", "city": "Łódź"}`). Raise `CrmError` for a bad filter.
+        """
+        found = self.select(
+            text,
+            filters=filters,
+            include_hidden=include_hidden,
+            sort=sort,
+            limit=limit,
+            view=view,
+        )
+        return list(found)
+
+    def select(
+        self,
+        text: str | None = None,
+        *,
+        filters: Filters = None,
+        include_hidden: bool = False,
+        sort: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        view: str | None = None,
+        columns: str | Sequence[str] | None = None,
+        export_order: bool = False,
+    ) -> ContactSelection:
+        """Return the selection `search` reads, to stream, tabulate or write.
+
+        With `export_order`, organizations come first and then persons, each by
+        id (the order in which an export imports back), unless `sort` is given.
+        """
+        from crmkit.query.api import select_contacts
+        from crmkit.query.selection import EXPORT_ORDER, NAME_ORDER
+
+        return select_contacts(
+            self._store,
+            self._settings.user,
+            self._filter_settings(),
+            text=text,
+            filters=filters,
+            include_hidden=include_hidden,
+            sort=sort,
+            limit=limit,
+            view=view,
+            columns=columns,
+            order=EXPORT_ORDER if export_order else NAME_ORDER,
+        )
+
+    def lookup(
+        self, phone: str, *, region: str | None = None, include_hidden: bool = False
+    ) -> list[Contact]:
+        """Return the contacts that own this number, written in any format; [] if none.
+
+        A number without a country code is read in `region` (default CRM_REGION,
+        else PL). Raise `CrmError` if the text is not a phone number.
+        """
+        return list(self.owners(phone, region=region, include_hidden=include_hidden))
+
+    def owners(
+        self,
+        phone: str,
+        *,
+        region: str | None = None,
+        include_hidden: bool = False,
+        sort: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        columns: str | Sequence[str] | None = None,
+    ) -> ContactSelection:
+        """Return the selection `lookup` reads; its `number` is the number in E.164."""
+        from crmkit.query.api import ContactSelection, name_list
+        from crmkit.query.lookup import lookup_phone
+        from crmkit.query.selection import select_ids
+
+        conn = self._store.conn
+        found = lookup_phone(
+            conn, phone, (region or self._settings.region).upper(), include_hidden=include_hidden
+        )
+        chosen = name_list(columns) or None
+        if columns is not None and not chosen:
+            raise CrmError("--columns needs at least one column name, e.g. --columns name,phones")
+        selection = select_ids(conn, found.ids, sort=tuple(name_list(sort)), limit=limit)
+        return ContactSelection(
+            self._store, selection, chosen, number=found.number, hidden=found.hidden
+        )
+
+    # -- helpers ----------------------------------------------------------------
+
+    def _record(self, contact_id: int) -> dict[str, Any]:
+        from crmkit.records import get_record
+
+        record = get_record(self._store, contact_id)
+        if record is None:
+            raise NotFound(f"no contact with id {contact_id}")
+        return record
+
+    def _filter_settings(self) -> Any:
+        from crmkit.query.compiler import FilterSettings
+
+        settings = self._settings
+        return FilterSettings(settings.region, settings.timezone, settings.dayfirst)
+
+    def _conversion(self) -> ConversionSettings:
+        from crmkit.targets import ConversionSettings
+
+        return ConversionSettings(region=self._settings.region, timezone=self._settings.timezone)
+
+    def _audit(self, action: str, contact_id: int, details: Any = None) -> None:
+        from crmkit.audit import record_audit
+
+        record_audit(self._store, action, contact_id, self._settings.user, details)
+
+    def _check_external_id(self, writer: Any, draft: ContactDraft, own: int | None) -> None:
+        external_id = draft.scalars.get("external_id")
+        if external_id:
+            owner = writer.external_id_owner(external_id)
+            if owner not in (None, own):
+                raise CrmError(f"external_id {external_id!r} is already used by contact {owner}")
+
+    def _draft(
+        self,
+        values: Values | None,
+        fields: Mapping[str, Any],
+        kind: str,
+        *,
+        unknown: UnknownPolicy,
+        empty_clears: bool,
+    ) -> tuple[DraftBuilder, ContactDraft]:
+        from crmkit.drafts import DraftBuilder
+        from crmkit.reference import fields_by_key
+        from crmkit.targets import resolve_target
+
+        pairs = _pairs(values, fields)
+        if not pairs:
+            raise CrmError("nothing to set; give FIELD=VALUE pairs with --set")
+        defined = fields_by_key(self._store)
+        columns = [(name, resolve_target(name, defined)) for name, _ in pairs]
+        builder = DraftBuilder(
+            self._store, columns, self._conversion(), unknown=unknown, empty_clears=empty_clears
+        )
+        draft, problems = builder.build([value for _, value in pairs], kind)
+        errors = [p for p in problems if p[0] == "error"]
+        if draft is None or errors:
+            _, column, value, reason = errors[0]
+            if column is not None:
+                raise InvalidValue(reason, field=column, value=value)
+            raise CrmError(reason)
+        return builder, draft
+
+
+def _pairs(values: Values | None, fields: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """Return (target, value) pairs of mapping-style values and Python keyword values."""
+    pairs: list[tuple[str, Any]] = []
+    if values is not None:
+        pairs += list(values.items()) if isinstance(values, Mapping) else list(values)
+    for key, value in fields.items():
+        pairs += _targets_of(key, value)
+    return pairs
+
+
+def _targets_of(key: str, value: Any) -> list[tuple[str, Any]]:
+    """Return the mapping targets one keyword value stands for."""
+    if key == "address":
+        parts = asdict(value) if isinstance(value, Address) else dict(value or {})
+        return [(f"address.{part}", _cell(cell)) for part, cell in parts.items()]
+    if key == "custom":
+        return [(f"custom.{name}", _cell(cell)) for name, cell in dict(value or {}).items()]
+    if key in ("phones", "emails") and isinstance(value, Mapping):
+        prefix = key[:-1]
+        return [(f"{prefix}.{kind}", _listed(items)) for kind, items in value.items()]
+    if key in ("phones", "emails", "organizations"):
+        return [(key, [_item(item) for item in _listed(value)])]
+    if key in ("tags", "guardians", "observers"):
+        return [(key, _listed(value))]
+    return [(key, _cell(value))]
+
+
+def _listed(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (str, Phone, Email, Membership, Mapping)):
+        return [value]
+    return list(value)
+
+
+def _item(item: Any) -> Any:
+    if isinstance(item, (Phone, Email, Membership)):
+        return asdict(item)
+    return item
+
+
+def _cell(value: Any) -> Any:
+    """Return a date or time as the text the parsers read; other values as they are."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value

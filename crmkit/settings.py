@@ -1,0 +1,53 @@
+"""Settings from the environment, read here and nowhere else.
+
+| variable       | meaning                                            | default    |
+|----------------|----------------------------------------------------|------------|
+| `CRM_DB`       | the database file                                  | `./crm.db` |
+| `CRM_USER`     | the acting user (notes, views, import history)     | none       |
+| `CRM_REGION`   | region of phone numbers written without a country  | `PL`       |
+| `CRM_TIMEZONE` | zone of dates and times written without an offset  | `UTC`      |
+
+    >>> Settings.from_env().region
+    'PL'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = ["Settings", "DEFAULT_DB"]
+
+DEFAULT_DB = "crm.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the base is, who acts, and how to read phones and times without context."""
+
+    db: str = DEFAULT_DB
+    user: str | None = None
+    region: str = "PL"
+    timezone: str = "UTC"
+    dayfirst: bool = True
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        db: str | os.PathLike[str] | None = None,
+        user: str | None = None,
+    ) -> Settings:
+        """Return the settings of `environ` (default `os.environ`); `db` and `user` win.
+
+        Empty variables count as unset, as a shell's `CRM_USER= crm ...` means.
+        """
+        env = os.environ if environ is None else environ
+        return cls(
+            db=os.fspath(db) if db else env.get("CRM_DB") or DEFAULT_DB,
+            user=user if user is not None else env.get("CRM_USER") or None,
+            region=(env.get("CRM_REGION") or "PL").upper(),
+            timezone=env.get("CRM_TIMEZONE") or "UTC",
+        )
