@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crmkit.id_batches import IN_BATCH, batch_condition
+from crmkit.store.sqlite.bulk import IN_BATCH, batch_condition
 from crmkit.targets import ContactDraft
 
 __all__ = ["ChildChanges", "plan_child_changes"]

@@ -16,8 +16,6 @@ from crmkit.child_rows import plan_child_changes
 from crmkit.contact_matching import ContactMatching
 from crmkit.contact_updates import PendingUpdate, pending_update, plan_updates
 from crmkit.errors import CrmError
-from crmkit.grouped_inserts import insert_rows
-from crmkit.id_batches import batch_condition
 from crmkit.match_prefetch import PrefetchedMatches
 from crmkit.new_contacts import (
     IDENTIFIER_POSITIONS,
@@ -29,9 +27,14 @@ from crmkit.new_contacts import (
 )
 from crmkit.organization_links import OrganizationLinks
 from crmkit.query.fulltext import fold_for_index
-from crmkit.schema import CONTACT_COLUMNS
-from crmkit.search_index import PendingDocument, add_search_documents, refresh_search_index
 from crmkit.store import Store
+from crmkit.store.sqlite.bulk import batch_condition, insert_rows
+from crmkit.store.sqlite.schema import CONTACT_COLUMNS
+from crmkit.store.sqlite.search_index import (
+    PendingDocument,
+    add_search_documents,
+    refresh_search_index,
+)
 from crmkit.targets import ContactDraft
 from crmkit.unchanged_contacts import UnchangedContacts
 from crmkit.values.names import name_key

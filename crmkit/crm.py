@@ -14,16 +14,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from crmkit import reference
-from crmkit.audit import record_audit
 from crmkit.contacts import ContactWriter
 from crmkit.drafts import DraftBuilder, UnknownPolicy
 from crmkit.errors import CrmError, NotFound
 from crmkit.importers.contacts import Progress
 from crmkit.model import Contact, CustomField, ImportReport, Tag, User
 from crmkit.query.api import QueryMethods
-from crmkit.records import get_record, iter_records
-from crmkit.search_index import rebuild_search_index, refresh_search_index
 from crmkit.store import Store
+from crmkit.store.sqlite.audit import record_audit
+from crmkit.store.sqlite.records import get_record, iter_records
+from crmkit.store.sqlite.search_index import rebuild_search_index, refresh_search_index
 from crmkit.targets import ContactDraft, ConversionSettings, resolve_target
 from crmkit.timeline_api import TimelineMethods
 from crmkit.values.datetimes import parse_datetime, utc_now

@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlite3
 
 from crmkit.contact_updates import shared_values_together
-from crmkit.id_batches import batch_condition
 from crmkit.store import Store
+from crmkit.store.sqlite.bulk import batch_condition
 
 __all__ = ["UnchangedContacts"]
 

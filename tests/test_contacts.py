@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crmkit import CRM
 from crmkit.contacts import ContactWriter
-from crmkit.search_index import indexed_ids
+from crmkit.store.sqlite.search_index import indexed_ids
 from crmkit.targets import ContactDraft
 
 

@@ -16,7 +16,7 @@ from crmkit.new_contacts import (
     person_name,
     prepare_contact,
 )
-from crmkit.schema import CONTACT_COLUMNS
+from crmkit.store.sqlite.schema import CONTACT_COLUMNS
 from crmkit.targets import ContactDraft
 
 NOW = "2026-01-01T00:00:00Z"

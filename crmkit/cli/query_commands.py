@@ -103,7 +103,7 @@ def write_contacts(
     """Print selected contacts: table or CSV of columns, or JSON records."""
     if fmt in ("json", "jsonl"):
         from crmkit.exporters.jsonfile import write_json, write_jsonl
-        from crmkit.records import iter_records
+        from crmkit.store.sqlite.records import iter_records
 
         records = iter_records(store, selection.ids())
         return write_json(out, records) if fmt == "json" else write_jsonl(out, records)

@@ -11,8 +11,6 @@ from collections.abc import Callable
 from itertools import islice
 
 from crmkit.contacts import ContactWriter
-from crmkit.deferred_indexes import DeferredIndexes, indexes_to_defer
-from crmkit.digest_triggers import digest_triggers_paused
 from crmkit.drafts import DraftBuilder, UnknownPolicy
 from crmkit.importers.draft_feed import DraftFeed, HelperFeed, collection_paused, helper_available
 from crmkit.importers.history import ImportRun
@@ -35,8 +33,10 @@ from crmkit.importers.row_parsing import (
 from crmkit.mapping import Mapping
 from crmkit.model import ImportReport
 from crmkit.reference import fields_by_key
-from crmkit.row_digests import StoredDigests
 from crmkit.store import Store
+from crmkit.store.sqlite.bulk import DeferredIndexes, indexes_to_defer
+from crmkit.store.sqlite.digest_triggers import digest_triggers_paused
+from crmkit.store.sqlite.row_digests import StoredDigests
 from crmkit.targets import (
     Target,
     contact_columns_written,
@@ -263,7 +263,7 @@ def _defer_indexes(
     deferred: DeferredIndexes,
     match: list[str],
 ) -> None:
-    """Drop the indexes this import can do without, if it is large (see `deferred_indexes`)."""
+    """Drop the indexes this import can do without, if it is large (see `store.sqlite.bulk`)."""
     if source.size and feed.bytes_read:
         # Read-ahead makes bytes_read run early, so the estimate errs low.
         estimate = source.size * _SAMPLE_ROWS // feed.bytes_read

@@ -16,7 +16,7 @@ from typing import TypeVar
 from crmkit.drafts import DraftBuilder, Problem
 from crmkit.importers.readers import SourceFile
 from crmkit.new_contacts import NewContact, PreparedContact, new_contact, prepare_contact
-from crmkit.row_digests import RowDigester, StoredDigests
+from crmkit.store.sqlite.row_digests import RowDigester, StoredDigests
 from crmkit.targets import ContactDraft
 
 __all__ = [

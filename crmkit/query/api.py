@@ -87,7 +87,7 @@ class QueryMethods:
         view: str | None = None,
     ) -> list[dict[str, Any]]:
         """Records of the contacts found: ranked (name matches first), then by name."""
-        from crmkit.records import iter_records
+        from crmkit.store.sqlite.records import iter_records
 
         return list(
             iter_records(
@@ -159,7 +159,7 @@ class QueryMethods:
     ) -> list[dict[str, Any]]:
         """Records of the contacts that own this number (any input format); [] if none."""
         from crmkit.query.lookup import lookup_phone
-        from crmkit.records import iter_records
+        from crmkit.store.sqlite.records import iter_records
 
         found = lookup_phone(
             self.store.conn,
