@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from crmkit import reference
-from crmkit.contacts import ContactWriter
 from crmkit.drafts import DraftBuilder, UnknownPolicy
 from crmkit.errors import CrmError, NotFound
 from crmkit.importers.contacts import Progress
@@ -24,6 +23,7 @@ from crmkit.store import Store
 from crmkit.store.sqlite.audit import record_audit
 from crmkit.store.sqlite.records import get_record, iter_records
 from crmkit.store.sqlite.search_index import rebuild_search_index, refresh_search_index
+from crmkit.store.sqlite.writer import ContactWriter
 from crmkit.targets import ContactDraft, ConversionSettings, resolve_target
 from crmkit.timeline_api import TimelineMethods
 from crmkit.values.datetimes import parse_datetime, utc_now

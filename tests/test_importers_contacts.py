@@ -362,7 +362,7 @@ def test_naming_only_mapped_columns_stores_the_same(
 def test_reimporting_the_same_file_rewrites_no_search_document(
     ref_crm: CRM, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import crmkit.contacts as writer_module
+    import crmkit.store.sqlite.writer.contact_writer as writer_module
 
     mapping = tmp_path / "map.yaml"
     mapping.write_text(Path(BASIC_MAP).read_text("utf-8") + "match: [email]\n", "utf-8")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import islice
 
-from crmkit.contacts import ContactWriter
 from crmkit.drafts import DraftBuilder, UnknownPolicy
 from crmkit.importers.draft_feed import DraftFeed, HelperFeed, collection_paused, helper_available
 from crmkit.importers.history import ImportRun
@@ -37,6 +36,7 @@ from crmkit.store import Store
 from crmkit.store.sqlite.bulk import DeferredIndexes, indexes_to_defer
 from crmkit.store.sqlite.digest_triggers import digest_triggers_paused
 from crmkit.store.sqlite.row_digests import StoredDigests
+from crmkit.store.sqlite.writer import ContactWriter
 from crmkit.targets import (
     Target,
     contact_columns_written,

@@ -3,6 +3,7 @@
 - `connection`: the `Store` (opening, pragmas, migrations, transactions)
 - `schema`, `digest_triggers`: the tables, indexes, triggers and migrations
 - `records`: the contact read path (JSON records)
+- `writer`: the contact write path (`ContactWriter`)
 - `search_index`: the full-text index
 - `row_digests`: digests of imported rows, for re-imports
 - `bulk`: batch reads, grouped inserts and indexes deferred during imports

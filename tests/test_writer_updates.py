@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from crmkit import CRM
-from crmkit.contact_updates import pending_update, plan_updates
+from crmkit.store.sqlite.writer.updates import pending_update, plan_updates
 from crmkit.targets import ContactDraft
 
 NOW = "2030-01-01T00:00:00Z"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from crmkit.match_prefetch import PrefetchedMatches
 from crmkit.store import Store
+from crmkit.store.sqlite.writer.prefetch import PrefetchedMatches
 from crmkit.targets import ContactDraft
 
 __all__ = ["ContactMatching"]
@@ -56,7 +56,7 @@ class ContactMatching:
         return []
 
     def prefetch(self, keys: Iterable[str], drafts: Iterable[ContactDraft]) -> list[int]:
-        """Look up the match-key values of many drafts at once (see match_prefetch).
+        """Look up the match-key values of many drafts at once (see `prefetch`).
 
         Returns the contacts found (those found for values looked up before aside).
         """

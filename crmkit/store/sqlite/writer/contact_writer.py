@@ -12,20 +12,7 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
-from crmkit.child_rows import plan_child_changes
-from crmkit.contact_matching import ContactMatching
-from crmkit.contact_updates import PendingUpdate, pending_update, plan_updates
 from crmkit.errors import CrmError
-from crmkit.match_prefetch import PrefetchedMatches
-from crmkit.new_contacts import (
-    IDENTIFIER_POSITIONS,
-    NewContact,
-    PreparedContact,
-    new_contact,
-    new_document,
-    prepare_contact,
-)
-from crmkit.organization_links import OrganizationLinks
 from crmkit.query.fulltext import fold_for_index
 from crmkit.store import Store
 from crmkit.store.sqlite.bulk import batch_condition, insert_rows
@@ -35,8 +22,21 @@ from crmkit.store.sqlite.search_index import (
     add_search_documents,
     refresh_search_index,
 )
+from crmkit.store.sqlite.writer.children import plan_child_changes
+from crmkit.store.sqlite.writer.matching import ContactMatching
+from crmkit.store.sqlite.writer.new_contacts import (
+    IDENTIFIER_POSITIONS,
+    NewContact,
+    PreparedContact,
+    new_contact,
+    new_document,
+    prepare_contact,
+)
+from crmkit.store.sqlite.writer.organizations import OrganizationLinks
+from crmkit.store.sqlite.writer.prefetch import PrefetchedMatches
+from crmkit.store.sqlite.writer.unchanged import UnchangedContacts
+from crmkit.store.sqlite.writer.updates import PendingUpdate, pending_update, plan_updates
 from crmkit.targets import ContactDraft
-from crmkit.unchanged_contacts import UnchangedContacts
 from crmkit.values.names import name_key
 
 __all__ = ["ContactWriter", "MATCH_KEYS"]
@@ -85,7 +85,7 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
         self._touches: list[tuple[str, int]] = []
         self._digests: dict[int, int | None] = {}
         # Changes to stored contacts, run at flush in this order: contact updates
-        # (see contact_updates), then removal of replaced child rows.
+        # (see `updates`), then removal of replaced child rows.
         self._pending_updates: list[PendingUpdate] = []
         self._removals: dict[str, list[tuple[Any, ...]]] = {}
         self._replacing: list[tuple[int, ContactDraft]] = []
@@ -295,7 +295,7 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
         self._linking.clear()
 
     def _plan_children(self) -> None:
-        """Buffer what replacing the updated contacts' children takes (see child_rows)."""
+        """Buffer what replacing the updated contacts' children takes (see `children`)."""
         changes = plan_child_changes(self.conn, self._replacing)
         for sql, params in changes.removals.items():
             self._removals.setdefault(sql, []).extend(params)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from crmkit import CRM, organization_links
-from crmkit.contacts import ContactWriter
+from crmkit import CRM
+from crmkit.store.sqlite.writer import ContactWriter
+from crmkit.store.sqlite.writer import organizations as organization_links
 from crmkit.targets import ContactDraft
 
 NOW = "2025-01-01T00:00:00Z"

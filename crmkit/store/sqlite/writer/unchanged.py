@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from crmkit.contact_updates import shared_values_together
 from crmkit.store import Store
 from crmkit.store.sqlite.bulk import batch_condition
+from crmkit.store.sqlite.writer.updates import shared_values_together
 
 __all__ = ["UnchangedContacts"]
 
