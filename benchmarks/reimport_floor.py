@@ -42,8 +42,8 @@ from store_floor import generated_file, run_with_options
 from crmkit.store.sqlite.bulk import IN_BATCH, batch_condition
 from crmkit.store.sqlite.digest_triggers import digest_triggers_paused
 from crmkit.store.sqlite.row_digests import RowDigester
+from crmkit.store.sqlite.writer.matching import MATCH_SQL
 from crmkit.store.sqlite.writer.organizations import ORGANIZATIONS_BY_NAMES
-from crmkit.store.sqlite.writer.prefetch import MATCH_SQL
 
 __all__ = ["main", "replay_reimport"]
 

@@ -206,20 +206,20 @@ def _import_rows(
     while window := list(islice(rows, _WINDOW)):
         drafts = [parsed[1] for parsed in window if parsed[1] is not None]
         if match:
-            found = writer.prefetch(match, drafts)
+            found = writer.matching.prefetch(match, drafts)
             if any(parsed[5] is not None for parsed in window):
-                writer.load_digests(found)
+                writer.unchanged.load_digests(found)
         cells = {
             org for draft in drafts if draft.organizations for org, _, _ in draft.organizations
         }
         if cells:
-            writer.prefetch_organizations(cells)
+            writer.organizations.prefetch(cells)
         created, updated = report.created, report.updated
         _import_window(window, source, feed, builder, writer, run, progress, deferred, mapping)
         if prepare is not None:
             # The rows the helper reads next come prepared unless updates prevail.
             prepare.set(report.created - created >= report.updated - updated)
-        writer.forget_prefetched_organizations()
+        writer.organizations.forget_prefetched()
         # Between windows only, so that what was looked up stays valid for a whole window.
         writer.maybe_flush()
     if progress is not None:

@@ -5,13 +5,14 @@
 - `new_contacts`: what creating a contact writes, worked out before it has an id
 - `updates`: updates of stored contacts, written only where values change
 - `children`: replacing stored phones, e-mails, tags and users
-- `matching`, `prefetch`: finding the stored contacts a row names by its match keys
+- `matching`: finding the stored contacts a row names by its match keys
 - `organizations`: finding (or creating) the organizations persons are linked to
 - `unchanged`: contacts a re-imported row would leave as they are
 """
 
 from __future__ import annotations
 
-from crmkit.store.sqlite.writer.contact_writer import MATCH_KEYS, ContactWriter
+from crmkit.store.sqlite.writer.contact_writer import ContactWriter
+from crmkit.store.sqlite.writer.matching import MATCH_KEYS
 
 __all__ = ["ContactWriter", "MATCH_KEYS"]

@@ -1,9 +1,17 @@
 """The contact write path: create, update, match, link and delete.
 
 `ContactWriter` buffers new contacts and writes them per table, a few dozen
-rows to a statement (`insert_rows`), assigning ids itself so that child rows (phones, tags, ...)
-need no round trip. It must be used inside one `Store.transaction()`; the
-caller decides whether that transaction commits.
+rows to a statement (`insert_rows`), assigning ids itself so that child rows
+(phones, tags, ...) need no round trip. It must be used inside one
+`Store.transaction()`; the caller decides whether that transaction commits.
+
+The writer owns every buffer and the flush that writes them. What it asks
+about stored contacts is answered by three collaborators it creates:
+`matching` (contacts by match key), `organizations` (organizations by name or
+NIP, created when missing) and `unchanged` (the row digests a re-import
+compares). What changes in stored contacts is worked out per batch at flush,
+by `updates` (contact columns), `children` (phones, e-mails, tags, users) and
+`organizations` (memberships).
 """
 
 from __future__ import annotations
@@ -13,16 +21,15 @@ from operator import itemgetter
 from typing import Any
 
 from crmkit.errors import CrmError
-from crmkit.query.fulltext import fold_for_index
-from crmkit.store import Store
-from crmkit.store.sqlite.bulk import batch_condition, insert_rows
+from crmkit.store.sqlite.bulk import insert_rows
+from crmkit.store.sqlite.connection import Store
 from crmkit.store.sqlite.schema import CONTACT_COLUMNS
 from crmkit.store.sqlite.search_index import (
     PendingDocument,
     add_search_documents,
     refresh_search_index,
 )
-from crmkit.store.sqlite.writer.children import plan_child_changes
+from crmkit.store.sqlite.writer.children import LaterPositions, plan_child_changes
 from crmkit.store.sqlite.writer.matching import ContactMatching
 from crmkit.store.sqlite.writer.new_contacts import (
     IDENTIFIER_POSITIONS,
@@ -32,19 +39,26 @@ from crmkit.store.sqlite.writer.new_contacts import (
     new_document,
     prepare_contact,
 )
-from crmkit.store.sqlite.writer.organizations import OrganizationLinks
-from crmkit.store.sqlite.writer.prefetch import PrefetchedMatches
-from crmkit.store.sqlite.writer.unchanged import UnchangedContacts
+from crmkit.store.sqlite.writer.organizations import UNLINK, OrganizationLinks, plan_memberships
+from crmkit.store.sqlite.writer.unchanged import UnchangedContacts, write_touches
 from crmkit.store.sqlite.writer.updates import PendingUpdate, pending_update, plan_updates
 from crmkit.targets import ContactDraft
-from crmkit.values.names import name_key
 
-__all__ = ["ContactWriter", "MATCH_KEYS"]
+__all__ = ["ContactWriter"]
 
-MATCH_KEYS = ("external_id", "email", "phone", "nip", "pesel", "regon", "krs")
+# The one-row INSERTs the buffers of child rows are written with (see `insert_rows`).
+_INSERT_PHONE = (
+    "INSERT INTO phones (contact_id, position, number, type, label) VALUES (?, ?, ?, ?, ?)"
+)
+_INSERT_EMAIL = "INSERT INTO emails (contact_id, position, address, label) VALUES (?, ?, ?, ?)"
+_INSERT_TAG = "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?, ?)"
+_INSERT_USER = "INSERT OR IGNORE INTO contact_users (contact_id, user_id, role) VALUES (?, ?, ?)"
+_INSERT_MEMBER = (
+    "INSERT INTO memberships (person_id, organization_id, since, until) VALUES (?, ?, ?, ?)"
+)
 
 
-class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
+class ContactWriter:
     """Writes many contacts in one transaction, batching inserts per table."""
 
     def __init__(
@@ -82,8 +96,8 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
         self._users: list[tuple[int, int, str]] = []
         self._members: list[tuple[int, int, str | None, str | None]] = []
         self._documents: list[PendingDocument] = []
+        # (updated_at, contact id) of contacts whose rows came unchanged (see `touch`)
         self._touches: list[tuple[str, int]] = []
-        self._digests: dict[int, int | None] = {}
         # Changes to stored contacts, run at flush in this order: contact updates
         # (see `updates`), then removal of replaced child rows.
         self._pending_updates: list[PendingUpdate] = []
@@ -95,17 +109,34 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
         # phones, e-mails or organizations. Found while writing, so that a re-import
         # of unchanged contacts rewrites no document.
         self._reindex: set[int] = set()
-        self._org_texts: dict[int, str] = {}
-        self._org_names: dict[int, str] = {}
-        # Kinds of contacts found by the latest lookups (a kind never changes).
-        self._kinds: dict[int, str] = {}
+        # Match keys of the contacts buffered in this batch, and the contacts it touched.
         self._pending_keys: dict[tuple[str, str], int] = {}
-        self._orgs: dict[str, int] = {}
-        self._org_lookups: dict[str, int | None] = {}
         self.touched: set[int] = set()
         self.created = 0
-        self._position: int | None = None
-        self.prefetched = PrefetchedMatches(self.conn)
+        self._positions = LaterPositions(store)
+        # The collaborators share the buffers and sets they need (never rebound,
+        # only emptied) and call back into the writer to flush or to create.
+        self.matching = ContactMatching(
+            store,
+            batch_size=batch_size,
+            pending_keys=self._pending_keys,
+            touched=self.touched,
+            flush=self.flush,
+        )
+        self.organizations = OrganizationLinks(
+            store, pending_keys=self._pending_keys, members=self._members, create=self.create
+        )
+        self.unchanged = UnchangedContacts(store)
+        # What callers ask per row goes straight to the collaborator that answers
+        # it: bound here, a call costs what a method of the writer would.
+        self.find = self.matching.find
+        self.kind_of = self.matching.kind_of
+        self.external_id_owner = self.matching.external_id_owner
+        self.organization_id = self.organizations.organization_id
+        self.find_organization = self.organizations.find_organization
+        self._link_organizations = self.organizations.link
+        self.stored_digest = self.unchanged.stored_digest
+        self._remember_digest = self.unchanged.remember_digest
 
     # -- creating -------------------------------------------------------------
 
@@ -148,8 +179,7 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
             if row[position]:
                 pending[(key, row[position])] = contact_id
         if kind == "organization" and row[4]:
-            self._orgs.setdefault(name_key(row[4]), contact_id)
-            self._org_texts[contact_id] = fold_for_index(row[4])
+            self.organizations.remember(contact_id, row[4])
         return contact_id
 
     def create_persons(self, news: list[NewContact]) -> None:
@@ -161,7 +191,7 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
         """
         cells = {org for new in news if new[7] for org, _, _ in new[7]}
         if cells:
-            self.prefetch_organizations(cells)
+            self.organizations.prefetch(cells)
         pairs = []
         texts: dict[int, str] = {}
         for new in news:
@@ -171,14 +201,13 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
             if new[7]:
                 texts.update(self._link_organizations_of(contact_id, new))
         self._buffer_new(pairs, texts)
-        self.forget_prefetched_organizations()
+        self.organizations.forget_prefetched()
 
     def _link_organizations_of(self, contact_id: int, new: NewContact) -> dict[int, str]:
         """Link the new contact to its organizations; their names as its document holds them."""
         if not new[7]:
             return {}
-        org_ids = self._link_organizations(contact_id, new[7])
-        return {contact_id: " ".join([self._organization_text(org) for org in org_ids])}
+        return {contact_id: self._link_organizations(contact_id, new[7])}
 
     def _buffer_new(self, pairs: list[tuple[int, NewContact]], texts: dict[int, str]) -> None:
         """Buffer the rows of new contacts (with their ids), one comprehension per table."""
@@ -241,7 +270,7 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
         update = pending_update(contact_id, kind, draft, self.now)
         if self.keeps_digests:
             update.values["row_digest"] = digest
-            self.remember_digest(contact_id, digest)
+            self._remember_digest(contact_id, digest)
         self._pending_updates.append(update)
         self._replace_children(contact_id, draft, replace_links)
         pending = self._pending_keys
@@ -271,27 +300,25 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
         wanted = [(self.organization_id(org), since, until) for org, since, until in organizations]
         self._linking.append((contact_id, wanted, replace_links))
 
+    def touch(
+        self,
+        contact_id: int,
+        updated_at: str,
+        organizations: list[tuple[str, str | None, str | None]] | None,
+    ) -> None:
+        """Buffer what importing an unchanged contact's row still writes (see `unchanged`)."""
+        self._touches.append((updated_at, contact_id))
+        if organizations is not None:
+            self.link_later(contact_id, organizations)
+        self.touched.add(contact_id)
+
     def _plan_links(self) -> None:
         """Buffer the memberships the updated contacts gain and, replacing, lose."""
-        linked: dict[int, set[int]] = {}
-        condition, params = batch_condition([contact_id for contact_id, _, _ in self._linking])
-        sql = f"SELECT person_id, organization_id FROM memberships WHERE person_id {condition}"
-        for person_id, org_id in self.conn.execute(sql, params):
-            linked.setdefault(person_id, set()).add(org_id)
-        for contact_id, wanted, replace_links in self._linking:
-            stored = linked.get(contact_id, set())
-            for org_id, since, until in wanted:
-                if org_id not in stored:
-                    self._members.append((contact_id, org_id, since, until))
-                    self._reindex.add(contact_id)
-            gone = stored - {org_id for org_id, _, _ in wanted} if replace_links else set()
-            if gone:
-                for org_id in gone:
-                    self._remove(
-                        "DELETE FROM memberships WHERE person_id = ? AND organization_id = ?",
-                        (contact_id, org_id),
-                    )
-                self._reindex.add(contact_id)
+        added, removed, reindex = plan_memberships(self.conn, self._linking)
+        self._members.extend(added)
+        if removed:
+            self._removals.setdefault(UNLINK, []).extend(removed)
+        self._reindex.update(reindex)
         self._linking.clear()
 
     def _plan_children(self) -> None:
@@ -300,7 +327,7 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
         for sql, params in changes.removals.items():
             self._removals.setdefault(sql, []).extend(params)
         for contact_id, phones, emails in changes.additions:
-            start = self._later_positions(len(phones) + len(emails))
+            start = self._positions.take(len(phones) + len(emails))
             for offset, (number, phone_type, label) in enumerate(phones):
                 self._phones.append((contact_id, start + offset, number, phone_type, label))
             for offset, (address, label) in enumerate(emails):
@@ -309,33 +336,14 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
         self._users.extend(changes.users)
         self._reindex.update(changes.reindex)
 
-    def _remove(self, sql: str, params: tuple[Any, ...]) -> None:
-        self._removals.setdefault(sql, []).append(params)
-
-    def _later_positions(self, count: int) -> int:
-        """Positions after every stored phone and e-mail, so added ones sort last.
-
-        One counter for the whole import replaces a max() query per updated contact.
-        """
-        if not count:
-            return 0
-        if self._position is None:
-            self._position = 1 + max(
-                self.store.one("SELECT coalesce(max(position), 0) FROM phones"),
-                self.store.one("SELECT coalesce(max(position), 0) FROM emails"),
-            )
-        start = self._position
-        self._position += count
-        return start
-
     # -- writing --------------------------------------------------------------
 
     def flush(self) -> None:
         """Write every buffered change, and index new contacts and changed documents."""
         conn = self.conn
-        self.prefetched.clear()
+        self.matching.forget_prefetched()
         # Organizations created in this batch are about to be stored, beyond the caches.
-        self.forget_prefetched_organizations()
+        self.organizations.forget_prefetched()
         if self._pending_updates:
             statements, reindex = plan_updates(conn, self._pending_updates)
             for sql, params in statements.items():
@@ -344,7 +352,7 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
             self._reindex.update(reindex)
             self._pending_updates.clear()
         if self._touches:
-            self.write_touches()
+            write_touches(conn, self._touches)
         if self._linking:
             self._plan_links()
         if self._replacing:
@@ -356,38 +364,15 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
         if self._contacts:
             columns_of = self._columns_of
             insert_rows(conn, self._insert_contact, [columns_of(row) for row in self._contacts])
-        if self._phones:
-            insert_rows(
-                conn,
-                "INSERT INTO phones (contact_id, position, number, type, label)"
-                " VALUES (?, ?, ?, ?, ?)",
-                self._phones,
-            )
-        if self._emails:
-            insert_rows(
-                conn,
-                "INSERT INTO emails (contact_id, position, address, label) VALUES (?, ?, ?, ?)",
-                self._emails,
-            )
-        if self._tags:
-            insert_rows(
-                conn,
-                "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?, ?)",
-                self._tags,
-            )
-        if self._users:
-            insert_rows(
-                conn,
-                "INSERT OR IGNORE INTO contact_users (contact_id, user_id, role) VALUES (?, ?, ?)",
-                self._users,
-            )
-        if self._members:
-            insert_rows(
-                conn,
-                "INSERT INTO memberships (person_id, organization_id, since, until)"
-                " VALUES (?, ?, ?, ?)",
-                self._members,
-            )
+        for sql, rows in (
+            (_INSERT_PHONE, self._phones),
+            (_INSERT_EMAIL, self._emails),
+            (_INSERT_TAG, self._tags),
+            (_INSERT_USER, self._users),
+            (_INSERT_MEMBER, self._members),
+        ):
+            if rows:
+                insert_rows(conn, sql, rows)
         if self._documents:
             add_search_documents(self.store, self._documents)
             self._reindex.difference_update(source[0] for source in self._documents)
@@ -405,4 +390,4 @@ class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
             buffer.clear()
         self._pending_keys.clear()
         self.touched.clear()
-        self._trim_organization_caches()
+        self.organizations.trim_caches()

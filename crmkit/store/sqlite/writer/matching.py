@@ -1,36 +1,65 @@
 """Finding the stored contacts an imported row names by its match keys.
 
-Mixed into `ContactWriter`: a lookup must see the writer's buffered contacts
-(their keys are pending) and must not trust the stored rows of contacts whose
-changes are still buffered, so it flushes the writer when it lands on one.
+`ContactMatching` belongs to a `ContactWriter`. A lookup must see the
+writer's buffered contacts (their keys are pending) and must not trust the
+stored rows of contacts whose changes are still buffered, so it flushes the
+writer when it lands on one.
+
+An import with `match` looks every row up by its keys; one query per row
+costs more than the lookup itself. The writer asks here for a window of rows
+in one query per key (`json_each` drives index lookups), and afterwards a
+value that was asked for is answered from memory, found or not
+(`PrefetchedMatches`). What is held goes stale once the writer writes, so it
+is dropped at every flush.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from crmkit.store import Store
-from crmkit.store.sqlite.writer.prefetch import PrefetchedMatches
+from crmkit.store.sqlite.connection import Store
 from crmkit.targets import ContactDraft
 
-__all__ = ["ContactMatching"]
+__all__ = ["ContactMatching", "MATCH_KEYS", "MATCH_SQL", "PrefetchedMatches"]
+
+MATCH_KEYS = ("external_id", "email", "phone", "nip", "pesel", "regon", "krs")
+
+_VALUES = "json_each(?) j"
+# The contacts (and their kinds) of many e-mails or phones, given as a JSON array.
+MATCH_SQL = {
+    "email": f"SELECT j.value, c.id, c.kind FROM {_VALUES}"
+    " JOIN emails e ON e.address = j.value COLLATE NOCASE"
+    " JOIN contacts c ON c.id = e.contact_id",
+    "phone": f"SELECT j.value, c.id, c.kind FROM {_VALUES}"
+    " JOIN phones p ON p.number = j.value JOIN contacts c ON c.id = p.contact_id",
+}
 
 
 class ContactMatching:
     """Match-key lookups of a contact writer (see `ContactWriter`)."""
 
-    store: Store
-    conn: sqlite3.Connection
-    batch_size: int
-    touched: set[int]
-    prefetched: PrefetchedMatches
-    _pending_keys: dict[tuple[str, str], int]
-    _kinds: dict[int, str]
-
-    def flush(self) -> None:
-        """Write everything buffered; the writer provides it."""
-        raise NotImplementedError
+    def __init__(
+        self,
+        store: Store,
+        *,
+        batch_size: int,
+        pending_keys: dict[tuple[str, str], int],
+        touched: set[int],
+        flush: Callable[[], None],
+    ) -> None:
+        """`pending_keys`, `touched` and `flush` are the writer's: the match keys of
+        the contacts it buffers, the contacts with buffered changes, and its flush."""
+        self.store = store
+        self.conn = store.conn
+        self.batch_size = batch_size
+        self._pending_keys = pending_keys
+        self._touched = touched
+        self._flush = flush
+        self.prefetched = PrefetchedMatches(self.conn)
+        # Kinds of contacts found by the latest lookups (a kind never changes).
+        self._kinds: dict[int, str] = {}
 
     def find(self, draft: ContactDraft, keys: Iterable[str]) -> list[int]:
         """Existing contacts this draft names by the first match key it has a value for.
@@ -39,8 +68,8 @@ class ContactMatching:
         one of them is looked up again once they are written.
         """
         found = self._find(draft, keys)
-        if self.touched and not self.touched.isdisjoint(found):
-            self.flush()
+        if self._touched and not self._touched.isdisjoint(found):
+            self._flush()
             found = self._find(draft, keys)
         return found
 
@@ -56,7 +85,7 @@ class ContactMatching:
         return []
 
     def prefetch(self, keys: Iterable[str], drafts: Iterable[ContactDraft]) -> list[int]:
-        """Look up the match-key values of many drafts at once (see `prefetch`).
+        """Look up the match-key values of many drafts at once (see `PrefetchedMatches`).
 
         Returns the contacts found (those found for values looked up before aside).
         """
@@ -67,6 +96,10 @@ class ContactMatching:
                 key, (value for draft in drafts for value in self._key_values(draft, key))
             )
         return ids
+
+    def forget_prefetched(self) -> None:
+        """Drop what was prefetched: the writer is about to write."""
+        self.prefetched.clear()
 
     def _key_values(self, draft: ContactDraft, key: str) -> list[str]:
         if key == "email":
@@ -101,8 +134,8 @@ class ContactMatching:
         return list(kinds)
 
     def kind_of(self, contact_id: int) -> str | None:
-        if contact_id in self.touched:
-            self.flush()
+        if contact_id in self._touched:
+            self._flush()
         kind = self._kinds.get(contact_id)
         if kind is None:
             kind = self.store.one("SELECT kind FROM contacts WHERE id = ?", (contact_id,))
@@ -114,7 +147,42 @@ class ContactMatching:
             return pending
         sql = "SELECT id FROM contacts WHERE external_id = ?"
         owner: int | None = self.store.one(sql, (external_id,))
-        if owner is not None and owner in self.touched:
-            self.flush()
+        if owner is not None and owner in self._touched:
+            self._flush()
             owner = self.store.one(sql, (external_id,))
         return owner
+
+
+class PrefetchedMatches:
+    """Contacts (id -> kind) found for match-key values, read in batches."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._found: dict[tuple[str, str], dict[int, str]] = {}
+
+    def load(self, key: str, values: Iterable[str]) -> list[int]:
+        """Look up every value of one key; each is then known, with or without contacts.
+
+        Returns the contacts found for the values not asked for before.
+        """
+        wanted = [value for value in set(values) if (key, value) not in self._found]
+        if not wanted:
+            return []
+        found = self._found
+        for value in wanted:
+            found[(key, value)] = {}
+        sql = MATCH_SQL.get(key) or (
+            f"SELECT j.value, c.id, c.kind FROM {_VALUES} JOIN contacts c ON c.{key} = j.value"
+        )
+        ids = []
+        for value, contact_id, kind in self.conn.execute(sql, (json.dumps(wanted),)):
+            found[(key, value)][contact_id] = kind
+            ids.append(contact_id)
+        return ids
+
+    def get(self, key: str, value: str) -> dict[int, str] | None:
+        """The contacts found for the value, or None if it was not asked for."""
+        return self._found.get((key, value))
+
+    def clear(self) -> None:
+        self._found.clear()
