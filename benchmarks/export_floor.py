@@ -42,7 +42,7 @@ from crmkit.exporters.export import csv_columns
 from crmkit.exporters.parallel import csv_reader, id_ranges, rows_of_work
 from crmkit.exporters.tabular import CHUNK
 from crmkit.query.selection import EXPORT_ORDER, Query, compile_query
-from crmkit.store import Store
+from crmkit.store import open_store
 
 __all__ = ["main", "record_export"]
 
@@ -52,7 +52,7 @@ def record_export(db: Path) -> tuple[list[str], float, int]:
 
     Returns the statements run, the seconds taken and the number of rows.
     """
-    store = Store(db, create=False)
+    store = open_store(db, create=False)
     statements: list[str] = []
     count = 0
     try:

@@ -39,11 +39,11 @@ import yaml
 from import_bench import Run, check_crm_run, match_email_mapping, measure, tool_path
 from store_floor import generated_file, run_with_options
 
-from crmkit.digest_triggers import digest_triggers_paused
-from crmkit.id_batches import IN_BATCH, batch_condition
-from crmkit.match_prefetch import MATCH_SQL
-from crmkit.organization_links import ORGANIZATIONS_BY_NAMES
-from crmkit.row_digests import RowDigester
+from crmkit.store.sqlite.bulk import IN_BATCH, batch_condition
+from crmkit.store.sqlite.digest_triggers import digest_triggers_paused
+from crmkit.store.sqlite.row_digests import RowDigester
+from crmkit.store.sqlite.writer.matching import MATCH_SQL
+from crmkit.store.sqlite.writer.organizations import ORGANIZATIONS_BY_NAMES
 
 __all__ = ["main", "replay_reimport"]
 

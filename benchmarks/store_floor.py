@@ -28,7 +28,7 @@ from pathlib import Path
 
 from import_bench import REPO, check_crm_run, measure, tool_path
 
-from crmkit.deferred_indexes import indexes_to_defer
+from crmkit.store.sqlite.bulk import indexes_to_defer
 
 __all__ = ["generated_file", "main", "replay", "run_with_options"]
 

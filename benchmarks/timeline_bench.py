@@ -83,10 +83,10 @@ def spelled(e164: str, style: int) -> str:
 
 def build_database(db: Path, contacts: int, members: int, heavy: int, seed: int) -> dict[str, int]:
     """Contacts, phones, users and memberships written directly (the set-up is not timed)."""
-    from crmkit.store import Store
+    from crmkit.store import open_store
 
     rng = random.Random(seed)
-    store = Store(db)
+    store = open_store(db)
     now = "2025-01-01T00:00:00Z"
     with store.transaction() as conn:
         conn.executemany(

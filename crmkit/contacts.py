@@ -1,405 +1,415 @@
-"""The contact write path: create, update, match, link and delete.
+"""`crm.contacts`: add, read, change, link, delete and find people and organizations.
 
-`ContactWriter` buffers new contacts and writes them per table, a few dozen
-rows to a statement (`insert_rows`), assigning ids itself so that child rows (phones, tags, ...)
-need no round trip. It must be used inside one `Store.transaction()`; the
-caller decides whether that transaction commits.
+    >>> ewa = crm.contacts.add(kind="person", first_name="Ewa", last_name="Bąk",
+    ...                        phones=["501 000 111"], tags=["VIP"], custom={"budget": 1500})
+    >>> crm.contacts.edit(ewa.id, stage="klient", phones={"work": ["22 113 14 15"]})
+    >>> crm.contacts[ewa.id].stage
+    'klient'
+    >>> [c.name for c in crm.contacts.search("bak", filters={"tag": "VIP"})]
+    ['Ewa Bąk']
+
+Values are Python values: lists for phones, e-mails, tags and users, a dict for
+`custom` and `address`. They go through the same parsing as an imported cell, so
+a value that an import would reject raises `InvalidValue` here, naming the field.
+A mapping's target names work too, as a dict given first:
+`crm.contacts.add("person", {"phone.mobile": "601 234 567", "tags": "VIP | Lead"})`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from operator import itemgetter
-from typing import Any
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
-from crmkit.child_rows import plan_child_changes
-from crmkit.contact_matching import ContactMatching
-from crmkit.contact_updates import PendingUpdate, pending_update, plan_updates
-from crmkit.errors import CrmError
-from crmkit.grouped_inserts import insert_rows
-from crmkit.id_batches import batch_condition
-from crmkit.match_prefetch import PrefetchedMatches
-from crmkit.new_contacts import (
-    IDENTIFIER_POSITIONS,
-    NewContact,
-    PreparedContact,
-    new_contact,
-    new_document,
-    prepare_contact,
-)
-from crmkit.organization_links import OrganizationLinks
-from crmkit.query.fulltext import fold_for_index
-from crmkit.schema import CONTACT_COLUMNS
-from crmkit.search_index import PendingDocument, add_search_documents, refresh_search_index
-from crmkit.store import Store
-from crmkit.targets import ContactDraft
-from crmkit.unchanged_contacts import UnchangedContacts
-from crmkit.values.names import name_key
+from crmkit.errors import CrmError, InvalidValue, NotFound
+from crmkit.model import Address, Contact, Email, Membership, Phone
 
-__all__ = ["ContactWriter", "MATCH_KEYS"]
+if TYPE_CHECKING:
+    from crmkit.drafts import DraftBuilder, UnknownPolicy
+    from crmkit.query.api import ContactSelection, Filters
+    from crmkit.settings import Settings
+    from crmkit.store import Store
+    from crmkit.targets import ContactDraft, ConversionSettings
 
-MATCH_KEYS = ("external_id", "email", "phone", "nip", "pesel", "regon", "krs")
+__all__ = ["Contacts"]
+
+Values = Mapping[str, Any] | Iterable[tuple[str, Any]]
 
 
-class ContactWriter(ContactMatching, OrganizationLinks, UnchangedContacts):
-    """Writes many contacts in one transaction, batching inserts per table."""
+class Contacts:
+    """The people and organizations of a base, as `crm.contacts` (one id space)."""
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        now: str,
-        batch_size: int = 5000,
-        columns: Sequence[str] = CONTACT_COLUMNS,
-        keeps_digests: bool = False,
-    ) -> None:
-        """`columns`: the contact columns new contacts may fill (others stay NULL).
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings
 
-        With `keeps_digests` (an import, its digest triggers paused) every update
-        writes the digest of its row, or clears it (see `row_digests`).
-        """
-        self.store = store
-        self.keeps_digests = keeps_digests
-        positions = [1 + CONTACT_COLUMNS.index(column) for column in columns]
-        self._insert_contact = (
-            f"INSERT INTO contacts (id, {', '.join(columns)}, row_digest)"
-            f" VALUES (?, {', '.join('?' * len(columns))}, ?)"
-        )
-        # The id, the chosen columns and the digest of a buffered (id, *all columns,
-        # digest) row.
-        self._columns_of = itemgetter(0, *positions, 1 + len(CONTACT_COLUMNS))
-        self.conn = store.conn
-        self.now = now
-        self.batch_size = batch_size
-        self.next_id = int(store.one("SELECT coalesce(max(id), 0) FROM contacts")) + 1
-        self._contacts: list[tuple[Any, ...]] = []
-        self._phones: list[tuple[Any, ...]] = []
-        self._emails: list[tuple[Any, ...]] = []
-        self._tags: list[tuple[int, int]] = []
-        self._users: list[tuple[int, int, str]] = []
-        self._members: list[tuple[int, int, str | None, str | None]] = []
-        self._documents: list[PendingDocument] = []
-        self._touches: list[tuple[str, int]] = []
-        self._digests: dict[int, int | None] = {}
-        # Changes to stored contacts, run at flush in this order: contact updates
-        # (see contact_updates), then removal of replaced child rows.
-        self._pending_updates: list[PendingUpdate] = []
-        self._removals: dict[str, list[tuple[Any, ...]]] = {}
-        self._replacing: list[tuple[int, ContactDraft]] = []
-        # (person, wanted (organization id, since, until), whether others are unlinked)
-        self._linking: list[tuple[int, list[tuple[int, str | None, str | None]], bool]] = []
-        # Updated contacts whose search documents change: a name, city or hidden flag,
-        # phones, e-mails or organizations. Found while writing, so that a re-import
-        # of unchanged contacts rewrites no document.
-        self._reindex: set[int] = set()
-        self._org_texts: dict[int, str] = {}
-        self._org_names: dict[int, str] = {}
-        # Kinds of contacts found by the latest lookups (a kind never changes).
-        self._kinds: dict[int, str] = {}
-        self._pending_keys: dict[tuple[str, str], int] = {}
-        self._orgs: dict[str, int] = {}
-        self._org_lookups: dict[str, int | None] = {}
-        self.touched: set[int] = set()
-        self.created = 0
-        self._position: int | None = None
-        self.prefetched = PrefetchedMatches(self.conn)
+    # -- reading --------------------------------------------------------------
 
-    # -- creating -------------------------------------------------------------
+    def __getitem__(self, contact_id: int) -> Contact:
+        """Return the contact with this id; raise `NotFound` (a `KeyError`) if none."""
+        return Contact.from_record(self._record(contact_id))
 
-    def create(
-        self,
-        draft: ContactDraft,
-        kind: str,
-        prepared: PreparedContact | None = None,
-        digest: int | None = None,
-    ) -> int:
-        """Buffer a new contact; `prepared` is `prepare_contact(draft, kind, now)` if known.
+    def get(self, contact_id: int) -> Contact | None:
+        """Return the contact with this id, or None."""
+        try:
+            return self[contact_id]
+        except NotFound:
+            return None
 
-        `digest`: that of the row the draft comes from, if it had no problem.
-        """
-        if prepared is None:
-            prepared = prepare_contact(draft, kind, self.now)
-        contact_id = self.create_new(new_contact(draft, prepared, digest), kind)
-        pending = self._pending_keys
-        for address, _ in draft.emails:
-            pending[("email", address.lower())] = contact_id
-        for number, _, _ in draft.phones:
-            pending[("phone", number)] = contact_id
-        return contact_id
+    def __contains__(self, contact_id: object) -> bool:
+        return isinstance(contact_id, int) and self.get(contact_id) is not None
 
-    def create_new(self, new: NewContact, kind: str) -> int:
-        """Buffer a contact worked out by `new_contact`.
+    def __iter__(self) -> Iterator[Contact]:
+        """Iterate over every contact (hidden ones too), by name, streamed."""
+        return iter(self.select(include_hidden=True))
 
-        Its e-mails and phones are not remembered as match keys: an import that
-        matches on them goes through `create`.
-        """
-        contact_id = self.next_id
-        self.next_id += 1
-        texts = self._link_organizations_of(contact_id, new)
-        self._buffer_new([(contact_id, new)], texts)
-        row = new[0]
-        pending = self._pending_keys
-        if row[1] is not None:
-            pending[("external_id", row[1])] = contact_id
-        for key, position in IDENTIFIER_POSITIONS:
-            if row[position]:
-                pending[(key, row[position])] = contact_id
-        if kind == "organization" and row[4]:
-            self._orgs.setdefault(name_key(row[4]), contact_id)
-            self._org_texts[contact_id] = fold_for_index(row[4])
-        return contact_id
+    def __len__(self) -> int:
+        return int(self._store.one("SELECT count(*) FROM contacts"))
 
-    def create_persons(self, news: list[NewContact]) -> None:
-        """`create_new` for many persons: the same ids and rows, built per table.
+    def records(self, ids: Iterable[int]) -> Iterator[dict[str, Any]]:
+        """Return the JSON records of these contacts, in order; unknown ids are skipped."""
+        from crmkit.store.sqlite.records import iter_records
 
-        Ids are handed out row by row first, because an organization a person
-        brings in takes the id after the person's. No match keys are remembered
-        (see `importers.contacts.creates_only_persons`).
-        """
-        cells = {org for new in news if new[7] for org, _, _ in new[7]}
-        if cells:
-            self.prefetch_organizations(cells)
-        pairs = []
-        texts: dict[int, str] = {}
-        for new in news:
-            contact_id = self.next_id
-            self.next_id += 1
-            pairs.append((contact_id, new))
-            if new[7]:
-                texts.update(self._link_organizations_of(contact_id, new))
-        self._buffer_new(pairs, texts)
-        self.forget_prefetched_organizations()
-
-    def _link_organizations_of(self, contact_id: int, new: NewContact) -> dict[int, str]:
-        """Link the new contact to its organizations; their names as its document holds them."""
-        if not new[7]:
-            return {}
-        org_ids = self._link_organizations(contact_id, new[7])
-        return {contact_id: " ".join([self._organization_text(org) for org in org_ids])}
-
-    def _buffer_new(self, pairs: list[tuple[int, NewContact]], texts: dict[int, str]) -> None:
-        """Buffer the rows of new contacts (with their ids), one comprehension per table."""
-        self.created += len(pairs)
-        self.touched.update([contact_id for contact_id, _ in pairs])
-        self._contacts += [(contact_id, *new[0], new[8]) for contact_id, new in pairs]
-        self._phones += [
-            (contact_id, position, *phone)
-            for contact_id, new in pairs
-            for position, phone in enumerate(new[2])
-        ]
-        self._emails += [
-            (contact_id, position, *email)
-            for contact_id, new in pairs
-            for position, email in enumerate(new[3])
-        ]
-        self._tags += [(contact_id, tag) for contact_id, new in pairs if new[4] for tag in new[4]]
-        self._users += [
-            (contact_id, user, role)
-            for contact_id, new in pairs
-            for role, users in (("guardian", new[5]), ("observer", new[6]))
-            if users
-            for user in users
-        ]
-        self._documents += [
-            (contact_id, new[0][22], new_document(new), texts.get(contact_id))
-            for contact_id, new in pairs
-        ]
-
-    def maybe_flush(self) -> None:
-        """Flush once the buffer is full; called between rows, never inside one."""
-        if len(self._contacts) >= self.batch_size or len(self.touched) >= self.batch_size:
-            self.flush()
-
-    # -- updating -------------------------------------------------------------
-
-    def update(
-        self,
-        contact_id: int,
-        draft: ContactDraft,
-        *,
-        kind: str | None = None,
-        replace_links: bool = False,
-        digest: int | None = None,
-    ) -> None:
-        """Change what the draft gives; everything else stays as it is.
-
-        Child rows are buffered like those of new contacts; a contact touched
-        earlier in the same batch is flushed first, so changes apply in row order.
-        `digest` is written where the writer keeps digests (see `__init__`).
-        """
-        if contact_id in self.touched:
-            self.flush()
-        if kind is None:
-            kind = self.store.one("SELECT kind FROM contacts WHERE id = ?", (contact_id,))
-        if kind is None:
-            raise CrmError(f"no contact with id {contact_id}")
-        if draft.kind is not None and draft.kind != kind:
-            raise CrmError(f"contact {contact_id} is a {kind}; its kind cannot change")
-        update = pending_update(contact_id, kind, draft, self.now)
-        if self.keeps_digests:
-            update.values["row_digest"] = digest
-            self.remember_digest(contact_id, digest)
-        self._pending_updates.append(update)
-        self._replace_children(contact_id, draft, replace_links)
-        pending = self._pending_keys
-        for address, _ in draft.emails:
-            pending[("email", address.lower())] = contact_id
-        for number, _, _ in draft.phones:
-            pending[("phone", number)] = contact_id
-
-    def _replace_children(self, contact_id: int, draft: ContactDraft, replace_links: bool) -> None:
-        """Buffer the contact's new children; what changes is worked out at flush.
-
-        Organizations are found (or created) now, so that ids are handed out in row
-        order; the stored memberships are read with those of the whole batch.
-        """
-        if draft.organizations is not None:
-            self.link_later(contact_id, draft.organizations, replace_links)
-        self._replacing.append((contact_id, draft))
-        self.touched.add(contact_id)
-
-    def link_later(
-        self,
-        contact_id: int,
-        organizations: list[tuple[str, str | None, str | None]],
-        replace_links: bool = False,
-    ) -> None:
-        """Find (or create) the organizations now; the memberships are planned at flush."""
-        wanted = [(self.organization_id(org), since, until) for org, since, until in organizations]
-        self._linking.append((contact_id, wanted, replace_links))
-
-    def _plan_links(self) -> None:
-        """Buffer the memberships the updated contacts gain and, replacing, lose."""
-        linked: dict[int, set[int]] = {}
-        condition, params = batch_condition([contact_id for contact_id, _, _ in self._linking])
-        sql = f"SELECT person_id, organization_id FROM memberships WHERE person_id {condition}"
-        for person_id, org_id in self.conn.execute(sql, params):
-            linked.setdefault(person_id, set()).add(org_id)
-        for contact_id, wanted, replace_links in self._linking:
-            stored = linked.get(contact_id, set())
-            for org_id, since, until in wanted:
-                if org_id not in stored:
-                    self._members.append((contact_id, org_id, since, until))
-                    self._reindex.add(contact_id)
-            gone = stored - {org_id for org_id, _, _ in wanted} if replace_links else set()
-            if gone:
-                for org_id in gone:
-                    self._remove(
-                        "DELETE FROM memberships WHERE person_id = ? AND organization_id = ?",
-                        (contact_id, org_id),
-                    )
-                self._reindex.add(contact_id)
-        self._linking.clear()
-
-    def _plan_children(self) -> None:
-        """Buffer what replacing the updated contacts' children takes (see child_rows)."""
-        changes = plan_child_changes(self.conn, self._replacing)
-        for sql, params in changes.removals.items():
-            self._removals.setdefault(sql, []).extend(params)
-        for contact_id, phones, emails in changes.additions:
-            start = self._later_positions(len(phones) + len(emails))
-            for offset, (number, phone_type, label) in enumerate(phones):
-                self._phones.append((contact_id, start + offset, number, phone_type, label))
-            for offset, (address, label) in enumerate(emails):
-                self._emails.append((contact_id, start + offset, address, label))
-        self._tags.extend(changes.tags)
-        self._users.extend(changes.users)
-        self._reindex.update(changes.reindex)
-
-    def _remove(self, sql: str, params: tuple[Any, ...]) -> None:
-        self._removals.setdefault(sql, []).append(params)
-
-    def _later_positions(self, count: int) -> int:
-        """Positions after every stored phone and e-mail, so added ones sort last.
-
-        One counter for the whole import replaces a max() query per updated contact.
-        """
-        if not count:
-            return 0
-        if self._position is None:
-            self._position = 1 + max(
-                self.store.one("SELECT coalesce(max(position), 0) FROM phones"),
-                self.store.one("SELECT coalesce(max(position), 0) FROM emails"),
-            )
-        start = self._position
-        self._position += count
-        return start
+        return iter_records(self._store, ids)
 
     # -- writing --------------------------------------------------------------
 
-    def flush(self) -> None:
-        """Write every buffered change, and index new contacts and changed documents."""
-        conn = self.conn
-        self.prefetched.clear()
-        # Organizations created in this batch are about to be stored, beyond the caches.
-        self.forget_prefetched_organizations()
-        if self._pending_updates:
-            statements, reindex = plan_updates(conn, self._pending_updates)
-            for sql, params in statements.items():
-                conn.executemany(sql, params)
-            # Only documents whose parts change are rewritten (see _reindex).
-            self._reindex.update(reindex)
-            self._pending_updates.clear()
-        if self._touches:
-            self.write_touches()
-        if self._linking:
-            self._plan_links()
-        if self._replacing:
-            self._plan_children()
-        for sql, params in self._removals.items():
-            conn.executemany(sql, params)
-        self._removals.clear()
-        self._replacing.clear()
-        if self._contacts:
-            columns_of = self._columns_of
-            insert_rows(conn, self._insert_contact, [columns_of(row) for row in self._contacts])
-        if self._phones:
-            insert_rows(
-                conn,
-                "INSERT INTO phones (contact_id, position, number, type, label)"
-                " VALUES (?, ?, ?, ?, ?)",
-                self._phones,
+    def add(
+        self,
+        kind: str = "person",
+        values: Values | None = None,
+        *,
+        unknown: UnknownPolicy = "strict",
+        **fields: Any,
+    ) -> Contact:
+        """Create one contact and return it.
+
+        `fields` are the contact's fields as Python values (`first_name="Ewa"`,
+        `phones=["501 000 111"]`, `emails={"work": ["ewa@firma.pl"]}`,
+        `tags=["VIP"]`, `custom={"budget": 1500}`, `address={"city": "Łódź"}`,
+        `organizations=["Firma Sp. z o.o."]`). Unknown tags, users and options
+        raise `CrmError` unless `unknown` is "warn" (left out) or "create".
+        Raise `InvalidValue` for a value that cannot be read.
+        """
+        if kind not in ("person", "organization"):
+            raise CrmError(f"kind must be person or organization, not {kind!r}")
+        from crmkit.store.sqlite.writer import ContactWriter
+        from crmkit.values.datetimes import utc_now
+
+        builder, draft = self._draft(values, fields, kind, unknown=unknown, empty_clears=False)
+        if draft.kind != kind:
+            raise CrmError(f"kind is {kind} but the values say {draft.kind}")
+        problems = builder.missing_required(draft, kind)
+        if problems:
+            raise CrmError(f"{problems[0][3]}; give it with --set")
+        with self._store.transaction():
+            writer = ContactWriter(self._store, now=utc_now())
+            self._check_external_id(writer, draft, None)
+            contact_id = writer.create(draft, kind)
+            writer.flush()
+            self._audit("add", contact_id)
+        return self[contact_id]
+
+    def edit(
+        self,
+        contact_id: int,
+        values: Values | None = None,
+        *,
+        unknown: UnknownPolicy = "strict",
+        **fields: Any,
+    ) -> Contact:
+        """Change the given fields of one contact and return it.
+
+        A list replaces the list it names; a dict of phones or e-mails replaces only
+        the types or labels it names (`phones={"work": [...]}`); None or an empty
+        list clears. Fields not given are left as they are.
+        """
+        from crmkit.store.sqlite.search_index import refresh_search_index
+        from crmkit.store.sqlite.writer import ContactWriter
+        from crmkit.values.datetimes import utc_now
+
+        current = self._record(contact_id)
+        builder, draft = self._draft(
+            values, fields, current["kind"], unknown=unknown, empty_clears=True
+        )
+        for key, definition in builder.fields.items():
+            if definition.required and key in draft.custom and draft.custom[key] in (None, [], ""):
+                raise CrmError(f"required field {key!r} cannot be emptied")
+        with self._store.transaction():
+            writer = ContactWriter(self._store, now=utc_now())
+            self._check_external_id(writer, draft, contact_id)
+            writer.update(contact_id, draft, replace_links=True)
+            writer.flush()
+            if current["kind"] == "organization" and "name" in draft.scalars:
+                refresh_search_index(self._store, [m["id"] for m in current["members"]])
+            self._audit("edit", contact_id, sorted(name for name, _ in _pairs(values, fields)))
+        return self[contact_id]
+
+    def delete(self, contact_id: int) -> Contact:
+        """Delete a contact with its phones, links, events, notes and files; return it."""
+        from crmkit.files import FileStore
+        from crmkit.store.sqlite.search_index import refresh_search_index
+
+        contact = self[contact_id]
+        store = self._store
+        hashes = [
+            row[0]
+            for row in store.conn.execute(
+                "SELECT sha256 FROM files WHERE contact_id = ?", (contact_id,)
             )
-        if self._emails:
-            insert_rows(
-                conn,
-                "INSERT INTO emails (contact_id, position, address, label) VALUES (?, ?, ?, ?)",
-                self._emails,
-            )
-        if self._tags:
-            insert_rows(
-                conn,
-                "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?, ?)",
-                self._tags,
-            )
-        if self._users:
-            insert_rows(
-                conn,
-                "INSERT OR IGNORE INTO contact_users (contact_id, user_id, role) VALUES (?, ?, ?)",
-                self._users,
-            )
-        if self._members:
-            insert_rows(
-                conn,
+        ]
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
+            refresh_search_index(store, [contact_id, *(m.id for m in contact.members)])
+            self._audit("delete", contact_id, contact.name)
+        FileStore.for_store(store).prune(store, hashes)
+        return contact
+
+    def link(
+        self,
+        person_id: int,
+        organization_id: int,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Membership:
+        """Make a person a member of an organization for a period (open ends allowed).
+
+        Return the membership as the person's record shows it.
+        """
+        from crmkit.store.sqlite.search_index import refresh_search_index
+        from crmkit.values.datetimes import parse_datetime
+
+        person = self._record(person_id)
+        organization = self._record(organization_id)
+        if person["kind"] != "person":
+            raise CrmError(f"contact {person_id} is an organization; only a person can be linked")
+        if organization["kind"] != "organization":
+            raise CrmError(f"contact {organization_id} is a person, not an organization")
+        zone = self._settings.timezone
+        try:
+            start = parse_datetime(since, zone) if since else None
+            end = parse_datetime(until, zone) if until else None
+        except InvalidValue as exc:
+            raise CrmError(f"--since/--until: {exc}") from None
+        if start and end and end <= start:
+            raise CrmError("--until must be later than --since")
+        with self._store.transaction() as conn:
+            conn.execute(
                 "INSERT INTO memberships (person_id, organization_id, since, until)"
                 " VALUES (?, ?, ?, ?)",
-                self._members,
+                (person_id, organization_id, start, end),
             )
-        if self._documents:
-            add_search_documents(self.store, self._documents)
-            self._reindex.difference_update(source[0] for source in self._documents)
-        refresh_search_index(self.store, self._reindex)
-        self._reindex.clear()
-        for buffer in (
-            self._contacts,
-            self._phones,
-            self._emails,
-            self._tags,
-            self._users,
-            self._members,
-            self._documents,
-        ):
-            buffer.clear()
-        self._pending_keys.clear()
-        self.touched.clear()
-        self._trim_organization_caches()
+            refresh_search_index(self._store, [person_id])
+            self._audit("link", person_id, str(organization_id))
+        return Membership(id=organization_id, name=organization["name"], since=start, until=end)
+
+    # -- finding --------------------------------------------------------------
+
+    def search(
+        self,
+        text: str | None = None,
+        *,
+        filters: Filters = None,
+        include_hidden: bool = False,
+        sort: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        view: str | None = None,
+    ) -> list[Contact]:
+        """Return the contacts found by text and filters: name matches first, then by name.
+
+        `filters` is one `FIELD OP VALUE` text, a list of them, or a dict
+        (`{"tag": "VIP", "city": "Łódź"}`). Raise `CrmError` for a bad filter.
+        """
+        found = self.select(
+            text,
+            filters=filters,
+            include_hidden=include_hidden,
+            sort=sort,
+            limit=limit,
+            view=view,
+        )
+        return list(found)
+
+    def select(
+        self,
+        text: str | None = None,
+        *,
+        filters: Filters = None,
+        include_hidden: bool = False,
+        sort: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        view: str | None = None,
+        columns: str | Sequence[str] | None = None,
+        export_order: bool = False,
+    ) -> ContactSelection:
+        """Return the selection `search` reads, to stream, tabulate or write.
+
+        With `export_order`, organizations come first and then persons, each by
+        id (the order in which an export imports back), unless `sort` is given.
+        """
+        from crmkit.query.api import select_contacts
+        from crmkit.query.selection import EXPORT_ORDER, NAME_ORDER
+
+        return select_contacts(
+            self._store,
+            self._settings.user,
+            self._filter_settings(),
+            text=text,
+            filters=filters,
+            include_hidden=include_hidden,
+            sort=sort,
+            limit=limit,
+            view=view,
+            columns=columns,
+            order=EXPORT_ORDER if export_order else NAME_ORDER,
+        )
+
+    def lookup(
+        self, phone: str, *, region: str | None = None, include_hidden: bool = False
+    ) -> list[Contact]:
+        """Return the contacts that own this number, written in any format; [] if none.
+
+        A number without a country code is read in `region` (default CRM_REGION,
+        else PL). Raise `CrmError` if the text is not a phone number.
+        """
+        return list(self.owners(phone, region=region, include_hidden=include_hidden))
+
+    def owners(
+        self,
+        phone: str,
+        *,
+        region: str | None = None,
+        include_hidden: bool = False,
+        sort: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        columns: str | Sequence[str] | None = None,
+    ) -> ContactSelection:
+        """Return the selection `lookup` reads; its `number` is the number in E.164."""
+        from crmkit.query.api import ContactSelection, name_list
+        from crmkit.query.lookup import lookup_phone
+        from crmkit.query.selection import select_ids
+
+        conn = self._store.conn
+        found = lookup_phone(
+            conn, phone, (region or self._settings.region).upper(), include_hidden=include_hidden
+        )
+        chosen = name_list(columns) or None
+        if columns is not None and not chosen:
+            raise CrmError("--columns needs at least one column name, e.g. --columns name,phones")
+        selection = select_ids(conn, found.ids, sort=tuple(name_list(sort)), limit=limit)
+        return ContactSelection(
+            self._store, selection, chosen, number=found.number, hidden=found.hidden
+        )
+
+    # -- helpers ----------------------------------------------------------------
+
+    def _record(self, contact_id: int) -> dict[str, Any]:
+        from crmkit.store.sqlite.records import get_record
+
+        record = get_record(self._store, contact_id)
+        if record is None:
+            raise NotFound(f"no contact with id {contact_id}")
+        return record
+
+    def _filter_settings(self) -> Any:
+        from crmkit.query.compiler import FilterSettings
+
+        settings = self._settings
+        return FilterSettings(settings.region, settings.timezone, settings.dayfirst)
+
+    def _conversion(self) -> ConversionSettings:
+        from crmkit.targets import ConversionSettings
+
+        return ConversionSettings(region=self._settings.region, timezone=self._settings.timezone)
+
+    def _audit(self, action: str, contact_id: int, details: Any = None) -> None:
+        from crmkit.store.sqlite.audit import record_audit
+
+        record_audit(self._store, action, contact_id, self._settings.user, details)
+
+    def _check_external_id(self, writer: Any, draft: ContactDraft, own: int | None) -> None:
+        external_id = draft.scalars.get("external_id")
+        if external_id:
+            owner = writer.external_id_owner(external_id)
+            if owner not in (None, own):
+                raise CrmError(f"external_id {external_id!r} is already used by contact {owner}")
+
+    def _draft(
+        self,
+        values: Values | None,
+        fields: Mapping[str, Any],
+        kind: str,
+        *,
+        unknown: UnknownPolicy,
+        empty_clears: bool,
+    ) -> tuple[DraftBuilder, ContactDraft]:
+        from crmkit.drafts import DraftBuilder
+        from crmkit.reference import fields_by_key
+        from crmkit.targets import resolve_target
+
+        pairs = _pairs(values, fields)
+        if not pairs:
+            raise CrmError("nothing to set; give FIELD=VALUE pairs with --set")
+        defined = fields_by_key(self._store)
+        columns = [(name, resolve_target(name, defined)) for name, _ in pairs]
+        builder = DraftBuilder(
+            self._store, columns, self._conversion(), unknown=unknown, empty_clears=empty_clears
+        )
+        draft, problems = builder.build([value for _, value in pairs], kind)
+        errors = [p for p in problems if p[0] == "error"]
+        if draft is None or errors:
+            _, column, value, reason = errors[0]
+            if column is not None:
+                raise InvalidValue(reason, field=column, value=value)
+            raise CrmError(reason)
+        return builder, draft
+
+
+def _pairs(values: Values | None, fields: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """Return (target, value) pairs of mapping-style values and Python keyword values."""
+    pairs: list[tuple[str, Any]] = []
+    if values is not None:
+        pairs += list(values.items()) if isinstance(values, Mapping) else list(values)
+    for key, value in fields.items():
+        pairs += _targets_of(key, value)
+    return pairs
+
+
+def _targets_of(key: str, value: Any) -> list[tuple[str, Any]]:
+    """Return the mapping targets one keyword value stands for."""
+    if key == "address":
+        parts = asdict(value) if isinstance(value, Address) else dict(value or {})
+        return [(f"address.{part}", _cell(cell)) for part, cell in parts.items()]
+    if key == "custom":
+        return [(f"custom.{name}", _cell(cell)) for name, cell in dict(value or {}).items()]
+    if key in ("phones", "emails") and isinstance(value, Mapping):
+        prefix = key[:-1]
+        return [(f"{prefix}.{kind}", _listed(items)) for kind, items in value.items()]
+    if key in ("phones", "emails", "organizations"):
+        return [(key, [_item(item) for item in _listed(value)])]
+    if key in ("tags", "guardians", "observers"):
+        return [(key, _listed(value))]
+    return [(key, _cell(value))]
+
+
+def _listed(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (str, Phone, Email, Membership, Mapping)):
+        return [value]
+    return list(value)
+
+
+def _item(item: Any) -> Any:
+    if isinstance(item, (Phone, Email, Membership)):
+        return asdict(item)
+    return item
+
+
+def _cell(value: Any) -> Any:
+    """Return a date or time as the text the parsers read; other values as they are."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value

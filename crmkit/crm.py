@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from crmkit.contact_api import Contacts
+from crmkit.contacts import Contacts
 from crmkit.importers import Imports
 from crmkit.query.api import Views
 from crmkit.reference import Fields, Tags, Users
@@ -104,7 +104,7 @@ class CRM:
 
         After an upgrade the search index is rebuilt (`indexed`: how many contacts).
         """
-        from crmkit.search_index import rebuild_search_index
+        from crmkit.store.sqlite.search_index import rebuild_search_index
 
         info: dict[str, Any] = {
             "path": str(self.store.path),

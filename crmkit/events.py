@@ -165,7 +165,7 @@ def add_event(
     `timezone`); it defaults to now. An unknown agent is an error here, unlike in
     an import, because the person typing can fix it at once.
     """
-    from crmkit.audit import record_audit
+    from crmkit.store.sqlite.audit import record_audit
     from crmkit.values.datetimes import utc_now
 
     if store.one("SELECT 1 FROM contacts WHERE id = ?", (contact_id,)) is None:
@@ -249,8 +249,8 @@ def event_item(row: tuple[Any, ...], notes: list[dict[str, Any]]) -> dict[str, A
 
 def delete_event(store: Store, event_id: int, *, user: str | None = None) -> dict[str, Any]:
     """Delete an event with its notes (and their files); return what was deleted."""
-    from crmkit.audit import record_audit
     from crmkit.files import FileStore
+    from crmkit.store.sqlite.audit import record_audit
 
     item = get_event(store, event_id)
     files = FileStore.for_store(store)

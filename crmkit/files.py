@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
-from crmkit.audit import record_audit
 from crmkit.errors import CrmError, NotFound
 from crmkit.store import Store
+from crmkit.store.sqlite.audit import record_audit
 from crmkit.values.datetimes import utc_now
 
 __all__ = [

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from crmkit.contacts import MATCH_KEYS
 from crmkit.errors import CrmError
 from crmkit.model import EVENT_KINDS, CustomField
+from crmkit.store.sqlite.writer import MATCH_KEYS
 from crmkit.targets import ConversionSettings, Target, resolve_target
 
 __all__ = ["Mapping", "load_mapping", "parse_mapping"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmkit.audit import record_audit
 from crmkit.errors import CrmError, NotFound
 from crmkit.store import Store
+from crmkit.store.sqlite.audit import record_audit
 from crmkit.values.datetimes import utc_now
 from crmkit.values.names import name_key
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from crmkit.errors import CrmError, InvalidValue
 from crmkit.model import PHONE_TYPES, CustomField
-from crmkit.schema import CONTACT_COLUMNS
+from crmkit.store.sqlite.schema import CONTACT_COLUMNS
 from crmkit.values.checkbox import parse_checkbox
 from crmkit.values.datetimes import parse_date, parse_datetime
 from crmkit.values.identifiers import normalize_krs, normalize_nip, normalize_pesel, normalize_regon

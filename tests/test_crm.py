@@ -6,9 +6,9 @@ import pytest
 
 import crmkit
 from crmkit import CRM
-from crmkit.audit import audit_entries
 from crmkit.errors import CrmError, InvalidValue, NotFound
-from crmkit.search_index import indexed_ids
+from crmkit.store.sqlite.audit import audit_entries
+from crmkit.store.sqlite.search_index import indexed_ids
 
 
 def test_open_crm_uses_crm_db_env(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from crmkit import CRM
-from crmkit.digest_triggers import DIGEST_TRIGGERS, digest_triggers_paused
-from crmkit.schema import SCHEMA_VERSION
+from crmkit.store.sqlite.digest_triggers import DIGEST_TRIGGERS, digest_triggers_paused
+from crmkit.store.sqlite.schema import SCHEMA_VERSION
 
 
 @pytest.fixture()

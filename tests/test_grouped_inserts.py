@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crmkit.grouped_inserts import grouped_statement, insert_rows
+from crmkit.store.sqlite.bulk import grouped_statement, insert_rows
 
 _TABLE = "CREATE TABLE t (seq INTEGER PRIMARY KEY, a TEXT, b INTEGER, c REAL, kind TEXT)"
 _INSERT = "INSERT INTO t (a, b, c, kind) VALUES (?, ?, ?, 'x')"

@@ -7,7 +7,7 @@ import sqlite3
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crmkit.id_batches import IN_BATCH, IN_RANGE, batch_condition
+from crmkit.store.sqlite.bulk import IN_BATCH, IN_RANGE, batch_condition
 
 
 def test_dense_ids_become_a_range() -> None:

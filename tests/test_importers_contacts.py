@@ -268,7 +268,7 @@ def test_a_record_without_a_checkbox_key_stays_without_it(ref_crm: CRM, tmp_path
 
 
 def _search_index(crm: CRM) -> list[object]:
-    from crmkit.search_index import index_entries
+    from crmkit.store.sqlite.search_index import index_entries
 
     keys = crm.store.conn.execute("SELECT * FROM contacts_fts_keys ORDER BY contact_id")
     return [index_entries(crm.store), keys.fetchall()]
@@ -276,7 +276,7 @@ def _search_index(crm: CRM) -> list[object]:
 
 def test_documents_written_by_an_import_equal_a_rebuild(ref_crm: CRM, tmp_path: Path) -> None:
     """New contacts are indexed from memory; the result must be what the tables say."""
-    from crmkit.search_index import rebuild_search_index
+    from crmkit.store.sqlite.search_index import rebuild_search_index
 
     orgs = tmp_path / "orgs.csv"
     orgs.write_text("kind,name,nip,address.city\norganization,Żółć S.A.,5260250274,Łódź\n")
@@ -324,7 +324,7 @@ def test_a_value_replaced_earlier_in_the_file_no_longer_matches(
 
 def test_reimport_keeps_the_index_a_rebuild_would_give(ref_crm: CRM, tmp_path: Path) -> None:
     """Unchanged documents are kept, changed ones rewritten; both must equal a rebuild."""
-    from crmkit.search_index import rebuild_search_index
+    from crmkit.store.sqlite.search_index import rebuild_search_index
 
     mapping = tmp_path / "map.yaml"
     mapping.write_text(Path(BASIC_MAP).read_text("utf-8") + "match: [email]\n", "utf-8")
@@ -346,7 +346,7 @@ def test_naming_only_mapped_columns_stores_the_same(
 ) -> None:
     """New contacts are inserted naming only the columns the mapping can fill."""
     import crmkit.importers.contacts as importer
-    from crmkit.schema import CONTACT_COLUMNS
+    from crmkit.store.sqlite.schema import CONTACT_COLUMNS
 
     # The same reference data in a second file, before anything is imported.
     ref_crm.store.conn.execute("VACUUM INTO ?", (str(tmp_path / "wide.db"),))
@@ -364,7 +364,7 @@ def test_naming_only_mapped_columns_stores_the_same(
 def test_reimporting_the_same_file_rewrites_no_search_document(
     ref_crm: CRM, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import crmkit.contacts as writer_module
+    import crmkit.store.sqlite.writer.contact_writer as writer_module
 
     mapping = tmp_path / "map.yaml"
     mapping.write_text(Path(BASIC_MAP).read_text("utf-8") + "match: [email]\n", "utf-8")

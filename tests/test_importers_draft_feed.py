@@ -28,7 +28,7 @@ from crmkit.importers.row_parsing import HelperSwitch, RowParser, parsed_rows, s
 from crmkit.mapping import load_mapping
 from crmkit.model import ImportReport
 from crmkit.reference import fields_by_key
-from crmkit.search_index import index_entries
+from crmkit.store.sqlite.search_index import index_entries
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = Path(__file__).parent.parent / "examples"

@@ -166,7 +166,7 @@ def test_renaming_an_organization_reindexes_its_people(base: CRM) -> None:
 
 
 def _index(crm: CRM) -> list[object]:
-    from crmkit.search_index import index_entries
+    from crmkit.store.sqlite.search_index import index_entries
 
     keys = crm.store.conn.execute("SELECT * FROM contacts_fts_keys ORDER BY contact_id")
     return [index_entries(crm.store), keys.fetchall()]
@@ -174,7 +174,7 @@ def _index(crm: CRM) -> list[object]:
 
 def test_edits_and_deletes_leave_the_index_a_rebuild_gives(base: CRM) -> None:
     """The index holds no copy of its documents: each removal must name the text it had."""
-    from crmkit.search_index import index_entries, rebuild_search_index
+    from crmkit.store.sqlite.search_index import index_entries, rebuild_search_index
 
     anna = search_ids(base, "anna")[0]
     org = search_ids(base, "zolc", filters=["kind=organization"])[0]
@@ -192,7 +192,7 @@ def test_edits_and_deletes_leave_the_index_a_rebuild_gives(base: CRM) -> None:
 
 
 def test_rebuilding_gives_the_index_the_write_path_keeps(base: CRM) -> None:
-    from crmkit.search_index import indexed_ids, rebuild_search_index
+    from crmkit.store.sqlite.search_index import indexed_ids, rebuild_search_index
 
     kept = _index(base)
     assert rebuild_search_index(base.store) == 6

@@ -5,7 +5,7 @@ from __future__ import annotations
 from record_keys import ORGANIZATION_KEYS, PERSON_KEYS
 
 from crmkit import CRM
-from crmkit.records import get_record, iter_records
+from crmkit.store.sqlite.records import get_record, iter_records
 
 
 def test_person_and_organization_records_have_the_contract_keys(ref_crm: CRM) -> None:

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmkit import CRM
-from crmkit.row_digests import RowDigester, StoredDigests, digest_key
+from crmkit.store.sqlite.row_digests import RowDigester, StoredDigests, digest_key
 
 HEADER = ["Imię", "E-mail"]
 TARGETS = [("first_name", "text", None), ("email", "email", "work")]

@@ -9,8 +9,9 @@ import pytest
 
 from crmkit.errors import CrmError
 from crmkit.query.fulltext import ID_MASK
-from crmkit.schema import MIGRATIONS, SCHEMA_VERSION
-from crmkit.store import Store, _split_statements
+from crmkit.store import open_store
+from crmkit.store.sqlite.connection import Store, _split_statements
+from crmkit.store.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 
 
 def test_new_file_gets_current_schema_with_wal_and_foreign_keys(tmp_path: Path) -> None:
@@ -24,6 +25,19 @@ def test_new_file_gets_current_schema_with_wal_and_foreign_keys(tmp_path: Path) 
 def test_reopening_applies_nothing(tmp_path: Path) -> None:
     Store(tmp_path / "crm.db").close()
     assert Store(tmp_path / "crm.db").migrated_from == SCHEMA_VERSION
+
+
+def test_open_store_opens_a_sqlite_file(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "crm.db")
+    assert isinstance(store, Store) and store.version == SCHEMA_VERSION
+    store.close()
+    with pytest.raises(CrmError, match="does not exist"):
+        open_store(tmp_path / "other.db", create=False)
+
+
+def test_open_store_refuses_a_postgresql_address_for_now() -> None:
+    with pytest.raises(CrmError, match="PostgreSQL"):
+        open_store("postgresql://localhost/crm")
 
 
 def test_newer_file_is_refused(tmp_path: Path) -> None:
@@ -99,7 +113,7 @@ def test_upgrade_refuses_to_break_a_reference(tmp_path: Path) -> None:
 
 def test_upgrade_from_version_two_keeps_every_document_searchable(tmp_path: Path) -> None:
     """Version 3 moves the indexed text out of FTS5 into the key table; nothing is lost."""
-    from crmkit.search_index import index_entries, indexed_ids, refresh_search_index
+    from crmkit.store.sqlite.search_index import index_entries, indexed_ids, refresh_search_index
 
     path = tmp_path / "crm.db"
     with _file_at_version(path, 2) as conn:
@@ -132,7 +146,7 @@ def test_upgrade_from_version_two_keeps_every_document_searchable(tmp_path: Path
 
 
 def test_upgrade_from_version_three_adds_row_digests_with_their_triggers(tmp_path: Path) -> None:
-    from crmkit.digest_triggers import DIGEST_TRIGGERS
+    from crmkit.store.sqlite.digest_triggers import DIGEST_TRIGGERS
 
     path = tmp_path / "crm.db"
     with _file_at_version(path, 3) as conn:
@@ -207,5 +221,5 @@ def test_none_binds_as_null_through_the_registered_adapter(tmp_path: Path) -> No
     store = Store(tmp_path / "crm.db")
     found = store.conn.execute("SELECT ? IS NULL, typeof(?)", (None, None)).fetchone()
     assert found == (1, "null")
-    # The adapter spares every NULL the lookups that fail (see crmkit.store).
+    # The adapter spares every NULL the lookups that fail (see crmkit.store.sqlite.connection).
     assert (type(None), sqlite3.PrepareProtocol) in sqlite3.adapters

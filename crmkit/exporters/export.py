@@ -59,7 +59,7 @@ def export_selection(
             raise CrmError("--bom is for CSV files (it tells Excel the file is UTF-8)")
         if columns:
             raise CrmError("--columns is for CSV; JSON records always hold every field")
-        from crmkit.records import iter_records
+        from crmkit.store.sqlite.records import iter_records
 
         records = iter_records(store, selection.ids())
         return write_json(out, records) if fmt == "json" else write_jsonl(out, records)

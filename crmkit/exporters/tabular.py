@@ -19,8 +19,8 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from crmkit.exporters.escaping import CANDIDATES, escape_cell, guard_sql, register_escaping
-from crmkit.id_batches import IN_BATCH, batch_condition
 from crmkit.query.columns import NO_LABEL, ColumnSpec
+from crmkit.store.sqlite.bulk import IN_BATCH, batch_condition
 
 if TYPE_CHECKING:
     from crmkit.query.selection import Selection

@@ -10,9 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import islice
 
-from crmkit.contacts import ContactWriter
-from crmkit.deferred_indexes import DeferredIndexes, indexes_to_defer
-from crmkit.digest_triggers import digest_triggers_paused
 from crmkit.drafts import DraftBuilder, UnknownPolicy
 from crmkit.importers.draft_feed import DraftFeed, HelperFeed, collection_paused, helper_available
 from crmkit.importers.history import ImportRun
@@ -35,8 +32,11 @@ from crmkit.importers.row_parsing import (
 from crmkit.mapping import Mapping
 from crmkit.model import ImportReport
 from crmkit.reference import fields_by_key
-from crmkit.row_digests import StoredDigests
 from crmkit.store import Store
+from crmkit.store.sqlite.bulk import DeferredIndexes, indexes_to_defer
+from crmkit.store.sqlite.digest_triggers import digest_triggers_paused
+from crmkit.store.sqlite.row_digests import StoredDigests
+from crmkit.store.sqlite.writer import ContactWriter
 from crmkit.targets import (
     Target,
     contact_columns_written,
@@ -206,20 +206,20 @@ def _import_rows(
     while window := list(islice(rows, _WINDOW)):
         drafts = [parsed[1] for parsed in window if parsed[1] is not None]
         if match:
-            found = writer.prefetch(match, drafts)
+            found = writer.matching.prefetch(match, drafts)
             if any(parsed[5] is not None for parsed in window):
-                writer.load_digests(found)
+                writer.unchanged.load_digests(found)
         cells = {
             org for draft in drafts if draft.organizations for org, _, _ in draft.organizations
         }
         if cells:
-            writer.prefetch_organizations(cells)
+            writer.organizations.prefetch(cells)
         created, updated = report.created, report.updated
         _import_window(window, source, feed, builder, writer, run, progress, deferred, mapping)
         if prepare is not None:
             # The rows the helper reads next come prepared unless updates prevail.
             prepare.set(report.created - created >= report.updated - updated)
-        writer.forget_prefetched_organizations()
+        writer.organizations.forget_prefetched()
         # Between windows only, so that what was looked up stays valid for a whole window.
         writer.maybe_flush()
     if progress is not None:
@@ -263,7 +263,7 @@ def _defer_indexes(
     deferred: DeferredIndexes,
     match: list[str],
 ) -> None:
-    """Drop the indexes this import can do without, if it is large (see `deferred_indexes`)."""
+    """Drop the indexes this import can do without, if it is large (see `store.sqlite.bulk`)."""
     if source.size and feed.bytes_read:
         # Read-ahead makes bytes_read run early, so the estimate errs low.
         estimate = source.size * _SAMPLE_ROWS // feed.bytes_read

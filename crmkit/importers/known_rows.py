@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmkit.contacts import ContactWriter
 from crmkit.drafts import DraftBuilder, Problem
 from crmkit.mapping import Mapping
-from crmkit.row_digests import RowDigester, digest_key
+from crmkit.store.sqlite.row_digests import RowDigester, digest_key
+from crmkit.store.sqlite.writer import ContactWriter
 from crmkit.targets import ContactDraft, Target
 
 __all__ = ["row_digester", "identity_columns", "unchanged_contact", "external_id_clash"]

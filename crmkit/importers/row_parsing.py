@@ -15,8 +15,13 @@ from typing import TypeVar
 
 from crmkit.drafts import DraftBuilder, Problem
 from crmkit.importers.readers import SourceFile
-from crmkit.new_contacts import NewContact, PreparedContact, new_contact, prepare_contact
-from crmkit.row_digests import RowDigester, StoredDigests
+from crmkit.store.sqlite.row_digests import RowDigester, StoredDigests
+from crmkit.store.sqlite.writer.new_contacts import (
+    NewContact,
+    PreparedContact,
+    new_contact,
+    prepare_contact,
+)
 from crmkit.targets import ContactDraft
 
 __all__ = [

@@ -92,7 +92,7 @@ class ContactSelection:
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Return the JSON records (CONTRACT section 6) of the selected contacts."""
-        from crmkit.records import iter_records
+        from crmkit.store.sqlite.records import iter_records
 
         return iter_records(self._store, self._selection.ids())
 

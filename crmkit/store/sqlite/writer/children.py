@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crmkit.id_batches import IN_BATCH, batch_condition
+from crmkit.store.sqlite.bulk import IN_BATCH, batch_condition
+from crmkit.store.sqlite.connection import Store
 from crmkit.targets import ContactDraft
 
-__all__ = ["ChildChanges", "plan_child_changes"]
+__all__ = ["ChildChanges", "LaterPositions", "plan_child_changes"]
 
 
 @dataclass
@@ -40,6 +41,30 @@ class ChildChanges:
 
     def remove(self, sql: str, params: tuple[Any, ...]) -> None:
         self.removals.setdefault(sql, []).append(params)
+
+
+class LaterPositions:
+    """Positions after every stored phone and e-mail, so that added ones sort last.
+
+    One counter for the whole import replaces a max() query per updated contact.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._next: int | None = None
+
+    def take(self, count: int) -> int:
+        """The first of `count` positions no phone or e-mail holds yet (0 for none)."""
+        if not count:
+            return 0
+        if self._next is None:
+            self._next = 1 + max(
+                self.store.one("SELECT coalesce(max(position), 0) FROM phones"),
+                self.store.one("SELECT coalesce(max(position), 0) FROM emails"),
+            )
+        start = self._next
+        self._next += count
+        return start
 
 
 def plan_child_changes(

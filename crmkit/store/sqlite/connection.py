@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crmkit.errors import CrmError
-from crmkit.schema import MIGRATIONS, SCHEMA_VERSION
+from crmkit.store.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import sqlite_utils

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from crmkit import CRM
-from crmkit.contacts import ContactWriter
-from crmkit.search_index import indexed_ids
+from crmkit.store.sqlite.search_index import indexed_ids
+from crmkit.store.sqlite.writer import ContactWriter
 from crmkit.targets import ContactDraft
 
 

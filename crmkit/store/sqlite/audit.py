@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from crmkit.store import Store
+from crmkit.store.sqlite.connection import Store
 from crmkit.values.datetimes import utc_now
 
 __all__ = ["record_audit", "audit_entries"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmkit.contact_updates import encode_custom
-from crmkit.schema import CONTACT_COLUMNS
-from crmkit.search_index import PreparedDocument, prepare_document
+from crmkit.store.sqlite.schema import CONTACT_COLUMNS
+from crmkit.store.sqlite.search_index import PreparedDocument, prepare_document
+from crmkit.store.sqlite.writer.updates import encode_custom
 from crmkit.targets import ContactDraft
 
 __all__ = [

@@ -21,11 +21,11 @@ from test_importers_draft_feed import (
 
 import crmkit
 from crmkit import CRM
-from crmkit.contacts import ContactWriter
 from crmkit.importers import contacts as contact_import
 from crmkit.importers.draft_feed import HelperFeed
 from crmkit.importers.row_parsing import shared_rows
-from crmkit.row_digests import StoredDigests
+from crmkit.store.sqlite.row_digests import StoredDigests
+from crmkit.store.sqlite.writer import ContactWriter
 
 CSV, MAPPING = EXAMPLES / "kontakty.csv", EXAMPLES / "map.yaml"
 Mutation = Callable[[CRM], object]

@@ -1,10 +1,11 @@
 """Linking persons to organizations named in their rows, by name or NIP.
 
-Mixed into `ContactWriter`. A cell names an organization by NIP or by name;
-one the store lacks is created. Names are matched as SQLite's NOCASE does (ASCII
-letters without regard to case), and the organizations of a whole batch of rows
-can be looked up in one query (`prefetch_organizations`): in a large file most
-rows name an organization, and a query per row would cost more than the row.
+`OrganizationLinks` belongs to a `ContactWriter`. A cell names an
+organization by NIP or by name; one the store lacks is created. Names are
+matched as SQLite's NOCASE does (ASCII letters without regard to case), and
+the organizations of a whole batch of rows can be looked up in one query
+(`prefetch`): in a large file most rows name an organization,
+and a query per row would cost more than the row.
 """
 
 from __future__ import annotations
@@ -12,13 +13,21 @@ from __future__ import annotations
 import json
 import sqlite3
 import string
+from collections.abc import Callable, Sequence
 
 from crmkit.query.fulltext import fold_for_index
-from crmkit.store import Store
+from crmkit.store.sqlite.bulk import batch_condition
+from crmkit.store.sqlite.connection import Store
 from crmkit.targets import ContactDraft
 from crmkit.values.names import name_key
 
-__all__ = ["OrganizationLinks", "ORGANIZATION_CACHE_LIMIT", "ORGANIZATIONS_BY_NAMES"]
+__all__ = [
+    "OrganizationLinks",
+    "ORGANIZATION_CACHE_LIMIT",
+    "ORGANIZATIONS_BY_NAMES",
+    "UNLINK",
+    "plan_memberships",
+]
 
 # Organizations remembered by name (and their indexed names) between batches.
 ORGANIZATION_CACHE_LIMIT = 4096
@@ -37,21 +46,29 @@ ORGANIZATIONS_BY_NAMES = (
 class OrganizationLinks:
     """Organization lookups and memberships of a contact writer (see `ContactWriter`)."""
 
-    store: Store
-    conn: sqlite3.Connection
-    _pending_keys: dict[tuple[str, str], int]
-    _members: list[tuple[int, int, str | None, str | None]]
-    # Organization ids by name_key, and their names as members' documents index them.
-    _orgs: dict[str, int]
-    _org_texts: dict[int, str]
-    # Stored organizations by cleaned cell text, as looked up for the current batch,
-    # and the names of those found (folded for documents only if a document needs them).
-    _org_lookups: dict[str, int | None]
-    _org_names: dict[int, str]
-
-    def create(self, draft: ContactDraft, kind: str) -> int:
-        """Buffer a new contact; the writer provides it."""
-        raise NotImplementedError
+    def __init__(
+        self,
+        store: Store,
+        *,
+        pending_keys: dict[tuple[str, str], int],
+        members: list[tuple[int, int, str | None, str | None]],
+        create: Callable[[ContactDraft, str], int],
+    ) -> None:
+        """`pending_keys`, `members` and `create` are the writer's: the match keys of
+        the contacts it buffers, its buffer of new memberships, and how it creates
+        (buffers) a contact, here an organization none matches."""
+        self.store = store
+        self.conn = store.conn
+        self._pending_keys = pending_keys
+        self._members = members
+        self._create = create
+        # Organization ids by name_key, and their names as members' documents index them.
+        self._orgs: dict[str, int] = {}
+        self._org_texts: dict[int, str] = {}
+        # Stored organizations by cleaned cell text, as looked up for the current batch,
+        # and the names of those found (folded for documents only if a document needs them).
+        self._org_lookups: dict[str, int | None] = {}
+        self._org_names: dict[int, str] = {}
 
     def organization_id(self, name_or_nip: str) -> int:
         """The organization with this NIP or name, created (buffered) if there is none."""
@@ -67,7 +84,7 @@ class OrganizationLinks:
         if found is None:
             found = self._organization_by("name", clean)
         if found is None:
-            found = self.create(ContactDraft(scalars={"name": clean}), "organization")
+            found = self._create(ContactDraft(scalars={"name": clean}), "organization")
         self._orgs[key] = found
         return int(found)
 
@@ -85,10 +102,10 @@ class OrganizationLinks:
                     return [found]
         return []
 
-    def prefetch_organizations(self, cells: set[str]) -> None:
+    def prefetch(self, cells: set[str]) -> None:
         """Look up by name, in one query, the organizations these cells name.
 
-        Good until `forget_prefetched_organizations`; organizations created
+        Good until `forget_prefetched`; organizations created
         meanwhile are found through the name cache, which is asked first.
         """
         wanted: dict[str, list[str]] = {}
@@ -110,22 +127,28 @@ class OrganizationLinks:
             if hit is not None and hit[0] not in self._org_texts:
                 self._org_names[hit[0]] = hit[1]
 
-    def forget_prefetched_organizations(self) -> None:
+    def forget_prefetched(self) -> None:
         self._org_lookups.clear()
         self._org_names.clear()
 
-    def _link_organizations(
-        self, contact_id: int, organizations: list[tuple[str, str | None, str | None]]
-    ) -> list[int]:
-        """Buffer memberships in these organizations (created if missing); their ids."""
+    def link(self, contact_id: int, organizations: list[tuple[str, str | None, str | None]]) -> str:
+        """Buffer memberships in these organizations (created if missing).
+
+        Returns their names as the member's search document holds them.
+        """
         org_ids = []
         for org, since, until in organizations:
             org_id = self.organization_id(org)
             org_ids.append(org_id)
             self._members.append((contact_id, org_id, since, until))
-        return org_ids
+        return " ".join([self._text(org) for org in org_ids])
 
-    def _organization_text(self, org_id: int) -> str:
+    def remember(self, org_id: int, name: str) -> None:
+        """An organization the writer has just created (buffered), for rows that name it."""
+        self._orgs.setdefault(name_key(name), org_id)
+        self._org_texts[org_id] = fold_for_index(name)
+
+    def _text(self, org_id: int) -> str:
         """An organization's name as its members' documents index it."""
         text = self._org_texts.get(org_id)
         if text is None:
@@ -150,13 +173,48 @@ class OrganizationLinks:
             )
         return pending if pending is not None else self.store.one(sql, (value,))
 
-    def _trim_organization_caches(self) -> None:
+    def trim_caches(self) -> None:
         """Keep the name caches bounded: emptied once either passes the limit."""
         if len(self._orgs) > ORGANIZATION_CACHE_LIMIT or len(self._org_texts) > (
             ORGANIZATION_CACHE_LIMIT
         ):
             self._orgs.clear()
             self._org_texts.clear()
+
+
+# Removes one membership: (person id, organization id).
+UNLINK = "DELETE FROM memberships WHERE person_id = ? AND organization_id = ?"
+
+
+def plan_memberships(
+    conn: sqlite3.Connection,
+    linking: Sequence[tuple[int, list[tuple[int, str | None, str | None]], bool]],
+) -> tuple[list[tuple[int, int, str | None, str | None]], list[tuple[int, int]], set[int]]:
+    """The memberships updated contacts gain and, replacing, lose (`UNLINK` rows).
+
+    `linking` holds (person, wanted (organization id, since, until), whether others
+    are unlinked). Also returns the persons whose search documents change.
+    """
+    linked: dict[int, set[int]] = {}
+    condition, params = batch_condition([contact_id for contact_id, _, _ in linking])
+    sql = f"SELECT person_id, organization_id FROM memberships WHERE person_id {condition}"
+    for person_id, org_id in conn.execute(sql, params):
+        linked.setdefault(person_id, set()).add(org_id)
+    added: list[tuple[int, int, str | None, str | None]] = []
+    removed: list[tuple[int, int]] = []
+    reindex: set[int] = set()
+    for contact_id, wanted, replace_links in linking:
+        stored = linked.get(contact_id, set())
+        for org_id, since, until in wanted:
+            if org_id not in stored:
+                added.append((contact_id, org_id, since, until))
+                reindex.add(contact_id)
+        gone = stored - {org_id for org_id, _, _ in wanted} if replace_links else set()
+        if gone:
+            for org_id in gone:
+                removed.append((contact_id, org_id))
+            reindex.add(contact_id)
+    return added, removed, reindex
 
 
 def _nip_digits(clean: str) -> str | None:

@@ -7,7 +7,7 @@ this code cannot know what the newer schema means.
 
 from __future__ import annotations
 
-from crmkit.digest_triggers import DIGEST_TRIGGERS
+from crmkit.store.sqlite.digest_triggers import DIGEST_TRIGGERS
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "CONTACT_COLUMNS"]
 

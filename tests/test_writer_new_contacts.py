@@ -8,15 +8,15 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crmkit.contact_updates import encode_custom
-from crmkit.new_contacts import (
+from crmkit.store.sqlite.schema import CONTACT_COLUMNS
+from crmkit.store.sqlite.writer.new_contacts import (
     _encoded_custom,
     new_contact,
     new_document,
     person_name,
     prepare_contact,
 )
-from crmkit.schema import CONTACT_COLUMNS
+from crmkit.store.sqlite.writer.updates import encode_custom
 from crmkit.targets import ContactDraft
 
 NOW = "2026-01-01T00:00:00Z"

@@ -7,7 +7,7 @@ import json
 from crm_calls import search_ids
 
 from crmkit import CRM
-from crmkit.contact_updates import pending_update, plan_updates
+from crmkit.store.sqlite.writer.updates import pending_update, plan_updates
 from crmkit.targets import ContactDraft
 
 NOW = "2030-01-01T00:00:00Z"

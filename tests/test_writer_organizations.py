@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from crmkit import CRM, organization_links
-from crmkit.contacts import ContactWriter
+from crmkit import CRM
+from crmkit.store.sqlite.writer import ContactWriter
+from crmkit.store.sqlite.writer import organizations as organization_links
 from crmkit.targets import ContactDraft
 
 NOW = "2025-01-01T00:00:00Z"
@@ -26,7 +27,7 @@ def linked(crm: CRM, cells: list[str], *, prefetch: bool) -> list[int]:
     with crm.store.transaction():
         writer = ContactWriter(crm.store, now=NOW)
         if prefetch:
-            writer.prefetch_organizations(set(cells))
+            writer.organizations.prefetch(set(cells))
         found = [writer.organization_id(cell) for cell in cells]
         writer.flush()
     return found
@@ -50,7 +51,7 @@ def test_a_prefetch_answers_without_a_query_per_cell(crm: CRM) -> None:
     crm.store.conn.set_trace_callback(statements.append)
     with crm.store.transaction():
         writer = ContactWriter(crm.store, now=NOW)
-        writer.prefetch_organizations({"Firma A", "firma a", "Inna"})
+        writer.organizations.prefetch({"Firma A", "firma a", "Inna"})
         statements.clear()
         assert writer.organization_id("firma a") == org
         assert writer.organization_id("Firma A") == org
@@ -64,7 +65,7 @@ def test_what_a_prefetch_found_is_forgotten_once_the_batch_is_written(
     monkeypatch.setattr(organization_links, "ORGANIZATION_CACHE_LIMIT", 0)
     with crm.store.transaction():
         writer = ContactWriter(crm.store, now=NOW)
-        writer.prefetch_organizations({"Nowa"})
+        writer.organizations.prefetch({"Nowa"})
         created = writer.organization_id("Nowa")
         writer.flush()
         assert writer.organization_id("Nowa") == created

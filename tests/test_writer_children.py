@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crmkit import CRM
-from crmkit.child_rows import plan_child_changes
+from crmkit.store.sqlite.writer.children import plan_child_changes
 from crmkit.targets import ContactDraft
 
 

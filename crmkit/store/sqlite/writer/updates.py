@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crmkit.id_batches import batch_condition
-from crmkit.schema import CONTACT_COLUMNS
+from crmkit.store.sqlite.bulk import batch_condition
+from crmkit.store.sqlite.schema import CONTACT_COLUMNS
 from crmkit.targets import ContactDraft
 
 __all__ = [

@@ -21,7 +21,6 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from crmkit.grouped_inserts import insert_rows
 from crmkit.query.fulltext import (
     ID_MASK,
     bucket_rowid,
@@ -29,7 +28,8 @@ from crmkit.query.fulltext import (
     name_bucket,
     split_letters_from_digits,
 )
-from crmkit.store import Store
+from crmkit.store.sqlite.bulk import insert_rows
+from crmkit.store.sqlite.connection import Store
 from crmkit.values.names import fold_text
 from crmkit.values.phones import phone_search_tokens
 

@@ -1,0 +1,13 @@
+"""The SQLite backend of `crmkit.store`: one database file holds everything.
+
+- `connection`: the `Store` (opening, pragmas, migrations, transactions)
+- `schema`, `digest_triggers`: the tables, indexes, triggers and migrations
+- `records`: the contact read path (JSON records)
+- `writer`: the contact write path (`ContactWriter`)
+- `search_index`: the full-text index
+- `row_digests`: digests of imported rows, for re-imports
+- `bulk`: batch reads, grouped inserts and indexes deferred during imports
+- `audit`: the audit log
+
+Open a store through `crmkit.store.open_store`, not from here.
+"""
