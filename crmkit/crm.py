@@ -23,7 +23,7 @@ from crmkit.importers import Imports
 from crmkit.query.api import Views
 from crmkit.reference import Fields, Tags, Users
 from crmkit.settings import Settings
-from crmkit.store import Store
+from crmkit.store import Store, open_store
 from crmkit.timeline_api import Events, Files, Notes
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def open(
     manager to close the base at the end.
     """
     settings = Settings.from_env(db=path, user=user)
-    return CRM(Store(settings.db, create=create), settings)
+    return CRM(open_store(settings.db, create=create), settings)
 
 
 class CRM:
