@@ -13,9 +13,9 @@ from typing import Any
 
 from crmkit.errors import CrmError, NotFound
 from crmkit.files import IMAGE_TYPES, FileStore, avatar_file, list_files
-from crmkit.reference import list_fields
 from crmkit.store import Store
 from crmkit.store.sqlite.records import get_record
+from crmkit.store.sqlite.reference import list_fields
 from crmkit.timeline import timeline_items
 
 __all__ = [

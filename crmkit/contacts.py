@@ -346,7 +346,7 @@ class Contacts:
         empty_clears: bool,
     ) -> tuple[DraftBuilder, ContactDraft]:
         from crmkit.drafts import DraftBuilder
-        from crmkit.reference import fields_by_key
+        from crmkit.store.sqlite.reference import fields_by_key
         from crmkit.targets import resolve_target
 
         pairs = _pairs(values, fields)

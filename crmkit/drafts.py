@@ -15,8 +15,9 @@ from typing import Any, Literal
 
 from crmkit.errors import InvalidValue
 from crmkit.model import PHONE_TYPES, CustomField
-from crmkit.reference import add_field_option, add_tag, add_user, fields_by_key, tag_ids, user_ids
+from crmkit.reference import add_field_option, add_tag, add_user
 from crmkit.store import Store
+from crmkit.store.sqlite.reference import fields_by_key, tag_ids, user_ids
 from crmkit.targets import (
     ORGANIZATION_ONLY,
     PERSON_ONLY,

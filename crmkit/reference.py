@@ -7,13 +7,26 @@ becoming a new tag.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Sequence
 
 from crmkit.errors import CrmError, NotFound
 from crmkit.model import FIELD_TYPES, CustomField, Tag, User
 from crmkit.store import Store
+from crmkit.store.sqlite.reference import (
+    field_exists,
+    fields_by_key,
+    find_tag,
+    find_user,
+    find_user_id,
+    insert_field,
+    insert_tag,
+    insert_user,
+    list_fields,
+    list_tags,
+    list_users,
+    update_field_options,
+)
 from crmkit.values.names import name_key
 
 __all__ = [
@@ -21,17 +34,9 @@ __all__ = [
     "Users",
     "Fields",
     "add_tag",
-    "list_tags",
     "add_user",
-    "list_users",
     "add_field",
-    "list_fields",
-    "fields_by_key",
-    "tag_ids",
-    "user_ids",
     "add_field_option",
-    "tag_names",
-    "user_names",
     "user_id",
 ]
 
@@ -45,23 +50,12 @@ def add_tag(store: Store, name: str, *, exist_ok: bool = False) -> Tag:
     if "|" in clean:
         raise CrmError(f"tag name {clean!r} cannot contain '|', the multi-value separator")
     key = name_key(clean)
-    existing = store.one("SELECT id FROM tags WHERE key = ?", (key,))
+    existing = find_tag(store, key)
     if existing is not None:
         if exist_ok:
-            return Tag(
-                id=existing, name=store.one("SELECT name FROM tags WHERE id = ?", (existing,))
-            )
+            return existing
         raise CrmError(f"tag {clean!r} already exists")
-    with store.transaction() as conn:
-        cursor = conn.execute("INSERT INTO tags (name, key) VALUES (?, ?)", (clean, key))
-    return Tag(id=int(cursor.lastrowid or 0), name=clean)
-
-
-def list_tags(store: Store) -> list[Tag]:
-    return [
-        Tag(id=r[0], name=r[1])
-        for r in store.conn.execute("SELECT id, name FROM tags ORDER BY key")
-    ]
+    return insert_tag(store, clean, key)
 
 
 def add_user(
@@ -73,27 +67,12 @@ def add_user(
     if "|" in clean:
         raise CrmError(f"user name {clean!r} cannot contain '|', the multi-value separator")
     key = name_key(clean)
-    existing = store.one("SELECT id FROM users WHERE key = ?", (key,))
+    existing = find_user(store, key)
     if existing is not None:
         if exist_ok:
-            row = store.conn.execute(
-                "SELECT full_name, email FROM users WHERE id = ?", (existing,)
-            ).fetchone()
-            return User(id=existing, full_name=row[0], email=row[1])
+            return existing
         raise CrmError(f"user {clean!r} already exists")
-    with store.transaction() as conn:
-        cursor = conn.execute(
-            "INSERT INTO users (full_name, key, email) VALUES (?, ?, ?)",
-            (clean, key, email or None),
-        )
-    return User(id=int(cursor.lastrowid or 0), full_name=clean, email=email or None)
-
-
-def list_users(store: Store) -> list[User]:
-    return [
-        User(id=r[0], full_name=r[1], email=r[2])
-        for r in store.conn.execute("SELECT id, full_name, email FROM users ORDER BY key")
-    ]
+    return insert_user(store, clean, key, email or None)
 
 
 def add_field(
@@ -127,88 +106,32 @@ def add_field(
         raise CrmError(f"a {type} field needs at least one --option")
     if type not in ("select", "multiselect") and clean_options:
         raise CrmError(f"only select and multiselect fields take options, not {type}")
-    if store.one("SELECT 1 FROM custom_fields WHERE key = ?", (key,)):
+    if field_exists(store, key):
         raise CrmError(f"custom field {key!r} already exists")
-    with store.transaction() as conn:
-        cursor = conn.execute(
-            "INSERT INTO custom_fields (key, type, label, options, required, applies_to)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                key,
-                type,
-                label or key,
-                json.dumps(clean_options, ensure_ascii=False),
-                int(required),
-                applies_to,
-            ),
-        )
-    return CustomField(
-        id=int(cursor.lastrowid or 0),
-        key=key,
-        type=type,
-        label=label or key,
-        options=clean_options,
-        required=required,
-        applies_to=applies_to,  # type: ignore[arg-type]
+    return insert_field(
+        store,
+        CustomField(
+            id=0,
+            key=key,
+            type=type,
+            label=label or key,
+            options=clean_options,
+            required=required,
+            applies_to=applies_to,  # type: ignore[arg-type]
+        ),
     )
 
 
 def add_field_option(store: Store, field: CustomField, option: str) -> CustomField:
     """Append an option to a select/multiselect field (used by --create-missing)."""
-    options = [*field.options, " ".join(option.split())]
-    with store.transaction() as conn:
-        conn.execute(
-            "UPDATE custom_fields SET options = ? WHERE id = ?",
-            (json.dumps(options, ensure_ascii=False), field.id),
-        )
-    return field.with_options(options)
-
-
-def list_fields(store: Store) -> list[CustomField]:
-    return [
-        CustomField(
-            id=r[0],
-            key=r[1],
-            type=r[2],
-            label=r[3],
-            options=json.loads(r[4]),
-            required=bool(r[5]),
-            applies_to=r[6],
-        )
-        for r in store.conn.execute(
-            "SELECT id, key, type, label, options, required, applies_to FROM custom_fields"
-            " ORDER BY key"
-        )
-    ]
-
-
-def fields_by_key(store: Store) -> dict[str, CustomField]:
-    return {field.key: field for field in list_fields(store)}
-
-
-def tag_ids(store: Store) -> dict[str, int]:
-    """Matching key -> tag id, for resolving names in bulk."""
-    return dict(store.conn.execute("SELECT key, id FROM tags").fetchall())
-
-
-def user_ids(store: Store) -> dict[str, int]:
-    """Matching key -> user id, for resolving names in bulk."""
-    return dict(store.conn.execute("SELECT key, id FROM users").fetchall())
-
-
-def tag_names(store: Store) -> dict[int, str]:
-    return dict(store.conn.execute("SELECT id, name FROM tags").fetchall())
-
-
-def user_names(store: Store) -> dict[int, str]:
-    return dict(store.conn.execute("SELECT id, full_name FROM users").fetchall())
+    return update_field_options(store, field, [*field.options, " ".join(option.split())])
 
 
 def user_id(store: Store, full_name: str) -> int:
-    found = store.one("SELECT id FROM users WHERE key = ?", (name_key(full_name),))
+    found = find_user_id(store, name_key(full_name))
     if found is None:
         raise NotFound(f"no user named {full_name!r}; add one with `crm user add`")
-    return int(found)
+    return found
 
 
 class Tags:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from crmkit import CRM
 from crmkit.drafts import DraftBuilder
-from crmkit.reference import fields_by_key
+from crmkit.store.sqlite.reference import fields_by_key
 from crmkit.targets import ConversionSettings, resolve_target
 
 WARSAW = ConversionSettings(region="PL", timezone="Europe/Warsaw")

@@ -27,7 +27,7 @@ from crmkit.importers.readers import open_source
 from crmkit.importers.row_parsing import HelperSwitch, RowParser, parsed_rows, shared_rows
 from crmkit.mapping import load_mapping
 from crmkit.model import ImportReport
-from crmkit.reference import fields_by_key
+from crmkit.store.sqlite.reference import fields_by_key
 from crmkit.store.sqlite.search_index import index_entries
 
 DATA = Path(__file__).parent / "data"

@@ -6,7 +6,8 @@ import pytest
 
 from crmkit import CRM
 from crmkit.errors import CrmError
-from crmkit.reference import tag_ids, user_id
+from crmkit.reference import user_id
+from crmkit.store.sqlite.reference import tag_ids
 
 
 def test_tags_are_trimmed_and_unique_case_insensitively(crm: CRM) -> None:

@@ -31,10 +31,10 @@ from crmkit.importers.row_parsing import (
 )
 from crmkit.mapping import Mapping
 from crmkit.model import ImportReport
-from crmkit.reference import fields_by_key
 from crmkit.store import Store
 from crmkit.store.sqlite.bulk import DeferredIndexes, indexes_to_defer
 from crmkit.store.sqlite.digest_triggers import digest_triggers_paused
+from crmkit.store.sqlite.reference import fields_by_key
 from crmkit.store.sqlite.row_digests import StoredDigests
 from crmkit.store.sqlite.writer import ContactWriter
 from crmkit.targets import (

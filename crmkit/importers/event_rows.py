@@ -15,8 +15,8 @@ from typing import Any
 from crmkit.errors import InvalidValue
 from crmkit.events import EVENT_KINDS, parse_direction, parse_event_duration, parse_kind
 from crmkit.mapping import Mapping
-from crmkit.reference import user_ids
 from crmkit.store import Store
+from crmkit.store.sqlite.reference import user_ids
 from crmkit.values.datetimes import parse_datetime
 from crmkit.values.names import name_key
 from crmkit.values.phones import normalize_phone

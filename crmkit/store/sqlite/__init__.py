@@ -8,6 +8,7 @@
 - `row_digests`: digests of imported rows, for re-imports
 - `bulk`: batch reads, grouped inserts and indexes deferred during imports
 - `audit`: the audit log
+- `reference`: tags, users and custom fields (written through sqlite-utils)
 
 Open a store through `crmkit.store.open_store`, not from here.
 """

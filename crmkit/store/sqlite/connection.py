@@ -159,7 +159,11 @@ class Store:
         if self._db is None:
             import sqlite_utils
 
-            self._db = sqlite_utils.Database(self.conn)
+            # Leave the connection as it is: no recursive triggers (a REPLACE in the
+            # search index must not fire delete triggers) and no plugins.
+            self._db = sqlite_utils.Database(
+                self.conn, recursive_triggers=False, execute_plugins=False
+            )
         return self._db
 
     @property

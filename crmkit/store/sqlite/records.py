@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from crmkit.reference import tag_names, user_names
 from crmkit.store.sqlite.connection import Store
+from crmkit.store.sqlite.reference import tag_names, user_names
 from crmkit.store.sqlite.schema import CONTACT_COLUMNS
 
 __all__ = ["iter_records", "get_record", "PERSON_ONLY_KEYS", "ORGANIZATION_ONLY_KEYS"]

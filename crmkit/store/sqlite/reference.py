@@ -1,0 +1,166 @@
+"""Reference data in SQLite: the tags, users and custom fields tables.
+
+Rows are written and looked up one at a time through sqlite-utils
+(`store.db`); the maps resolving names in bulk, read on every import and
+contact read, stay plain queries.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from crmkit.model import CustomField, Tag, User
+from crmkit.store.sqlite.connection import Store
+
+__all__ = [
+    "find_tag",
+    "insert_tag",
+    "list_tags",
+    "find_user",
+    "insert_user",
+    "list_users",
+    "field_exists",
+    "insert_field",
+    "update_field_options",
+    "list_fields",
+    "fields_by_key",
+    "tag_ids",
+    "user_ids",
+    "tag_names",
+    "user_names",
+    "find_user_id",
+]
+
+
+def _first(store: Store, table: str, key: str, select: str) -> dict[str, Any] | None:
+    return next(iter(store.db.table(table).rows_where("key = ?", [key], select=select)), None)
+
+
+def find_tag(store: Store, key: str) -> Tag | None:
+    """The tag with this matching key, or None."""
+    row = _first(store, "tags", key, "id, name")
+    return None if row is None else Tag(id=row["id"], name=row["name"])
+
+
+def insert_tag(store: Store, name: str, key: str) -> Tag:
+    with store.transaction():
+        pk = store.db.table("tags").insert({"name": name, "key": key}).last_pk
+    return Tag(id=int(pk or 0), name=name)
+
+
+def list_tags(store: Store) -> list[Tag]:
+    return [
+        Tag(id=row["id"], name=row["name"])
+        for row in store.db.table("tags").rows_where(select="id, name", order_by="key")
+    ]
+
+
+def find_user(store: Store, key: str) -> User | None:
+    """The user with this matching key, or None."""
+    row = _first(store, "users", key, "id, full_name, email")
+    if row is None:
+        return None
+    return User(id=row["id"], full_name=row["full_name"], email=row["email"])
+
+
+def insert_user(store: Store, full_name: str, key: str, email: str | None) -> User:
+    with store.transaction():
+        pk = (
+            store.db.table("users")
+            .insert({"full_name": full_name, "key": key, "email": email})
+            .last_pk
+        )
+    return User(id=int(pk or 0), full_name=full_name, email=email)
+
+
+def list_users(store: Store) -> list[User]:
+    return [
+        User(id=row["id"], full_name=row["full_name"], email=row["email"])
+        for row in store.db.table("users").rows_where(select="id, full_name, email", order_by="key")
+    ]
+
+
+def field_exists(store: Store, key: str) -> bool:
+    return _first(store, "custom_fields", key, "1") is not None
+
+
+def insert_field(store: Store, field: CustomField) -> CustomField:
+    """Store a new custom field (its `id` is ignored) and return it with its id."""
+    with store.transaction():
+        pk = (
+            store.db.table("custom_fields")
+            .insert(
+                {
+                    "key": field.key,
+                    "type": field.type,
+                    "label": field.label,
+                    "options": json.dumps(field.options, ensure_ascii=False),
+                    "required": int(field.required),
+                    "applies_to": field.applies_to,
+                }
+            )
+            .last_pk
+        )
+    return CustomField(
+        id=int(pk or 0),
+        key=field.key,
+        type=field.type,
+        label=field.label,
+        options=field.options,
+        required=field.required,
+        applies_to=field.applies_to,
+    )
+
+
+def update_field_options(store: Store, field: CustomField, options: list[str]) -> CustomField:
+    with store.transaction():
+        store.db.table("custom_fields").update(
+            field.id, {"options": json.dumps(options, ensure_ascii=False)}
+        )
+    return field.with_options(options)
+
+
+def list_fields(store: Store) -> list[CustomField]:
+    return [
+        CustomField(
+            id=r[0],
+            key=r[1],
+            type=r[2],
+            label=r[3],
+            options=json.loads(r[4]),
+            required=bool(r[5]),
+            applies_to=r[6],
+        )
+        for r in store.conn.execute(
+            "SELECT id, key, type, label, options, required, applies_to FROM custom_fields"
+            " ORDER BY key"
+        )
+    ]
+
+
+def fields_by_key(store: Store) -> dict[str, CustomField]:
+    return {field.key: field for field in list_fields(store)}
+
+
+def tag_ids(store: Store) -> dict[str, int]:
+    """Matching key -> tag id, for resolving names in bulk."""
+    return dict(store.conn.execute("SELECT key, id FROM tags").fetchall())
+
+
+def user_ids(store: Store) -> dict[str, int]:
+    """Matching key -> user id, for resolving names in bulk."""
+    return dict(store.conn.execute("SELECT key, id FROM users").fetchall())
+
+
+def tag_names(store: Store) -> dict[int, str]:
+    return dict(store.conn.execute("SELECT id, name FROM tags").fetchall())
+
+
+def user_names(store: Store) -> dict[int, str]:
+    return dict(store.conn.execute("SELECT id, full_name FROM users").fetchall())
+
+
+def find_user_id(store: Store, key: str) -> int | None:
+    found = store.one("SELECT id FROM users WHERE key = ?", (key,))
+    return None if found is None else int(found)
