@@ -12,11 +12,12 @@ import hashlib
 from typing import Any
 
 from crmkit.errors import CrmError, NotFound
-from crmkit.files import IMAGE_TYPES, FileStore, avatar_file, list_files
+from crmkit.files import IMAGE_TYPES
 from crmkit.store import Store
+from crmkit.store.sqlite.files import FileStore, avatar_file, list_files, stored_blob
 from crmkit.store.sqlite.records import get_record
 from crmkit.store.sqlite.reference import list_fields
-from crmkit.timeline import timeline_items
+from crmkit.store.sqlite.timeline import timeline_items
 
 __all__ = [
     "CARD_TIMELINE",
@@ -82,9 +83,7 @@ def avatar_data_uri(store: Store, file_id: int | None) -> str | None:
     """The avatar image inline (`data:image/png;base64,...`), for the self-contained page."""
     if file_id is None:
         return None
-    row = store.conn.execute(
-        "SELECT sha256, media_type FROM files WHERE id = ?", (file_id,)
-    ).fetchone()
+    row = stored_blob(store, file_id)
     if row is None or row[1] not in IMAGE_TYPES:
         return None
     try:

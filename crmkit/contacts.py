@@ -65,7 +65,9 @@ class Contacts:
         return iter(self.select(include_hidden=True))
 
     def __len__(self) -> int:
-        return int(self._store.one("SELECT count(*) FROM contacts"))
+        from crmkit.store.sqlite.contacts import count_contacts
+
+        return count_contacts(self._store)
 
     def records(self, ids: Iterable[int]) -> Iterator[dict[str, Any]]:
         """Return the JSON records of these contacts, in order; unknown ids are skipped."""
@@ -148,22 +150,16 @@ class Contacts:
 
     def delete(self, contact_id: int) -> Contact:
         """Delete a contact with its phones, links, events, notes and files; return it."""
-        from crmkit.files import FileStore
-        from crmkit.store.sqlite.search_index import refresh_search_index
+        from crmkit.store.sqlite.contacts import delete_contact
 
         contact = self[contact_id]
-        store = self._store
-        hashes = [
-            row[0]
-            for row in store.conn.execute(
-                "SELECT sha256 FROM files WHERE contact_id = ?", (contact_id,)
-            )
-        ]
-        with store.transaction() as conn:
-            conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
-            refresh_search_index(store, [contact_id, *(m.id for m in contact.members)])
-            self._audit("delete", contact_id, contact.name)
-        FileStore.for_store(store).prune(store, hashes)
+        delete_contact(
+            self._store,
+            contact_id,
+            (m.id for m in contact.members),
+            name=contact.name,
+            user=self._settings.user,
+        )
         return contact
 
     def link(
@@ -178,7 +174,7 @@ class Contacts:
 
         Return the membership as the person's record shows it.
         """
-        from crmkit.store.sqlite.search_index import refresh_search_index
+        from crmkit.store.sqlite.contacts import insert_membership
         from crmkit.values.datetimes import parse_datetime
 
         person = self._record(person_id)
@@ -195,14 +191,9 @@ class Contacts:
             raise CrmError(f"--since/--until: {exc}") from None
         if start and end and end <= start:
             raise CrmError("--until must be later than --since")
-        with self._store.transaction() as conn:
-            conn.execute(
-                "INSERT INTO memberships (person_id, organization_id, since, until)"
-                " VALUES (?, ?, ?, ?)",
-                (person_id, organization_id, start, end),
-            )
-            refresh_search_index(self._store, [person_id])
-            self._audit("link", person_id, str(organization_id))
+        insert_membership(
+            self._store, person_id, organization_id, start, end, user=self._settings.user
+        )
         return Membership(id=organization_id, name=organization["name"], since=start, until=end)
 
     # -- finding --------------------------------------------------------------

@@ -134,7 +134,8 @@ class CRM:
         `NotFound` for an unknown contact or agent.
         """
         from crmkit.model import TimelineItem
-        from crmkit.timeline import parse_kinds, timeline_items
+        from crmkit.store.sqlite.timeline import timeline_items
+        from crmkit.timeline import parse_kinds
 
         items = timeline_items(
             self.store,

@@ -72,13 +72,13 @@ class Events:
 
     def __getitem__(self, event_id: int) -> TimelineItem:
         """Return the event with its notes; raise `NotFound` if there is none."""
-        from crmkit.events import get_event
+        from crmkit.store.sqlite.events import get_event
 
         return TimelineItem.from_record(get_event(self._store, event_id))
 
     def delete(self, event_id: int) -> TimelineItem:
         """Delete an event with its notes and their files; return what was deleted."""
-        from crmkit.events import delete_event
+        from crmkit.store.sqlite.events import delete_event
 
         item = delete_event(self._store, event_id, user=self._settings.user)
         return TimelineItem.from_record(item)
@@ -93,7 +93,7 @@ class Notes:
 
     def add(self, contact_id: int, text: str, *, event_id: int | None = None) -> TimelineItem:
         """Add a note to the profile (or to `event_id` on its timeline) and return it."""
-        from crmkit.notes import add_note
+        from crmkit.store.sqlite.notes import add_note
 
         note = add_note(
             self._store, contact_id, text, event_id=event_id, author=self._settings.user
@@ -102,13 +102,13 @@ class Notes:
 
     def __getitem__(self, note_id: int) -> TimelineItem:
         """Return the note; raise `NotFound` if there is none."""
-        from crmkit.notes import get_note
+        from crmkit.store.sqlite.notes import get_note
 
         return TimelineItem.from_record(get_note(self._store, note_id))
 
     def delete(self, note_id: int) -> TimelineItem:
         """Delete a note and the files attached to it; return what was deleted."""
-        from crmkit.notes import delete_note
+        from crmkit.store.sqlite.notes import delete_note
 
         return TimelineItem.from_record(delete_note(self._store, note_id, user=self._settings.user))
 
@@ -133,7 +133,7 @@ class Files:
         name: str | None = None,
     ) -> StoredFile:
         """Attach a file (a path, or `data` bytes with a `name`) and return it."""
-        from crmkit.files import add_file
+        from crmkit.store.sqlite.files import add_file
 
         info = add_file(
             self._store,
@@ -148,13 +148,13 @@ class Files:
 
     def list(self, contact_id: int) -> list[StoredFile]:
         """Return the files of a contact and of its notes."""
-        from crmkit.files import list_files
+        from crmkit.store.sqlite.files import list_files
 
         return [StoredFile(**info) for info in list_files(self._store, contact_id)]
 
     def __getitem__(self, file_id: int) -> StoredFile:
         """Return the file's description; raise `NotFound` if there is none."""
-        from crmkit.files import get_file_info
+        from crmkit.store.sqlite.files import get_file_info
 
         return StoredFile(**get_file_info(self._store, file_id))
 
@@ -176,13 +176,13 @@ class Files:
 
     def delete(self, file_id: int) -> StoredFile:
         """Delete a file (its content too when nothing else refers to it)."""
-        from crmkit.files import delete_file
+        from crmkit.store.sqlite.files import delete_file
 
         return StoredFile(**delete_file(self._store, file_id, user=self._settings.user))
 
     def prune(self) -> int:
         """Remove stored contents no file refers to; return how many went."""
-        from crmkit.files import FileStore
+        from crmkit.store.sqlite.files import FileStore
 
         return FileStore.for_store(self._store).prune_all(self._store)
 
@@ -195,7 +195,7 @@ class Files:
         name: str | None = None,
     ) -> StoredFile:
         """Store a PNG, JPEG, GIF or WebP image as the contact's avatar and return it."""
-        from crmkit.files import set_avatar
+        from crmkit.store.sqlite.files import set_avatar
 
         info = set_avatar(
             self._store, contact_id, path, data=data, name=name, user=self._settings.user
@@ -204,6 +204,6 @@ class Files:
 
     def clear_avatar(self, contact_id: int) -> bool:
         """Remove the contact's avatar; return whether it had one."""
-        from crmkit.files import clear_avatar
+        from crmkit.store.sqlite.files import clear_avatar
 
         return clear_avatar(self._store, contact_id, user=self._settings.user)

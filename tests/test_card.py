@@ -225,7 +225,7 @@ def test_small_texts() -> None:
 def test_html_card_without_its_stored_picture_still_renders(
     ref_crm: CRM, firm: dict[str, int]
 ) -> None:
-    from crmkit.files import FileStore
+    from crmkit.store.sqlite.files import FileStore
 
     avatar = ref_crm.files.set_avatar(firm["anna"], DATA / "avatar.png").to_record()
     FileStore.for_store(ref_crm.store).blob_path(avatar["sha256"]).unlink()

@@ -11,9 +11,9 @@ import crmkit
 from crmkit import CRM, CrmError, InvalidValue, NotFound
 from crmkit import events as events_module
 from crmkit.events import parse_direction, parse_event_duration, parse_kind
-from crmkit.files import FileStore
 from crmkit.model import EVENT_KINDS
 from crmkit.store.sqlite.audit import audit_entries
+from crmkit.store.sqlite.files import FileStore
 from crmkit.timeline import format_duration
 
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from timeline_builders import DATA, person
 
 from crmkit import CRM, CrmError, NotFound
-from crmkit.files import FileStore, safe_name, sniff_media_type
+from crmkit.files import safe_name, sniff_media_type
+from crmkit.store.sqlite.files import FileStore
 
 PNG = (DATA / "avatar.png").read_bytes()
 

@@ -8,8 +8,8 @@ from timeline_builders import event, organization, person
 
 import crmkit
 from crmkit import CRM, CrmError, NotFound
-from crmkit.files import FileStore
-from crmkit.notes import add_note, get_note
+from crmkit.store.sqlite.files import FileStore
+from crmkit.store.sqlite.notes import add_note, get_note
 
 
 def test_profile_note_records_the_acting_user_as_spelled_in_users(ref_crm: CRM) -> None:

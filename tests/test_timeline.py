@@ -13,7 +13,8 @@ from timeline_builders import event, organization, person
 
 import crmkit
 from crmkit import CRM, CrmError, NotFound
-from crmkit.timeline import membership_spans, parse_kinds, timeline_items
+from crmkit.store.sqlite.timeline import membership_spans, timeline_items
+from crmkit.timeline import parse_kinds
 
 NOW = "2025-01-01T00:00:00Z"
 

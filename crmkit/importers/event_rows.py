@@ -94,7 +94,7 @@ def _reader(parse: Callable[[Any], Any], *, text: bool = True) -> Reader:
 
 _MISSING = object()
 _UNKNOWN_AGENT = 0
-# Positions in the insert tuple (see crmkit.events.INSERT_EVENT).
+# Positions in the insert tuple (see crmkit.store.sqlite.events.INSERT_EVENT).
 _SLOTS = {
     "kind": 1,
     "direction": 2,

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from crmkit.errors import CrmError
-from crmkit.events import INSERT_EVENT
 from crmkit.importers.draft_feed import collection_paused
 from crmkit.importers.event_rows import (
     CONTACT_KEYS,
@@ -31,6 +30,7 @@ from crmkit.mapping import Mapping
 from crmkit.model import ImportReport
 from crmkit.store import Store
 from crmkit.store.sqlite.bulk import insert_rows
+from crmkit.store.sqlite.events import INSERT_EVENT
 
 __all__ = ["import_events", "resolve_event_columns", "EVENT_TARGETS", "CONTACT_KEYS"]
 

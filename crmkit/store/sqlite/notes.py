@@ -78,7 +78,7 @@ def get_note(store: Store, note_id: int) -> dict[str, Any]:
 
 def delete_note(store: Store, note_id: int, *, user: str | None = None) -> dict[str, Any]:
     """Delete a note and the files attached to it; return what was deleted."""
-    from crmkit.files import FileStore
+    from crmkit.store.sqlite.files import FileStore
 
     note = get_note(store, note_id)
     with store.transaction() as conn:

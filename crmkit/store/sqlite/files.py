@@ -1,0 +1,302 @@
+"""Files attached to contacts and notes, kept in a content-addressed folder.
+
+The bytes live beside the database (`crm.db` -> `crm.files/`) under their sha256
+(`crm.files/ab/cdef...`), so the same bytes are stored once however often they
+are attached. The original name, size and media type are rows in `files`; a name
+is only ever displayed or used as a default download name after being cut down to
+a single safe component, and a blob path is built from a checked hex digest only,
+so nothing a user or a file supplies can point outside the folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from crmkit.errors import CrmError, NotFound
+from crmkit.files import IMAGE_TYPES, is_inside, open_input, safe_name, sniff_media_type
+from crmkit.store import Store
+from crmkit.store.sqlite.audit import record_audit
+from crmkit.values.datetimes import utc_now
+
+__all__ = [
+    "FileStore",
+    "add_file",
+    "list_files",
+    "get_file_info",
+    "delete_file",
+    "set_avatar",
+    "clear_avatar",
+    "avatar_file",
+    "stored_blob",
+]
+
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+_CHUNK = 1 << 20
+_SELECT_FILE = (
+    "SELECT id, contact_id, note_id, name, size, media_type, sha256, is_avatar, created_at"
+    " FROM files"
+)
+
+
+class FileStore:
+    """The folder of stored contents; knows nothing about contacts."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def for_store(cls, store: Store) -> FileStore:
+        """`crm.db` keeps its files in `crm.files/` next to it.
+
+        The database's own idea of its file is used (an absolute path), so a program
+        that changes its working folder after opening a relative path still finds them.
+        """
+        row = store.conn.execute("PRAGMA database_list").fetchone()
+        path = Path(row[2]) if row is not None and row[2] else store.path.resolve()
+        return cls(path.with_name(path.stem + ".files"))
+
+    def blob_path(self, sha256: str) -> Path:
+        """Where the bytes with this digest live; refuses anything but a digest."""
+        if not isinstance(sha256, str) or _HEX_DIGEST.fullmatch(sha256) is None:
+            raise CrmError(f"{sha256!r} is not a stored file's sha256; the database row is damaged")
+        path = self.root / sha256[:2] / sha256[2:]
+        if path.exists() and not is_inside(path, self.root):
+            raise CrmError(f"stored file {sha256[:12]}... points outside {self.root}; refusing it")
+        return path
+
+    def put(self, source: IO[bytes]) -> tuple[str, int, bool]:
+        """Store a stream's bytes; return (sha256, size, whether they were new)."""
+        self.root.mkdir(exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, kept on disk
+            dir=self.root, prefix=".incoming-", delete=False
+        )
+        try:
+            with handle:
+                while chunk := source.read(_CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    handle.write(chunk)
+            sha256 = digest.hexdigest()
+            target = self.blob_path(sha256)
+            if target.exists():
+                os.unlink(handle.name)
+                return sha256, size, False
+            target.parent.mkdir(exist_ok=True)
+            if not is_inside(target.parent, self.root):
+                raise CrmError(
+                    f"{target.parent} is not inside {self.root}; refusing to write there"
+                )
+            os.replace(handle.name, target)
+            return sha256, size, True
+        except BaseException:
+            if os.path.exists(handle.name):
+                os.unlink(handle.name)
+            raise
+
+    def copy_to(self, sha256: str, destination: IO[bytes]) -> int:
+        """Write the stored bytes to a stream, checking them against their digest."""
+        path = self.blob_path(sha256)
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with open(path, "rb") as source:
+                while chunk := source.read(_CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    destination.write(chunk)
+        except FileNotFoundError:
+            raise CrmError(
+                f"the stored content {sha256[:12]}... is missing from {self.root}"
+            ) from None
+        if digest.hexdigest() != sha256:
+            raise CrmError(f"the stored content {sha256[:12]}... is damaged (its sha256 differs)")
+        return size
+
+    def read_bytes(self, sha256: str) -> bytes:
+        path = self.blob_path(sha256)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise CrmError(
+                f"the stored content {sha256[:12]}... is missing from {self.root}"
+            ) from None
+
+    def prune(self, store: Store, hashes: Iterable[str]) -> int:
+        """Delete the stored bytes of these digests that no file row refers to any more."""
+        removed = 0
+        for sha256 in set(hashes):
+            if store.one("SELECT 1 FROM files WHERE sha256 = ? LIMIT 1", (sha256,)):
+                continue
+            try:
+                self.blob_path(sha256).unlink()
+                removed += 1
+            except FileNotFoundError:
+                pass
+        return removed
+
+    def prune_all(self, store: Store) -> int:
+        """Delete every stored content no row refers to (left by deleted contacts)."""
+        if not self.root.is_dir():
+            return 0
+        known = {row[0] for row in store.conn.execute("SELECT DISTINCT sha256 FROM files")}
+        removed = 0
+        for folder in self.root.iterdir():
+            if folder.is_file() and folder.name.startswith(".incoming-"):
+                folder.unlink()
+                continue
+            if not folder.is_dir() or folder.is_symlink() or len(folder.name) != 2:
+                continue
+            for blob in folder.iterdir():
+                if folder.name + blob.name not in known and blob.is_file():
+                    blob.unlink()
+                    removed += 1
+        return removed
+
+
+def add_file(
+    store: Store,
+    contact_id: int,
+    path: str | Path | None = None,
+    *,
+    data: bytes | None = None,
+    name: str | None = None,
+    note_id: int | None = None,
+    user: str | None = None,
+    avatar: bool = False,
+) -> dict[str, Any]:
+    """Attach a file (from `path`, or `data` with a `name`) to a contact or to one of its notes."""
+    if store.one("SELECT 1 FROM contacts WHERE id = ?", (contact_id,)) is None:
+        raise NotFound(f"no contact with id {contact_id}")
+    if note_id is not None:
+        owner = store.one("SELECT contact_id FROM notes WHERE id = ?", (note_id,))
+        if owner is None:
+            raise NotFound(f"no note with id {note_id}")
+        if owner != contact_id:
+            raise CrmError(f"note {note_id} belongs to contact {owner}, not to {contact_id}")
+    shown_name = safe_name(name if name is not None else Path(path).name if path else "file")
+    files = FileStore.for_store(store)
+    with open_input(path, data) as source:
+        head = source.peek(16)[:16] if hasattr(source, "peek") else b""
+        media_type = sniff_media_type(head, shown_name)
+        if avatar and media_type not in IMAGE_TYPES:
+            raise CrmError(f"{shown_name} is not a PNG, JPEG, GIF or WebP image")
+        sha256, size, new = files.put(source)
+    try:
+        with store.transaction() as conn:
+            replaced: list[str] = []
+            if avatar:
+                replaced = [
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT sha256 FROM files WHERE contact_id = ? AND is_avatar = 1",
+                        (contact_id,),
+                    )
+                ]
+                conn.execute(
+                    "DELETE FROM files WHERE contact_id = ? AND is_avatar = 1", (contact_id,)
+                )
+            cursor = conn.execute(
+                "INSERT INTO files (contact_id, note_id, sha256, name, size, media_type, is_avatar,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (contact_id, note_id, sha256, shown_name, size, media_type, int(avatar), utc_now()),
+            )
+            file_id = int(cursor.lastrowid or 0)
+            record_audit(
+                store, "avatar set" if avatar else "file add", contact_id, user, shown_name
+            )
+    except BaseException:
+        if new:
+            files.prune(store, [sha256])
+        raise
+    files.prune(store, replaced)
+    info = get_file_info(store, file_id)
+    info["already_stored"] = not new
+    return info
+
+
+def list_files(store: Store, contact_id: int) -> list[dict[str, Any]]:
+    """A contact's files (and its avatar), oldest first."""
+    if store.one("SELECT 1 FROM contacts WHERE id = ?", (contact_id,)) is None:
+        raise NotFound(f"no contact with id {contact_id}")
+    rows = store.conn.execute(
+        _SELECT_FILE + " WHERE contact_id = ? ORDER BY created_at, id", (contact_id,)
+    )
+    return [_file_info(row) for row in rows]
+
+
+def get_file_info(store: Store, file_id: int) -> dict[str, Any]:
+    row = store.conn.execute(_SELECT_FILE + " WHERE id = ?", (file_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no file with id {file_id}")
+    return _file_info(row)
+
+
+def avatar_file(store: Store, contact_id: int) -> dict[str, Any] | None:
+    row = store.conn.execute(
+        _SELECT_FILE + " WHERE contact_id = ? AND is_avatar = 1 ORDER BY id DESC LIMIT 1",
+        (contact_id,),
+    ).fetchone()
+    return None if row is None else _file_info(row)
+
+
+def delete_file(store: Store, file_id: int, *, user: str | None = None) -> dict[str, Any]:
+    """Remove a file; its bytes go too unless another file row has the same content."""
+    info = get_file_info(store, file_id)
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
+        record_audit(store, "file delete", info["contact_id"], user, info["name"])
+    FileStore.for_store(store).prune(store, [info["sha256"]])
+    return info
+
+
+def set_avatar(
+    store: Store,
+    contact_id: int,
+    path: str | Path | None = None,
+    *,
+    data: bytes | None = None,
+    name: str | None = None,
+    user: str | None = None,
+) -> dict[str, Any]:
+    """Store an image as the contact's avatar, replacing the previous one."""
+    return add_file(store, contact_id, path, data=data, name=name, user=user, avatar=True)
+
+
+def clear_avatar(store: Store, contact_id: int, *, user: str | None = None) -> bool:
+    """Remove the avatar image; the card falls back to the Gravatar of the first e-mail."""
+    current = avatar_file(store, contact_id)
+    if current is None:
+        return False
+    delete_file(store, current["id"], user=user)
+    return True
+
+
+def _file_info(row: tuple[Any, ...]) -> dict[str, Any]:
+    file_id, contact_id, note_id, name, size, media_type, sha256, is_avatar, created_at = row
+    return {
+        "id": file_id,
+        "contact_id": contact_id,
+        "note_id": note_id,
+        "name": name,
+        "size": size,
+        "media_type": media_type,
+        "sha256": sha256,
+        "avatar": bool(is_avatar),
+        "created_at": created_at,
+    }
+
+
+def stored_blob(store: Store, file_id: int) -> tuple[str, str] | None:
+    """(sha256, media type) of a stored file, or None if there is no such file."""
+    row = store.conn.execute(
+        "SELECT sha256, media_type FROM files WHERE id = ?", (file_id,)
+    ).fetchone()
+    return None if row is None else (row[0], row[1])
