@@ -78,13 +78,13 @@ class Imports:
 
     def list(self, limit: int | None = None) -> list[ImportReport]:
         """Return the import history, newest first (reports without their row problems)."""
-        from crmkit.importers.history import list_imports
+        from crmkit.store.sqlite.imports import list_imports
 
         return list_imports(self._store, limit)
 
     def __getitem__(self, import_id: int) -> ImportReport:
         """Return one import with its rejected rows and warnings; raise `NotFound` if none."""
-        from crmkit.importers.history import get_import
+        from crmkit.store.sqlite.imports import get_import
 
         return get_import(self._store, import_id)
 

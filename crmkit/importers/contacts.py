@@ -12,7 +12,6 @@ from itertools import islice
 
 from crmkit.drafts import DraftBuilder, UnknownPolicy
 from crmkit.importers.draft_feed import DraftFeed, HelperFeed, collection_paused, helper_available
-from crmkit.importers.history import ImportRun
 from crmkit.importers.json_records import record_rows, record_targets
 from crmkit.importers.known_rows import (
     external_id_clash,
@@ -34,6 +33,7 @@ from crmkit.model import ImportReport
 from crmkit.store import Store
 from crmkit.store.sqlite.bulk import DeferredIndexes, indexes_to_defer
 from crmkit.store.sqlite.digest_triggers import digest_triggers_paused
+from crmkit.store.sqlite.imports import ImportRun
 from crmkit.store.sqlite.reference import fields_by_key
 from crmkit.store.sqlite.row_digests import StoredDigests
 from crmkit.store.sqlite.writer import ContactWriter

@@ -16,6 +16,7 @@ from crmkit.errors import InvalidValue
 from crmkit.events import EVENT_KINDS, parse_direction, parse_event_duration, parse_kind
 from crmkit.mapping import Mapping
 from crmkit.store import Store
+from crmkit.store.sqlite.event_import import contact_lookup, load_all_phones
 from crmkit.store.sqlite.reference import user_ids
 from crmkit.values.datetimes import parse_datetime
 from crmkit.values.names import name_key
@@ -45,15 +46,6 @@ EVENT_TARGETS: tuple[str, ...] = (
 )
 _CACHE_LIMIT = 200_000
 _PRELOAD_AFTER = 2000  # distinct numbers looked up one by one before all are read at once
-_LOOKUPS = {
-    "contact.id": "SELECT id FROM contacts WHERE id = ?",
-    "contact.external_id": "SELECT id FROM contacts WHERE external_id = ?",
-    "contact.phone": "SELECT DISTINCT contact_id FROM phones WHERE number = ? ORDER BY contact_id",
-    "contact.email": (
-        "SELECT DISTINCT contact_id FROM emails WHERE address = ? COLLATE NOCASE"
-        " ORDER BY contact_id"
-    ),
-}
 _KEY_WORDS = {
     "contact.id": "contact id",
     "contact.external_id": "external_id",
@@ -241,8 +233,7 @@ class RowReader:
 
     def _finder(self, key: str) -> Reader:
         """A reader of raw cell -> (canonical value, ids of the contacts that have it)."""
-        conn = self.store.conn
-        sql = _LOOKUPS[key]
+        lookup = contact_lookup(self.store, key)
         region = self.mapping.region
         owners: dict[Any, tuple[int, ...]] = {}  # one query per value, however it is spelled
         complete = False  # owners holds every phone number of the base
@@ -263,33 +254,15 @@ class RowReader:
                 return value, ()
             if found is None:
                 if key == "contact.phone" and len(owners) == _PRELOAD_AFTER:
-                    complete = _load_all_phones(conn, owners)
+                    complete = load_all_phones(self.store, owners, _CACHE_LIMIT)
                     return value, owners.get(value, ())
-                found = tuple(row[0] for row in conn.execute(sql, (value,)))
+                found = lookup(value)
                 if len(owners) >= _CACHE_LIMIT:
                     owners.clear()
                 owners[value] = found
             return value, found
 
         return _reader(find)
-
-
-def _load_all_phones(conn: Any, owners: dict[Any, tuple[int, ...]]) -> bool:
-    """Read every (number, contact) pair at once when a big log calls for many of them:
-    one scan costs what a few thousand single lookups do. Not for a base whose numbers
-    would not fit the bounded cache."""
-    if int(conn.execute("SELECT count(*) FROM phones").fetchone()[0]) > _CACHE_LIMIT:
-        return False
-    owners.clear()
-    for number, contact_id in conn.execute(
-        "SELECT number, contact_id FROM phones ORDER BY number, contact_id"
-    ):
-        known = owners.get(number)
-        if known is None:
-            owners[number] = (contact_id,)
-        elif contact_id not in known:
-            owners[number] = (*known, contact_id)
-    return True
 
 
 def _answer(answers: dict[str, Any] | None, read: Reader, raw: Any) -> Any:

@@ -24,13 +24,12 @@ from crmkit.importers.event_rows import (
     RowReader,
     flatten_event_record,
 )
-from crmkit.importers.history import ImportRun
 from crmkit.importers.readers import SourceFile
 from crmkit.mapping import Mapping
 from crmkit.model import ImportReport
 from crmkit.store import Store
-from crmkit.store.sqlite.bulk import insert_rows
-from crmkit.store.sqlite.events import INSERT_EVENT
+from crmkit.store.sqlite.event_import import insert_events
+from crmkit.store.sqlite.imports import ImportRun
 
 __all__ = ["import_events", "resolve_event_columns", "EVENT_TARGETS", "CONTACT_KEYS"]
 
@@ -146,8 +145,6 @@ def _import_rows(
     """Read, check and insert in batches; counts are kept in locals (the report is a
     pydantic model, and setting its fields per row would cost more than the insert)."""
     report = run.report
-    conn = store.conn
-    insert = INSERT_EVENT.replace("INSERT", "INSERT OR IGNORE", 1)
     batch: list[tuple[Any, ...]] = []
     created = skipped = rows_read = 0
     read = rows.read
@@ -161,43 +158,17 @@ def _import_rows(
         if values is not None:
             batch.append(values)
             if len(batch) >= _BATCH:
-                written = _insert(conn, insert, batch)
+                written = insert_events(store, batch)
                 created += written
                 skipped += len(batch) - written
                 batch.clear()
     if batch:
-        written = _insert(conn, insert, batch)
+        written = insert_events(store, batch)
         created += written
         skipped += len(batch) - written
     report.rows_read, report.created, report.skipped = rows_read, created, skipped
     if progress is not None:
         progress(source.bytes_read, rows_read)
-
-
-def _insert(conn: Any, sql: str, batch: list[tuple[Any, ...]]) -> int:
-    """Insert a batch; return how many rows went in (the rest were already imported).
-
-    Rows go in sorted by contact and time, so neighbouring inserts touch the same pages
-    of the `events (contact_id, occurred_at)` index. Within a batch the first row with
-    an external id wins, as it would in file order.
-    """
-    seen: set[Any] = set()
-    rows = []
-    for row in batch:
-        external_id = row[10]
-        if external_id is not None:
-            if external_id in seen:
-                continue
-            seen.add(external_id)
-        rows.append(row)
-    rows.sort(key=_contact_and_time)
-    before = conn.total_changes
-    insert_rows(conn, sql, rows)
-    return int(conn.total_changes - before)
-
-
-def _contact_and_time(row: tuple[Any, ...]) -> tuple[int, str]:
-    return row[0], row[3]
 
 
 def _first_record(source: SourceFile) -> dict[str, Any]:

@@ -9,7 +9,8 @@
 - `bulk`: batch reads, grouped inserts and indexes deferred during imports
 - `audit`: the audit log
 - `reference`: tags, users and custom fields (written through sqlite-utils)
-- `contacts`, `events`, `notes`, `files`, `timeline`: deleting and linking contacts;
+- `contacts`, `events`, `notes`, `files`, `timeline`, `imports`, `event_import`: deleting
+  and linking contacts; import history and event imports;
   events, notes and attached files (with their content-addressed folder); timelines
 
 Open a store through `crmkit.store.open_store`, not from here.
