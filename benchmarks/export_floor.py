@@ -38,11 +38,11 @@ from pathlib import Path
 from query_bench import ROOT, build, crm_script
 
 from crmkit.exporters.escaping import register_escaping
-from crmkit.exporters.export import csv_columns
-from crmkit.exporters.parallel import csv_reader, id_ranges, rows_of_work
-from crmkit.exporters.tabular import CHUNK
-from crmkit.query.selection import EXPORT_ORDER, Query, compile_query
 from crmkit.store import open_store
+from crmkit.store.sqlite.export import csv_columns
+from crmkit.store.sqlite.parallel_export import csv_reader, id_ranges, rows_of_work
+from crmkit.store.sqlite.query.selection import EXPORT_ORDER, Query, compile_query
+from crmkit.store.sqlite.tabular import CHUNK
 
 __all__ = ["main", "record_export"]
 

@@ -241,7 +241,7 @@ class Contacts:
         id (the order in which an export imports back), unless `sort` is given.
         """
         from crmkit.query.api import select_contacts
-        from crmkit.query.selection import EXPORT_ORDER, NAME_ORDER
+        from crmkit.store.sqlite.query.selection import EXPORT_ORDER, NAME_ORDER
 
         return select_contacts(
             self._store,
@@ -279,17 +279,19 @@ class Contacts:
     ) -> ContactSelection:
         """Return the selection `lookup` reads; its `number` is the number in E.164."""
         from crmkit.query.api import ContactSelection, name_list
-        from crmkit.query.lookup import lookup_phone
-        from crmkit.query.selection import select_ids
+        from crmkit.store.sqlite.query.selection import select_owners
 
-        conn = self._store.conn
-        found = lookup_phone(
-            conn, phone, (region or self._settings.region).upper(), include_hidden=include_hidden
-        )
         chosen = name_list(columns) or None
         if columns is not None and not chosen:
             raise CrmError("--columns needs at least one column name, e.g. --columns name,phones")
-        selection = select_ids(conn, found.ids, sort=tuple(name_list(sort)), limit=limit)
+        found, selection = select_owners(
+            self._store,
+            phone,
+            (region or self._settings.region).upper(),
+            include_hidden=include_hidden,
+            sort=tuple(name_list(sort)),
+            limit=limit,
+        )
         return ContactSelection(
             self._store, selection, chosen, number=found.number, hidden=found.hidden
         )
@@ -305,7 +307,7 @@ class Contacts:
         return record
 
     def _filter_settings(self) -> Any:
-        from crmkit.query.compiler import FilterSettings
+        from crmkit.store.sqlite.query.compiler import FilterSettings
 
         settings = self._settings
         return FilterSettings(settings.region, settings.timezone, settings.dayfirst)

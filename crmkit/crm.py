@@ -224,7 +224,7 @@ class CRM:
         return selection.write(target, format=format, columns=columns, escape=escape, bom=bom)
 
     def _filter_settings(self) -> Any:
-        from crmkit.query.compiler import FilterSettings
+        from crmkit.store.sqlite.query.compiler import FilterSettings
 
         return FilterSettings(self.settings.region, self.settings.timezone, self.settings.dayfirst)
 

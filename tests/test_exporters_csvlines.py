@@ -12,9 +12,9 @@ from test_exporters_export import customer_base, original
 
 from crmkit import CRM
 from crmkit.exporters.csvlines import EncodedCsv, csv_field
-from crmkit.exporters.tabular import TabularReader
-from crmkit.query.columns import ColumnSpec, export_columns
-from crmkit.query.fields import QuerySchema
+from crmkit.store.sqlite.query.columns import ColumnSpec, export_columns
+from crmkit.store.sqlite.query.fields import QuerySchema
+from crmkit.store.sqlite.tabular import TabularReader
 
 
 def both_ways(crm: CRM, escape: bool = True) -> tuple[str, str]:

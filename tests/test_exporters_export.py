@@ -277,7 +277,7 @@ def test_exported_file_from_fixture_imports_back(base: CRM, tmp_path: Path) -> N
 
 
 def test_the_id_range_of_a_large_export_reads_only_the_ends_of_the_table(base: CRM) -> None:
-    from crmkit.exporters import export as export_module
+    from crmkit.store.sqlite import export as export_module
 
     conn = base.store.conn
     plan = [row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + export_module._ID_RANGE)]

@@ -10,11 +10,11 @@ from search_builders import build_base
 
 from crmkit import CRM
 from crmkit.errors import CrmError
-from crmkit.exporters import export as export_module
-from crmkit.exporters import parallel
-from crmkit.exporters.tabular import TabularReader
-from crmkit.query.columns import export_columns
-from crmkit.query.fields import QuerySchema
+from crmkit.store.sqlite import export as export_module
+from crmkit.store.sqlite import parallel_export as parallel
+from crmkit.store.sqlite.query.columns import export_columns
+from crmkit.store.sqlite.query.fields import QuerySchema
+from crmkit.store.sqlite.tabular import TabularReader
 
 pytestmark = pytest.mark.skipif(
     not parallel.parallel_available(Path(__file__)), reason="needs fork and two processors"

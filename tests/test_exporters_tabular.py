@@ -11,15 +11,15 @@ from search_builders import build_base
 from crmkit import CRM
 from crmkit.errors import CrmError
 from crmkit.exporters.escaping import escape_cell
-from crmkit.exporters.tabular import TabularReader, custom_text
-from crmkit.query.columns import (
+from crmkit.store.sqlite.query.columns import (
     LIST_COLUMNS,
     export_columns,
     parse_column_names,
     resolve_columns,
     valid_column_names,
 )
-from crmkit.query.fields import QuerySchema
+from crmkit.store.sqlite.query.fields import QuerySchema
+from crmkit.store.sqlite.tabular import TabularReader, custom_text
 
 
 @pytest.fixture()

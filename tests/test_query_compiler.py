@@ -10,9 +10,9 @@ from search_builders import build_base, ids_by_name
 
 from crmkit import CRM
 from crmkit.errors import CrmError
-from crmkit.query.compiler import FilterSettings, compile_filter, prepare_connection
-from crmkit.query.fields import QuerySchema
 from crmkit.query.filters import parse_filter
+from crmkit.store.sqlite.query.compiler import FilterSettings, compile_filter, prepare_connection
+from crmkit.store.sqlite.query.fields import QuerySchema
 
 
 @pytest.fixture()

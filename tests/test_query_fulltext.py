@@ -10,7 +10,7 @@ from search_builders import build_base, ids_by_name
 
 from crmkit import CRM
 from crmkit.errors import CrmError
-from crmkit.query.fulltext import (
+from crmkit.store.sqlite.query.fulltext import (
     ID_MASK,
     _code_bucket,
     bucket_bounds,
@@ -85,7 +85,7 @@ def test_row_keys_keep_name_order(first: str, second: str, id_a: int, id_b: int)
 
 @given(st.text(alphabet=st.characters(max_codepoint=127)))
 def test_ascii_fast_path_splits_like_the_unicode_rule(text: str) -> None:
-    from crmkit.query.fulltext import _LETTER_DIGIT
+    from crmkit.store.sqlite.query.fulltext import _LETTER_DIGIT
 
     assert split_letters_from_digits(text) == _LETTER_DIGIT.sub(" ", text)
 

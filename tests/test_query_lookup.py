@@ -11,7 +11,7 @@ from search_builders import build_base
 
 from crmkit import CRM
 from crmkit.errors import CrmError, InvalidValue
-from crmkit.query.lookup import lookup_phone, quick_e164
+from crmkit.store.sqlite.query.lookup import lookup_phone, quick_e164
 from crmkit.values.phones import normalize_phone
 
 

@@ -15,8 +15,8 @@ from search_builders import build_base, ids_by_name
 import crmkit
 from crmkit import CRM
 from crmkit.errors import CrmError
-from crmkit.query import selection as selection_module
-from crmkit.query.selection import EXPORT_ORDER, Query, compile_query, select_ids
+from crmkit.store.sqlite.query import selection as selection_module
+from crmkit.store.sqlite.query.selection import EXPORT_ORDER, Query, compile_query, select_ids
 from crmkit.values.names import fold_text
 
 FIRST = ["Anna", "Ania", "Żaneta", "Zenon", "Łucja", "Lucyna", "Ewa", "Ewelina", "Jan", "Janina"]

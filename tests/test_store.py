@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from crmkit.errors import CrmError
-from crmkit.query.fulltext import ID_MASK
 from crmkit.store import open_store
 from crmkit.store.sqlite.connection import Store, _split_statements
+from crmkit.store.sqlite.query.fulltext import ID_MASK
 from crmkit.store.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 
 

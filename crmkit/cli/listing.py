@@ -2,7 +2,7 @@
 
 The list commands (`crm tag list`, `crm user list`, `crm field list`, `crm imports`)
 print plain dicts; these options choose, order and cut them the same way
-everywhere. Contacts have their own, richer columns (`crmkit.query.columns`).
+everywhere. Contacts have their own, richer columns (`crmkit.store.sqlite.query.columns`).
 """
 
 from __future__ import annotations

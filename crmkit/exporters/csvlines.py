@@ -22,8 +22,8 @@ from typing import Any
 
 from crmkit.exporters.csvfile import LINE_END, CsvFormatter
 from crmkit.exporters.escaping import CANDIDATES
-from crmkit.exporters.tabular import TabularReader
-from crmkit.query.columns import ColumnSpec
+from crmkit.store.sqlite.query.columns import ColumnSpec
+from crmkit.store.sqlite.tabular import TabularReader
 
 __all__ = ["EncodedCsv", "csv_field"]
 

@@ -20,9 +20,9 @@ from crmkit.errors import CrmError
 
 if TYPE_CHECKING:
     from crmkit.model import Contact, View
-    from crmkit.query.compiler import FilterSettings
-    from crmkit.query.selection import Selection
     from crmkit.store import Store
+    from crmkit.store.sqlite.query.compiler import FilterSettings
+    from crmkit.store.sqlite.query.selection import Selection
 
 __all__ = ["ContactSelection", "Views", "Filters", "filter_texts", "name_list", "select_contacts"]
 
@@ -110,14 +110,11 @@ class ContactSelection:
         `custom.industry`, ...); default: the selection's, else the list columns.
         With `escape`, cells are made safe for a spreadsheet (CSV).
         """
-        from crmkit.exporters.tabular import TabularReader
-        from crmkit.query.columns import LIST_COLUMNS, resolve_columns
-        from crmkit.query.fields import QuerySchema
+        from crmkit.store.sqlite.query.columns import LIST_COLUMNS
+        from crmkit.store.sqlite.tabular import read_table
 
         chosen = name_list(columns) or self.columns or list(LIST_COLUMNS)
-        specs = resolve_columns(chosen, QuerySchema(self._store.conn))
-        reader = TabularReader(self._store.conn, specs, escape=escape)
-        return [spec.header for spec in specs], reader.rows_for_selection(self._selection)
+        return read_table(self._store, self._selection, chosen, escape=escape)
 
     def write(
         self,
@@ -136,11 +133,12 @@ class ContactSelection:
         mapping), or with `every_field=False` the columns `crm search` lists.
         Return how many contacts were written.
         """
-        from crmkit.exporters.export import export_selection, text_output, text_stream
+        from crmkit.exporters.outputs import text_output, text_stream
+        from crmkit.store.sqlite.export import export_selection
 
         chosen = name_list(columns) or (self.columns if format == "csv" else None) or None
         if chosen is None and format == "csv" and not every_field:
-            from crmkit.query.columns import LIST_COLUMNS
+            from crmkit.store.sqlite.query.columns import LIST_COLUMNS
 
             chosen = list(LIST_COLUMNS)
         options: dict[str, Any] = {"fmt": format, "columns": chosen, "escape": escape, "bom": bom}
@@ -166,8 +164,8 @@ def select_contacts(
     order: str,
 ) -> ContactSelection:
     """Compile a selection, with a saved view's settings under the ones given."""
-    from crmkit.query.selection import Query, compile_query
-    from crmkit.query.views import apply_view
+    from crmkit.store.sqlite.query.selection import Query, compile_selection
+    from crmkit.store.sqlite.query.views import apply_view
 
     chosen = name_list(columns) or None
     if columns is not None and not chosen:
@@ -176,7 +174,7 @@ def select_contacts(
         store, user, view, filters=filter_texts(filters), columns=chosen, sort=name_list(sort)
     )
     query = Query(text, tuple(all_filters), include_hidden, tuple(all_sort), limit)
-    selection = compile_query(store.conn, query, settings, default_order=order)
+    selection = compile_selection(store, query, settings, order=order)
     return ContactSelection(store, selection, chosen)
 
 
@@ -201,7 +199,7 @@ class Views:
         sort: str | Sequence[str] | None = None,
     ) -> View:
         """Save (or replace) a view and return it; raise `CrmError` for a bad filter."""
-        from crmkit.query.views import save_view
+        from crmkit.store.sqlite.query.views import save_view
 
         view, _ = save_view(
             self._store,
@@ -216,19 +214,19 @@ class Views:
 
     def list(self) -> list[View]:
         """Return the acting user's views, by name."""
-        from crmkit.query.views import list_views
+        from crmkit.store.sqlite.query.views import list_views
 
         return [_view(view) for view in list_views(self._store, self._user)]
 
     def __getitem__(self, name: str) -> View:
         """Return the view with this name; raise `NotFound` if there is none."""
-        from crmkit.query.views import get_view
+        from crmkit.store.sqlite.query.views import get_view
 
         return _view(get_view(self._store, self._user, name))
 
     def delete(self, name: str) -> None:
         """Delete the view with this name; raise `NotFound` if there is none."""
-        from crmkit.query.views import delete_view
+        from crmkit.store.sqlite.query.views import delete_view
 
         delete_view(self._store, self._user, name)
 

@@ -1,7 +1,7 @@
 """The filter language: `FIELD OP VALUE` read into a small syntax tree.
 
 This module only reads the text; whether FIELD exists and what VALUE means is
-decided by `crmkit.query.fields` and `crmkit.query.compiler` against the
+decided by `crmkit.store.sqlite.query.fields` and `crmkit.store.sqlite.query.compiler` against the
 database's schema. Nothing here ever becomes SQL text.
 """
 

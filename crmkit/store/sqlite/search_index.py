@@ -7,7 +7,7 @@ leaves letters such as `ł` alone; queries are folded the same way.
 
 A document has two columns, `name` and `body` (city, e-mails, phone digits,
 organization names), so that a match in the name can rank first. Its rowid
-is a name-order key (`crmkit.query.fulltext.name_rowid`), not the contact id.
+is a name-order key (`crmkit.store.sqlite.query.fulltext.name_rowid`), not the contact id.
 `contacts_fts_keys` remembers it with the folded name and the hidden flag, so
 that a ranked search can order and filter matches without reading `contacts`,
 and with the indexed text itself: the FTS5 table keeps no copy of its documents
@@ -21,15 +21,15 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from crmkit.query.fulltext import (
+from crmkit.store.sqlite.bulk import insert_rows
+from crmkit.store.sqlite.connection import Store
+from crmkit.store.sqlite.query.fulltext import (
     ID_MASK,
     bucket_rowid,
     fold_for_index,
     name_bucket,
     split_letters_from_digits,
 )
-from crmkit.store.sqlite.bulk import insert_rows
-from crmkit.store.sqlite.connection import Store
 from crmkit.values.names import fold_text
 from crmkit.values.phones import phone_search_tokens
 

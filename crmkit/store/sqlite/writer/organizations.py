@@ -15,9 +15,9 @@ import sqlite3
 import string
 from collections.abc import Callable, Sequence
 
-from crmkit.query.fulltext import fold_for_index
 from crmkit.store.sqlite.bulk import batch_condition
 from crmkit.store.sqlite.connection import Store
+from crmkit.store.sqlite.query.fulltext import fold_for_index
 from crmkit.targets import ContactDraft
 from crmkit.values.names import name_key
 

@@ -19,13 +19,14 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from crmkit.exporters.escaping import CANDIDATES, escape_cell, guard_sql, register_escaping
-from crmkit.query.columns import NO_LABEL, ColumnSpec
 from crmkit.store.sqlite.bulk import IN_BATCH, batch_condition
+from crmkit.store.sqlite.query.columns import NO_LABEL, ColumnSpec
 
 if TYPE_CHECKING:
-    from crmkit.query.selection import Selection
+    from crmkit.store import Store
+    from crmkit.store.sqlite.query.selection import Selection
 
-__all__ = ["TabularReader", "CHUNK", "custom_text"]
+__all__ = ["TabularReader", "CHUNK", "custom_text", "read_table"]
 
 CHUNK = 1000
 _CUSTOM_CACHE_LIMIT = 4096
@@ -312,3 +313,15 @@ def _sub_condition(kind: str, sub: str | None, named: list[str]) -> tuple[str, t
     if not named:
         return "", ()
     return f" AND (label IS NULL OR label NOT IN ({', '.join('?' * len(named))}))", tuple(named)
+
+
+def read_table(
+    store: Store, selection: Selection, columns: Sequence[str], *, escape: bool = False
+) -> tuple[list[str], Iterator[list[str]]]:
+    """Return (headers, rows of text cells) of these columns for the selected contacts."""
+    from crmkit.store.sqlite.query.columns import resolve_columns
+    from crmkit.store.sqlite.query.fields import QuerySchema
+
+    specs = resolve_columns(list(columns), QuerySchema(store.conn))
+    reader = TabularReader(store.conn, specs, escape=escape)
+    return [spec.header for spec in specs], reader.rows_for_selection(selection)

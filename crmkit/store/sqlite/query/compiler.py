@@ -1,7 +1,7 @@
 """Filters to SQL: each checked comparison becomes a parameterized predicate on `c`.
 
 User text only ever travels as bound parameters. The SQL text is assembled
-from fixed fragments and from column names that `crmkit.query.fields` has
+from fixed fragments and from column names that `crmkit.store.sqlite.query.fields` has
 checked against a closed list, so a filter such as `name=x' OR 1=1 --` is
 just a name nobody has.
 
@@ -21,11 +21,11 @@ from collections.abc import Callable
 from typing import Any
 
 from crmkit.errors import CrmError, InvalidValue
-from crmkit.query.custom_filters import compile_custom
-from crmkit.query.fields import FieldSpec, QuerySchema, resolve_filter_field
 from crmkit.query.filters import Comparison
-from crmkit.query.list_filters import IDENTIFIER_SEPARATORS, LIST_COMPILERS
-from crmkit.query.predicates import (
+from crmkit.store.sqlite.query.custom_filters import compile_custom
+from crmkit.store.sqlite.query.fields import FieldSpec, QuerySchema, resolve_filter_field
+from crmkit.store.sqlite.query.list_filters import IDENTIFIER_SEPARATORS, LIST_COMPILERS
+from crmkit.store.sqlite.query.predicates import (
     ORDER_OPS,
     FilterSettings,
     Predicate,

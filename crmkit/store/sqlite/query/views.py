@@ -12,11 +12,11 @@ import json
 from typing import Any
 
 from crmkit.errors import CrmError, NotFound
-from crmkit.query.columns import resolve_columns
-from crmkit.query.compiler import FilterSettings
-from crmkit.query.fields import QuerySchema
-from crmkit.query.selection import Query, compile_query
 from crmkit.store import Store
+from crmkit.store.sqlite.query.columns import resolve_columns
+from crmkit.store.sqlite.query.compiler import FilterSettings
+from crmkit.store.sqlite.query.fields import QuerySchema
+from crmkit.store.sqlite.query.selection import Query, compile_query
 
 __all__ = ["save_view", "list_views", "get_view", "delete_view", "apply_view"]
 

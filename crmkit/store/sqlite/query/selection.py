@@ -16,15 +16,32 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crmkit.errors import CrmError
-from crmkit.query.compiler import FilterSettings, Predicate, compile_filter, prepare_connection
-from crmkit.query.fields import QuerySchema, resolve_sort_field
 from crmkit.query.filters import parse_filter
-from crmkit.query.fulltext import ID_MASK, bucket_bounds, match_expression, name_tier, other_tier
+from crmkit.store.sqlite.query.compiler import (
+    FilterSettings,
+    Predicate,
+    compile_filter,
+    prepare_connection,
+)
+from crmkit.store.sqlite.query.fields import QuerySchema, resolve_sort_field
+from crmkit.store.sqlite.query.fulltext import (
+    ID_MASK,
+    bucket_bounds,
+    match_expression,
+    name_tier,
+    other_tier,
+)
+from crmkit.store.sqlite.query.lookup import LookupResult, lookup_phone
+
+if TYPE_CHECKING:
+    from crmkit.store import Store
 
 __all__ = [
+    "compile_selection",
+    "select_owners",
     "Query",
     "Selection",
     "SqlPass",
@@ -277,3 +294,24 @@ def _tier_ids(conn: sqlite3.Connection, tier: str, ranked: _Ranked, limit: int |
     if need > 0:
         found += [row[0] for row in conn.execute(open_sql, (ID_MASK, tier, low, *params, need))]
     return found
+
+
+def compile_selection(
+    store: Store, query: Query, settings: FilterSettings, *, order: str = NAME_ORDER
+) -> Selection:
+    """Return the selection of a query on this store (see `compile_query`)."""
+    return compile_query(store.conn, query, settings, default_order=order)
+
+
+def select_owners(
+    store: Store,
+    phone: str,
+    region: str,
+    *,
+    include_hidden: bool = False,
+    sort: Sequence[str] = (),
+    limit: int | None = None,
+) -> tuple[LookupResult, Selection]:
+    """Return who owns a phone number, and those owners as a selection by name or `sort`."""
+    found = lookup_phone(store.conn, phone, region, include_hidden=include_hidden)
+    return found, select_ids(store.conn, found.ids, sort=sort, limit=limit)

@@ -13,7 +13,7 @@ import sqlite3
 from typing import NamedTuple
 
 from crmkit.errors import CrmError
-from crmkit.query.fields import ADDRESS_PARTS, PHONE_TYPES, CustomFieldDef, QuerySchema
+from crmkit.store.sqlite.query.fields import ADDRESS_PARTS, PHONE_TYPES, CustomFieldDef, QuerySchema
 
 __all__ = [
     "ColumnSpec",

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from crmkit.errors import CrmError, InvalidValue
-from crmkit.query.fields import FieldSpec, QuerySchema
 from crmkit.query.filters import Comparison
-from crmkit.query.predicates import (
+from crmkit.store.sqlite.query.fields import FieldSpec, QuerySchema
+from crmkit.store.sqlite.query.predicates import (
     ORDER_OPS,
     FilterSettings,
     Predicate,

@@ -1,7 +1,7 @@
 """Pieces of compiled filters: predicates, settings and the comparisons they share.
 
 A `Predicate` is a WHERE fragment over `contacts c` with its bound parameters.
-The filter compilers (`crmkit.query.compiler` and the modules it dispatches to)
+The filter compilers (`crmkit.store.sqlite.query.compiler` and the modules it dispatches to)
 build predicates only from these helpers and fixed SQL text, so user values
 always travel as parameters.
 """
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from crmkit.errors import CrmError, InvalidValue
-from crmkit.query.fields import FieldSpec
 from crmkit.query.filters import Comparison
+from crmkit.store.sqlite.query.fields import FieldSpec
 from crmkit.values.names import fold_text
 
 __all__ = [

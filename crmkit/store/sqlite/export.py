@@ -8,19 +8,15 @@ is streamed: memory does not grow with the number of contacts.
 
 from __future__ import annotations
 
-import io
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from itertools import islice
-from pathlib import Path
 from typing import IO
 
 from crmkit.errors import CrmError
-from crmkit.exporters.atomic import atomic_text_file
 from crmkit.exporters.csvfile import BOM, CsvFormatter, write_csv
 from crmkit.exporters.jsonfile import write_json, write_jsonl
-from crmkit.exporters.parallel import (
+from crmkit.store import Store
+from crmkit.store.sqlite.parallel_export import (
     MIN_CHUNKS,
     Work,
     csv_reader,
@@ -29,13 +25,12 @@ from crmkit.exporters.parallel import (
     parallel_available,
     write_csv_in_parallel,
 )
-from crmkit.exporters.tabular import CHUNK, TabularReader
-from crmkit.query.columns import ColumnSpec, export_columns, resolve_columns
-from crmkit.query.fields import QuerySchema
-from crmkit.query.selection import Selection
-from crmkit.store import Store
+from crmkit.store.sqlite.query.columns import ColumnSpec, export_columns, resolve_columns
+from crmkit.store.sqlite.query.fields import QuerySchema
+from crmkit.store.sqlite.query.selection import Selection
+from crmkit.store.sqlite.tabular import CHUNK, TabularReader
 
-__all__ = ["EXPORT_FORMATS", "export_selection", "text_output", "text_stream", "csv_columns"]
+__all__ = ["EXPORT_FORMATS", "export_selection", "csv_columns"]
 
 EXPORT_FORMATS = ("csv", "json", "jsonl")
 _ID_RANGE = "SELECT (SELECT min(id) FROM contacts), (SELECT max(id) FROM contacts)"
@@ -103,46 +98,3 @@ def csv_columns(store: Store, columns: list[str] | None) -> list[ColumnSpec]:
     """The chosen columns, or every column of a round-trip export."""
     schema = QuerySchema(store.conn)
     return resolve_columns(columns, schema) if columns else export_columns(store.conn, schema)
-
-
-@contextmanager
-def text_output(path: str | Path | None) -> Iterator[IO[str]]:
-    """The file to write (atomically), or stdout as UTF-8 without newline translation."""
-    if path is not None and str(path) != "-":
-        with atomic_text_file(path) as stream:
-            yield stream
-        return
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:
-        yield sys.stdout
-        return
-    sys.stdout.flush()
-    stream = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
-    try:
-        yield stream
-    finally:
-        try:
-            stream.flush()
-        finally:
-            stream.detach()
-
-
-@contextmanager
-def text_stream(stream: IO[str] | IO[bytes]) -> Iterator[IO[str]]:
-    """A text stream as it is, or a binary one seen as UTF-8 text (left open after)."""
-    if isinstance(stream, io.TextIOBase) or not _is_binary(stream):
-        yield stream  # type: ignore[misc]
-        return
-    wrapper = io.TextIOWrapper(stream, encoding="utf-8", newline="")  # type: ignore[type-var]
-    try:
-        yield wrapper
-    finally:
-        wrapper.flush()
-        wrapper.detach()
-
-
-def _is_binary(stream: IO[str] | IO[bytes]) -> bool:
-    if isinstance(stream, (io.RawIOBase, io.BufferedIOBase)):
-        return True
-    mode = getattr(stream, "mode", "")
-    return isinstance(mode, str) and "b" in mode

@@ -8,9 +8,9 @@ it (case-insensitively), and a multiselect field "has" an option.
 from __future__ import annotations
 
 from crmkit.errors import CrmError, InvalidValue
-from crmkit.query.fields import FieldSpec, QuerySchema
 from crmkit.query.filters import Comparison
-from crmkit.query.predicates import (
+from crmkit.store.sqlite.query.fields import FieldSpec, QuerySchema
+from crmkit.store.sqlite.query.predicates import (
     ORDER_OPS,
     FilterSettings,
     Predicate,

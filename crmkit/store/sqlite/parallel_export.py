@@ -29,9 +29,9 @@ from typing import IO, Any
 from crmkit.errors import CrmError
 from crmkit.exporters.csvfile import CsvFormatter, LineFormatter
 from crmkit.exporters.csvlines import EncodedCsv
-from crmkit.exporters.tabular import CHUNK, TabularReader
-from crmkit.query.columns import ColumnSpec
-from crmkit.query.compiler import prepare_connection
+from crmkit.store.sqlite.query.columns import ColumnSpec
+from crmkit.store.sqlite.query.compiler import prepare_connection
+from crmkit.store.sqlite.tabular import CHUNK, TabularReader
 
 __all__ = [
     "parallel_available",
