@@ -17,13 +17,11 @@ A mapping's target names work too, as a dict given first:
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from crmkit.errors import CrmError, InvalidValue, NotFound
-from crmkit.model import Address, Contact, Email, Membership, Phone
+from crmkit.model import Contact, Membership
 
 if TYPE_CHECKING:
     from crmkit.drafts import DraftBuilder, UnknownPolicy
@@ -129,6 +127,7 @@ class Contacts:
         """
         from crmkit.store.sqlite.search_index import refresh_search_index
         from crmkit.store.sqlite.writer import ContactWriter
+        from crmkit.targets import target_pairs
         from crmkit.values.datetimes import utc_now
 
         current = self._record(contact_id)
@@ -145,7 +144,8 @@ class Contacts:
             writer.flush()
             if current["kind"] == "organization" and "name" in draft.scalars:
                 refresh_search_index(self._store, [m["id"] for m in current["members"]])
-            self._audit("edit", contact_id, sorted(name for name, _ in _pairs(values, fields)))
+            changed = sorted(name for name, _ in target_pairs(values, fields))
+            self._audit("edit", contact_id, changed)
         return self[contact_id]
 
     def delete(self, contact_id: int) -> Contact:
@@ -340,9 +340,9 @@ class Contacts:
     ) -> tuple[DraftBuilder, ContactDraft]:
         from crmkit.drafts import DraftBuilder
         from crmkit.store.sqlite.reference import fields_by_key
-        from crmkit.targets import resolve_target
+        from crmkit.targets import resolve_target, target_pairs
 
-        pairs = _pairs(values, fields)
+        pairs = target_pairs(values, fields)
         if not pairs:
             raise CrmError("nothing to set; give FIELD=VALUE pairs with --set")
         defined = fields_by_key(self._store)
@@ -358,51 +358,3 @@ class Contacts:
                 raise InvalidValue(reason, field=column, value=value)
             raise CrmError(reason)
         return builder, draft
-
-
-def _pairs(values: Values | None, fields: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    """Return (target, value) pairs of mapping-style values and Python keyword values."""
-    pairs: list[tuple[str, Any]] = []
-    if values is not None:
-        pairs += list(values.items()) if isinstance(values, Mapping) else list(values)
-    for key, value in fields.items():
-        pairs += _targets_of(key, value)
-    return pairs
-
-
-def _targets_of(key: str, value: Any) -> list[tuple[str, Any]]:
-    """Return the mapping targets one keyword value stands for."""
-    if key == "address":
-        parts = asdict(value) if isinstance(value, Address) else dict(value or {})
-        return [(f"address.{part}", _cell(cell)) for part, cell in parts.items()]
-    if key == "custom":
-        return [(f"custom.{name}", _cell(cell)) for name, cell in dict(value or {}).items()]
-    if key in ("phones", "emails") and isinstance(value, Mapping):
-        prefix = key[:-1]
-        return [(f"{prefix}.{kind}", _listed(items)) for kind, items in value.items()]
-    if key in ("phones", "emails", "organizations"):
-        return [(key, [_item(item) for item in _listed(value)])]
-    if key in ("tags", "guardians", "observers"):
-        return [(key, _listed(value))]
-    return [(key, _cell(value))]
-
-
-def _listed(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, (str, Phone, Email, Membership, Mapping)):
-        return [value]
-    return list(value)
-
-
-def _item(item: Any) -> Any:
-    if isinstance(item, (Phone, Email, Membership)):
-        return asdict(item)
-    return item
-
-
-def _cell(value: Any) -> Any:
-    """Return a date or time as the text the parsers read; other values as they are."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value

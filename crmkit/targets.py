@@ -8,12 +8,13 @@ it is typed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from crmkit.errors import CrmError, InvalidValue
-from crmkit.model import PHONE_TYPES, CustomField
+from crmkit.model import PHONE_TYPES, Address, CustomField, Email, Membership, Phone
 from crmkit.store.sqlite.schema import CONTACT_COLUMNS
 from crmkit.values.checkbox import parse_checkbox
 from crmkit.values.datetimes import parse_date, parse_datetime
@@ -24,6 +25,7 @@ from crmkit.values.phones import normalize_phone
 from crmkit.values.urls import normalize_url
 
 __all__ = [
+    "target_pairs",
     "TEXT_FIELDS",
     "ADDRESS_PARTS",
     "PERSON_ONLY",
@@ -260,3 +262,59 @@ def convert_flag(raw: Any) -> bool:
 
 def convert_datetime(raw: Any, settings: ConversionSettings) -> str:
     return parse_datetime(str(raw), settings.timezone, settings.dayfirst)
+
+
+def target_pairs(
+    values: Mapping[str, Any] | Iterable[tuple[str, Any]] | None, fields: Mapping[str, Any]
+) -> list[tuple[str, Any]]:
+    """Return (target, value) pairs of mapping-style values and Python keyword values.
+
+    `values` name targets as a mapping does (`{"phone.mobile": "601 234 567"}`);
+    `fields` are the keyword arguments of `crm.contacts.add`/`edit`
+    (`phones=["601 234 567"]`, `custom={"budget": 1500}`), each standing for one
+    or more targets.
+    """
+    pairs: list[tuple[str, Any]] = []
+    if values is not None:
+        pairs += list(values.items()) if isinstance(values, Mapping) else list(values)
+    for key, value in fields.items():
+        pairs += _targets_of(key, value)
+    return pairs
+
+
+def _targets_of(key: str, value: Any) -> list[tuple[str, Any]]:
+    """Return the mapping targets one keyword value stands for."""
+    if key == "address":
+        parts = asdict(value) if isinstance(value, Address) else dict(value or {})
+        return [(f"address.{part}", _cell(cell)) for part, cell in parts.items()]
+    if key == "custom":
+        return [(f"custom.{name}", _cell(cell)) for name, cell in dict(value or {}).items()]
+    if key in ("phones", "emails") and isinstance(value, Mapping):
+        prefix = key[:-1]
+        return [(f"{prefix}.{kind}", _listed(items)) for kind, items in value.items()]
+    if key in ("phones", "emails", "organizations"):
+        return [(key, [_item(item) for item in _listed(value)])]
+    if key in ("tags", "guardians", "observers"):
+        return [(key, _listed(value))]
+    return [(key, _cell(value))]
+
+
+def _listed(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (str, Phone, Email, Membership, Mapping)):
+        return [value]
+    return list(value)
+
+
+def _item(item: Any) -> Any:
+    if isinstance(item, (Phone, Email, Membership)):
+        return asdict(item)
+    return item
+
+
+def _cell(value: Any) -> Any:
+    """Return a date or time as the text the parsers read; other values as they are."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
