@@ -6,7 +6,7 @@ from a call-centre log mean the same thing. They raise `InvalidValue` with the r
 only; callers add where the value came from.
 
 `crm timeline` reads kinds through this module, so its top-level imports stay light
-(no pydantic, no dateutil): the write path imports what it needs when it runs.
+(no dateutil): the write path imports what it needs when it runs.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from crmkit.errors import CrmError, InvalidValue, NotFound
+from crmkit.model import EVENT_KINDS
 from crmkit.values.names import fold_text
 
 if TYPE_CHECKING:
@@ -28,20 +29,6 @@ __all__ = [
     "parse_event_duration",
 ]
 
-# The same tuple as `crmkit.model.EVENT_KINDS` (a test keeps them equal); repeated here so
-# that reading a timeline does not import pydantic.
-EVENT_KINDS: tuple[str, ...] = (
-    "call",
-    "email",
-    "sms",
-    "chat",
-    "meeting",
-    "ticket",
-    "task",
-    "note",
-    "order",
-    "other",
-)
 # Words Polish and English logs use for the kinds, folded (lower case, no diacritics).
 _KIND_WORDS: dict[str, str] = {
     **{kind: kind for kind in EVENT_KINDS},

@@ -18,7 +18,7 @@ from crmkit.timeline import format_duration
 
 
 def test_event_kinds_are_the_models() -> None:
-    assert events_module.EVENT_KINDS == EVENT_KINDS
+    assert events_module.EVENT_KINDS is EVENT_KINDS
 
 
 @pytest.mark.parametrize(

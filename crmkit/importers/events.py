@@ -142,8 +142,8 @@ def import_events(
 def _import_rows(
     store: Store, source: SourceFile, rows: RowReader, run: ImportRun, progress: Progress | None
 ) -> None:
-    """Read, check and insert in batches; counts are kept in locals (the report is a
-    pydantic model, and setting its fields per row would cost more than the insert)."""
+    """Read, check and insert in batches; counts are kept in locals and set on the report
+    at the end."""
     report = run.report
     batch: list[tuple[Any, ...]] = []
     created = skipped = rows_read = 0

@@ -8,8 +8,8 @@ a first pass finds, per range, the time of its N-th newest event, and the newest
 of those is a cut-off that no item of the answer can be older than, so even a
 member with a hundred thousand calls costs at most N index steps.
 
-This module is on the `crm timeline` fast path: it imports nothing heavy (no
-pydantic, no dateutil, no rich). Times given to it are canonical UTC text.
+It imports nothing heavy (no dateutil, no rich), since every `crm timeline` loads
+it. Times given to it are canonical UTC text.
 """
 
 from __future__ import annotations

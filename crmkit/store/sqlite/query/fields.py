@@ -1,7 +1,7 @@
 """What a filter, a sort key or a column may name, checked against the database.
 
-`QuerySchema` reads the custom fields, tags and users straight from SQLite (no
-pydantic models), because `crm search` and `crm lookup` must start quickly.
+`QuerySchema` reads the custom fields, tags and users straight from SQLite, in one
+query each, because `crm search` and `crm lookup` must start quickly.
 A name that is not a field raises `CrmError` naming it and listing the valid ones.
 """
 
