@@ -29,7 +29,7 @@ import pickle
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from multiprocessing import BufferTooShort
 from multiprocessing.connection import Connection
 from typing import Any
@@ -53,8 +53,6 @@ MIN_HELPER_BYTES = 4 << 20
 _BATCH = 1000
 # Encoded batches the helper may hold while the writer is busy: about 5 MB.
 _BATCHES_AHEAD = 12
-# What the pipe between the processes may hold (the most Linux allows by default).
-_PIPE_BYTES = 1 << 20
 # glibc's mallopt(M_MMAP_THRESHOLD, ...): see _fixed_mmap_threshold.
 _M_MMAP_THRESHOLD = -3
 _MMAP_THRESHOLD = 128 * 1024
@@ -129,7 +127,6 @@ class HelperFeed:
         """
         context = multiprocessing.get_context("fork")
         here, there = context.Pipe(duplex=False)
-        _widen_pipe(there)
         self._pipe = here
         self.new_persons = new_persons
         self.prepare = prepare
@@ -306,19 +303,6 @@ def _packed(row: Parsed) -> tuple[int, Any, list[Problem], Any, Any, Any]:
     line, draft, problems, prepared, digest, cells = row
     packed = None if draft is None else tuple([getattr(draft, name) for name in _FIELDS])
     return line, packed, problems, prepared, digest, cells
-
-
-def _widen_pipe(pipe: Connection) -> None:
-    """Let the pipe hold a whole batch (Linux), rather than 64 KiB at a time.
-
-    Each batch then crosses in a few writes instead of dozens of rounds in
-    which one process waits for the other to wake. Elsewhere the pipe stays
-    as it is.
-    """
-    with suppress(ImportError, AttributeError, OSError):
-        import fcntl
-
-        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
 
 def _fixed_mmap_threshold() -> None:
