@@ -20,7 +20,6 @@ same `parsed_rows` generator, so both routes give the same drafts and problems.
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import marshal
 import multiprocessing
@@ -53,9 +52,6 @@ MIN_HELPER_BYTES = 4 << 20
 _BATCH = 1000
 # Encoded batches the helper may hold while the writer is busy: about 5 MB.
 _BATCHES_AHEAD = 12
-# glibc's mallopt(M_MMAP_THRESHOLD, ...): see _fixed_mmap_threshold.
-_M_MMAP_THRESHOLD = -3
-_MMAP_THRESHOLD = 128 * 1024
 # Collector thresholds during an import: a young collection per 50,000 objects that
 # outlive their row (the default is 700), older generations in proportion.
 _RARE_COLLECTIONS = (50_000, 20, 20)
@@ -197,7 +193,7 @@ class HelperFeed:
         """The next message, read into one reused buffer.
 
         A fresh half-megabyte block per batch would make glibc raise its mmap
-        threshold and then fragment the heap (see `_fixed_mmap_threshold`).
+        threshold and then fragment the heap.
         """
         try:
             size = self._pipe.recv_bytes_into(self._buffer)
@@ -235,7 +231,6 @@ def _produce(
     writer here is busy with SQLite for a while (it writes in batches of its own).
     """
     gc.set_threshold(*_RARE_COLLECTIONS)
-    _fixed_mmap_threshold()
     ahead: queue.Queue[bytes | None] = queue.Queue(maxsize=_BATCHES_AHEAD)
     sender = threading.Thread(target=_send_all, args=(ahead, pipe), daemon=True)
     sender.start()
@@ -303,22 +298,6 @@ def _packed(row: Parsed) -> tuple[int, Any, list[Problem], Any, Any, Any]:
     line, draft, problems, prepared, digest, cells = row
     packed = None if draft is None else tuple([getattr(draft, name) for name in _FIELDS])
     return line, packed, problems, prepared, digest, cells
-
-
-def _fixed_mmap_threshold() -> None:
-    """Keep glibc from raising its mmap threshold in this helper process.
-
-    Each encoded batch (about half a megabyte) is allocated and freed once;
-    glibc answers the first free by raising the size above which it maps
-    memory, after which the batches come from the heap and fragment it a
-    little every time: memory would grow with the file. Elsewhere (no glibc)
-    there is nothing to do.
-    """
-    try:
-        libc = ctypes.CDLL(None)
-        libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
-    except (OSError, AttributeError):
-        pass
 
 
 def _send_all(ahead: queue.Queue[bytes | None], pipe: Connection) -> None:
