@@ -217,9 +217,7 @@ def test_bulk_load_settings_hold_inside_and_are_restored(tmp_path: Path) -> None
         assert store.one("PRAGMA foreign_keys") == 1
 
 
-def test_none_binds_as_null_through_the_registered_adapter(tmp_path: Path) -> None:
+def test_none_binds_as_null(tmp_path: Path) -> None:
     store = Store(tmp_path / "crm.db")
     found = store.conn.execute("SELECT ? IS NULL, typeof(?)", (None, None)).fetchone()
     assert found == (1, "null")
-    # The adapter spares every NULL the lookups that fail (see crmkit.store.sqlite.connection).
-    assert (type(None), sqlite3.PrepareProtocol) in sqlite3.adapters
