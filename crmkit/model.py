@@ -256,8 +256,8 @@ class RowProblem:
 class ImportReport:
     """What an import did (or, with `dry_run`, would have done).
 
-    `errors` are the rejected rows, `warning_details` the warnings; `problems` is
-    both in file order.
+    `problems` holds the reasons rows were rejected (level error) and the warnings,
+    in the order of the file; `errors` and `warning_details` are each level alone.
     """
 
     file: str
@@ -273,29 +273,22 @@ class ImportReport:
     rejected: int = 0
     warnings: int = 0
     ignored_columns: list[str] = field(default_factory=list)
-    errors: list[RowProblem] = field(default_factory=list)
-    warning_details: list[RowProblem] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
     started_at: str | None = None
     finished_at: str | None = None
     sha256: str | None = None
     user: str | None = None
     mapping: dict[str, Any] | None = None
-    # The problems of `errors` and `warning_details` in the order they were found
-    # (within a row too), as the import and its history record them.
-    _found: list[RowProblem] = field(default_factory=list, init=False, repr=False, compare=False)
-
-    def add_problem(self, problem: RowProblem) -> None:
-        """Add a rejected row's reason (level error) or a warning to the report."""
-        (self.errors if problem.level == "error" else self.warning_details).append(problem)
-        self._found.append(problem)
 
     @property
-    def problems(self) -> list[RowProblem]:
-        """Return the rejected rows and the warnings, in the order of the file."""
-        both = [*self.errors, *self.warning_details]
-        if len(self._found) == len(both) and {id(p) for p in self._found} == set(map(id, both)):
-            both = list(self._found)
-        return sorted(both, key=lambda p: (p.row is not None, p.row or 0))
+    def errors(self) -> list[RowProblem]:
+        """Return the reasons rows were rejected, in file order."""
+        return [problem for problem in self.problems if problem.level == "error"]
+
+    @property
+    def warning_details(self) -> list[RowProblem]:
+        """Return the warnings, in file order."""
+        return [problem for problem in self.problems if problem.level == "warning"]
 
     @property
     def exit_code(self) -> int:

@@ -42,15 +42,15 @@ def show(
         crm.card_html(contact_id, html)
         typer.echo(f"Wrote the card of contact {contact_id} to {html}.")
         return
+    if fmt is OutputFormat.table:
+        crm.show_card(contact_id)
+        return
     data = crm.card(contact_id)
     if _structured(fmt):
         typer.echo(dump_json(data))
         return
-    if fmt is OutputFormat.csv:
-        record = {key: value for key, value in data.items() if key not in _CARD_EXTRAS}
-        emit([record], fmt)
-        return
-    crm.show_card(contact_id)
+    record = {key: value for key, value in data.items() if key not in _CARD_EXTRAS}
+    emit([record], fmt)
 
 
 _CARD_EXTRAS = ("timeline", "files", "avatar")

@@ -32,6 +32,8 @@ class ImportRun:
         self.mapping = mapping
         self.user = user
         self._pending: list[tuple[Any, ...]] = []
+        # Problems kept on the report, per level (the history keeps every one).
+        self._shown = {"error": 0, "warning": 0}
         report.started_at = utc_now()
 
     def begin(self) -> None:
@@ -60,12 +62,11 @@ class ImportRun:
             problem = RowProblem(level=level, row=row, column=column, value=value, reason=reason)  # type: ignore[arg-type]
             if level == "error":
                 rejected = True
-                if len(report.errors) < REPORT_PROBLEM_LIMIT:
-                    report.add_problem(problem)
             else:
                 report.warnings += 1
-                if len(report.warning_details) < REPORT_PROBLEM_LIMIT:
-                    report.add_problem(problem)
+            if self._shown[level] < REPORT_PROBLEM_LIMIT:
+                self._shown[level] += 1
+                report.problems.append(problem)
             self._pending.append((level, row, column, value, reason))
         if rejected:
             report.rejected += 1
@@ -114,7 +115,7 @@ class ImportRun:
             self.begin()
             self._pending = [
                 (p.level, p.row, p.column, p.value, p.reason)
-                for p in [*report.errors, *report.warning_details]
+                for p in report.problems
             ]
             self.finish(status, sha256)
 
@@ -141,7 +142,7 @@ def get_import(store: Store, import_id: int) -> ImportReport:
         (import_id,),
     ):
         problem = RowProblem(reason=reason, level=level, row=row, column=column, value=value)
-        report.add_problem(problem)
+        report.problems.append(problem)
     return report
 
 
