@@ -113,10 +113,7 @@ class ImportRun:
         report = self.report
         with self.store.transaction():
             self.begin()
-            self._pending = [
-                (p.level, p.row, p.column, p.value, p.reason)
-                for p in report.problems
-            ]
+            self._pending = [(p.level, p.row, p.column, p.value, p.reason) for p in report.problems]
             self.finish(status, sha256)
 
 
