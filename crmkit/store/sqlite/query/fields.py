@@ -12,6 +12,7 @@ import sqlite3
 from typing import NamedTuple
 
 from crmkit.errors import CrmError
+from crmkit.model import PHONE_TYPES
 
 __all__ = [
     "PHONE_TYPES",
@@ -23,15 +24,6 @@ __all__ = [
     "resolve_sort_field",
 ]
 
-PHONE_TYPES: tuple[str, ...] = (
-    "mobile",
-    "landline",
-    "work",
-    "main",
-    "home_fax",
-    "office_fax",
-    "other",
-)
 ADDRESS_PARTS: tuple[str, ...] = ("street", "street2", "postal_code", "city", "region", "country")
 # Plain text columns of `contacts` (the address parts are added below).
 _TEXT_COLUMNS: tuple[str, ...] = (
