@@ -38,17 +38,21 @@ def open(
     *,
     user: str | None = None,
     create: bool = True,
+    busy_timeout: float | None = None,
 ) -> CRM:
     """Open the base at `path` (default: CRM_DB, else ./crm.db) and return a `CRM`.
 
     A missing file is created with the current schema, and an older one upgraded,
     as `sqlite_utils.Database` does; with `create=False` a missing file raises
     `CrmError` naming the path instead. `user` is the acting user (default
-    CRM_USER), recorded with notes, views and imports. Use it as a context
-    manager to close the base at the end.
+    CRM_USER), recorded with notes, views and imports. A write waits up to
+    `busy_timeout` seconds (default CRM_BUSY_TIMEOUT, else 30) for another
+    process's write, then raises `CrmError`. Use it as a context manager to close
+    the base at the end.
     """
-    settings = Settings.from_env(db=path, user=user)
-    return CRM(open_store(settings.db, create=create), settings)
+    settings = Settings.from_env(db=path, user=user, busy_timeout=busy_timeout)
+    store = open_store(settings.db, create=create, busy_timeout=settings.busy_timeout)
+    return CRM(store, settings)
 
 
 class CRM:

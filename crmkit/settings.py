@@ -6,6 +6,7 @@
 | `CRM_USER`     | the acting user (notes, views, import history)     | none       |
 | `CRM_REGION`   | region of phone numbers written without a country  | `PL`       |
 | `CRM_TIMEZONE` | zone of dates and times written without an offset  | `UTC`      |
+| `CRM_BUSY_TIMEOUT` | seconds a write waits for another one to finish | `30`     |
 
     >>> Settings.from_env().region
     'PL'
@@ -16,6 +17,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from crmkit.errors import CrmError
 
 __all__ = ["Settings", "DEFAULT_DB"]
 
@@ -31,6 +34,7 @@ class Settings:
     region: str = "PL"
     timezone: str = "UTC"
     dayfirst: bool = True
+    busy_timeout: float = 30.0
 
     @classmethod
     def from_env(
@@ -39,8 +43,9 @@ class Settings:
         *,
         db: str | os.PathLike[str] | None = None,
         user: str | None = None,
+        busy_timeout: float | None = None,
     ) -> Settings:
-        """Return the settings of `environ` (default `os.environ`); `db` and `user` win.
+        """Return the settings of `environ` (default `os.environ`); arguments given win.
 
         Empty variables count as unset, as a shell's `CRM_USER= crm ...` means.
         """
@@ -50,4 +55,17 @@ class Settings:
             user=user if user is not None else env.get("CRM_USER") or None,
             region=(env.get("CRM_REGION") or "PL").upper(),
             timezone=env.get("CRM_TIMEZONE") or "UTC",
+            busy_timeout=_seconds(busy_timeout, env.get("CRM_BUSY_TIMEOUT")),
         )
+
+
+def _seconds(given: float | None, text: str | None) -> float:
+    """Return the busy timeout given, else CRM_BUSY_TIMEOUT, else 30 seconds."""
+    if given is not None:
+        return max(0.0, float(given))
+    if not text:
+        return 30.0
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        raise CrmError(f"CRM_BUSY_TIMEOUT must be a number of seconds, not {text!r}") from None

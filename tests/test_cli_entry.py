@@ -63,7 +63,7 @@ def test_quick_lookup_fails_as_typer_does(
         assert done.value.code == 1 and capsys.readouterr().err == message
     with pytest.raises(SystemExit) as done:
         main(["--db", str(db_path.parent / "typo.db"), "lookup", "601 234 567"])
-    assert done.value.code == 1 and "typo.db does not exist" in capsys.readouterr().err
+    assert done.value.code == 1 and "no crmkit database at" in capsys.readouterr().err
     assert not (db_path.parent / "typo.db").exists()
 
 

@@ -201,7 +201,7 @@ def test_timeline_of_a_missing_database_is_an_error(tmp_path: Path) -> None:
 
     missing = tmp_path / "none.db"
     result = CliRunner().invoke(app, ["--db", str(missing), "timeline", "1"])
-    assert result.exit_code == 1 and "does not exist" in result.stderr
+    assert result.exit_code == 1 and "(run `crm init` to create one)" in result.stderr
     assert not missing.exists()
 
 

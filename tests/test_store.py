@@ -31,7 +31,7 @@ def test_open_store_opens_a_sqlite_file(tmp_path: Path) -> None:
     store = open_store(tmp_path / "crm.db")
     assert isinstance(store, Store) and store.version == SCHEMA_VERSION
     store.close()
-    with pytest.raises(CrmError, match="does not exist"):
+    with pytest.raises(CrmError, match="no crmkit database at"):
         open_store(tmp_path / "other.db", create=False)
 
 

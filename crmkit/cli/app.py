@@ -59,6 +59,12 @@ def _global(
     acting_user: str = typer.Option(
         None, "--as", help="Acting user, for notes, views and import history (default: $CRM_USER)."
     ),
+    busy_timeout: float = typer.Option(
+        None,
+        "--busy-timeout",
+        min=0,
+        help="Seconds a write waits for another import or edit (default: $CRM_BUSY_TIMEOUT or 30).",
+    ),
     version: bool = typer.Option(
         False,
         "--version",
@@ -67,7 +73,7 @@ def _global(
         help="Print crmkit's version and exit.",
     ),
 ) -> None:
-    ctx.obj = {"db": db, "user": acting_user, "crm": None}
+    ctx.obj = {"db": db, "user": acting_user, "busy_timeout": busy_timeout, "crm": None}
 
 
 def get_crm(ctx: typer.Context, *, create: bool = True) -> CRM:
@@ -81,7 +87,12 @@ def get_crm(ctx: typer.Context, *, create: bool = True) -> CRM:
     if state.get("crm") is None:
         import crmkit
 
-        state["crm"] = crmkit.open(state.get("db"), user=state.get("user"), create=create)
+        state["crm"] = crmkit.open(
+            state.get("db"),
+            user=state.get("user"),
+            create=create,
+            busy_timeout=state.get("busy_timeout"),
+        )
         root.call_on_close(state["crm"].close)
     return state["crm"]  # type: ignore[no-any-return]
 

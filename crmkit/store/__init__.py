@@ -25,7 +25,7 @@ __all__ = ["Store", "open_store"]
 _POSTGRESQL = ("postgresql://", "postgres://")
 
 
-def open_store(path: str | Path, *, create: bool = True) -> Store:
+def open_store(path: str | Path, *, create: bool = True, busy_timeout: float = 30.0) -> Store:
     """The store at `path`, created (with the current schema) unless `create` is false.
 
     `path` is a SQLite file; a `postgresql://` address will open the PostgreSQL
@@ -33,4 +33,4 @@ def open_store(path: str | Path, *, create: bool = True) -> Store:
     """
     if isinstance(path, str) and path.startswith(_POSTGRESQL):
         raise CrmError(f"{path}: PostgreSQL databases are not supported yet")
-    return Store(path, create=create)
+    return Store(path, create=create, busy_timeout=busy_timeout)

@@ -26,16 +26,20 @@ __all__ = ["Store"]
 class Store:
     """One open database file with the current schema."""
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(
+        self, path: str | Path, *, create: bool = True, busy_timeout: float = 30.0
+    ) -> None:
+        """Open (or with `create`, create) the file; wait up to `busy_timeout` seconds
+        for another process's write to finish before a write of ours gives up."""
         self.path = Path(path)
         if not create and not self.path.exists():
-            raise CrmError(f"database {self.path} does not exist; run `crm init` first")
+            raise CrmError(f"no crmkit database at {self.path} (run `crm init` to create one)")
         if self.path.is_dir():
             raise CrmError(f"database path {self.path} is a folder, not a file")
         if not self.path.parent.exists():
             raise CrmError(f"folder {self.path.parent} for the database does not exist")
         try:
-            self.conn = sqlite3.connect(str(self.path), isolation_level=None)
+            self.conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=busy_timeout)
             self.conn.execute("PRAGMA journal_mode = WAL")
         except sqlite3.DatabaseError as exc:
             raise CrmError(f"{self.path} is not a crmkit database ({exc})") from exc
@@ -119,9 +123,17 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A transaction, or a savepoint inside an outer one; rolled back on error."""
+        """A transaction, or a savepoint inside an outer one; rolled back on error.
+
+        The write lock is taken at the start (`BEGIN IMMEDIATE`), waiting for another
+        process's write as long as the busy timeout allows; a database still busy
+        then, or one that cannot be written, is a `CrmError` saying so.
+        """
         if self._depth == 0:
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise self._write_error(exc) from None
         else:
             self.conn.execute(f"SAVEPOINT sp{self._depth}")
         self._depth += 1
@@ -138,9 +150,24 @@ class Store:
         else:
             self._depth -= 1
             if self._depth == 0:
-                self.conn.execute("COMMIT")
+                try:
+                    self.conn.execute("COMMIT")
+                except sqlite3.OperationalError as exc:
+                    self.conn.execute("ROLLBACK")
+                    raise self._write_error(exc) from None
             else:
                 self.conn.execute(f"RELEASE sp{self._depth}")
+
+    def _write_error(self, exc: sqlite3.OperationalError) -> CrmError | sqlite3.OperationalError:
+        """The sentence for a write SQLite refused: busy or read-only; else `exc` itself."""
+        reason = str(exc)
+        if "locked" in reason or "busy" in reason:
+            return CrmError(
+                f"the database {self.path} is busy (another import or edit is running); try again"
+            )
+        if "readonly" in reason or "read-only" in reason:
+            return CrmError(f"the database {self.path} is read-only; nothing was changed")
+        return exc
 
     @property
     def db(self) -> sqlite_utils.Database:
