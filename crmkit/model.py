@@ -239,8 +239,14 @@ class RowProblem:
         where = f"row {self.row}" if self.row is not None else "file"
         if self.column is not None:
             where += f", column {self.column!r}"
-        value = f" value {self.value!r}:" if self.value is not None else ""
+        value = f" value {self.value_shown()!r}:" if self.value is not None else ""
         return f"{where}:{value} {self.reason}"
+
+    def value_shown(self, limit: int = 80) -> str | None:
+        """Return the value, cut to `limit` characters with how long it was."""
+        if self.value is None or len(self.value) <= limit:
+            return self.value
+        return f"{self.value[:limit]}… ({len(self.value):,} characters)"
 
     def to_record(self) -> dict[str, Any]:
         return {

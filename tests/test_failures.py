@@ -62,3 +62,36 @@ def test_a_read_command_never_creates_a_database(cli: Invoke, db_path: Path) -> 
         assert result.exit_code == 1, args
         assert f"no crmkit database at {db_path} (run `crm init` to create one)" in result.stderr
         assert not db_path.exists()
+
+
+def test_a_wrong_encoding_is_a_sentence(cli: Invoke) -> None:
+    data = Path(__file__).parent / "data"
+    cli("init")
+    result = cli(
+        "import", str(data / "basic.csv"), "--mapping", str(data / "basic_map.yaml"),
+        "--encoding", "utf-16",
+    )  # fmt: skip
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "is not valid utf-16 text; give the file's encoding with --encoding" in result.stderr
+    assert "Import" not in cli("imports").stdout
+
+
+def test_forgetting_the_mapping_is_one_error(cli: Invoke) -> None:
+    examples = Path(__file__).parent.parent / "examples"
+    cli("init")
+    result = cli("import", str(examples / "kontakty.csv"))
+    assert result.exit_code == 1
+    assert "no column is a target name (the file has: ID w starym CRM, Typ," in result.stderr
+    assert result.stderr.rstrip().endswith("give a mapping with --mapping")
+    assert cli("imports", "--format", "json").stdout.strip() == "[]"
+
+
+def test_a_huge_cell_is_cut_in_reports(cli: Invoke, tmp_path: Path) -> None:
+    big = tmp_path / "big.csv"
+    big.write_text("first_name,phone.mobile\nAnna," + "1" * 1_000_000 + "\n", encoding="utf-8")
+    cli("init")
+    report = cli("import", str(big))
+    assert report.exit_code == 3 and len(report.stdout) < 1000
+    assert "… (1,000,000 characters)': not a valid phone number" in report.stdout
+    shown = cli("imports", "show", "1")
+    assert len(shown.stdout) < 1000 and "(1,000,000 characters)" in shown.stdout

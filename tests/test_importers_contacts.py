@@ -193,6 +193,14 @@ def test_header_only_imports_nothing(ref_crm: CRM) -> None:
     assert report.rows_read == 0 and report.exit_code == 0
 
 
+def test_headers_that_are_no_targets_need_a_mapping(ref_crm: CRM, tmp_path: Path) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text("Imię,Nazwisko\nAnna,Nowak\n", encoding="utf-8")
+    with pytest.raises(CrmError, match="no column is a target name .*give a mapping"):
+        ref_crm.imports.run(rows)
+    assert ref_crm.imports.list() == []
+
+
 def test_json_export_shape_imports_back(ref_crm: CRM, tmp_path: Path) -> None:
     ref_crm.imports.run(BASIC, mapping=BASIC_MAP)
     records = list(ref_crm.contacts.records([1, 2, 3]))

@@ -195,6 +195,8 @@ def imports_show(
     if fmt in (OutputFormat.json, OutputFormat.jsonl):
         typer.echo(dump_json({**summary, "problems": problems}))
         return
+    for shown, problem in zip(problems, report.problems):
+        shown["value"] = problem.value_shown()
     typer.echo(
         f"Import {summary['id']} of {summary['file']} ({summary['target']}),"
         f" {summary['started_at']}: "

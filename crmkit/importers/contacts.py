@@ -11,6 +11,7 @@ from collections.abc import Callable
 from itertools import islice
 
 from crmkit.drafts import DraftBuilder, UnknownPolicy
+from crmkit.errors import CrmError
 from crmkit.importers.draft_feed import DraftFeed, HelperFeed, collection_paused, helper_available
 from crmkit.importers.json_records import record_rows, record_targets
 from crmkit.importers.known_rows import (
@@ -80,6 +81,12 @@ def import_contacts(
     if source.format != "csv" and mapping.columns is None:
         header = record_targets(fields)
     columns, ignored = mapping.resolve_contact_columns(header, fields)
+    if mapping.columns is None and len(ignored) == len(header) and next(source.rows, None):
+        # Rows that no column can fill would each be rejected alike: say why once.
+        raise CrmError(
+            f"{source.name}: no column is a target name (the file has: {', '.join(header[:8])}"
+            f"{', ...' if len(header) > 8 else ''}); give a mapping with --mapping"
+        )
     report.ignored_columns = ignored
     run = ImportRun(store, report, mapping.as_dict() if mapping.columns is not None else None, user)
     sha256 = None

@@ -95,12 +95,12 @@ def detect_encoding(sample: bytes) -> str:
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
         return "utf-8"
-    except UnicodeDecodeError:
+    except UnicodeError:
         pass
     try:
         sample.decode("cp1250")
         return "cp1250"
-    except UnicodeDecodeError:
+    except UnicodeError:
         raise CrmError(
             "it is not valid text in any supported encoding (UTF-8, UTF-16, Windows-1250)"
         ) from None
@@ -223,7 +223,7 @@ class _Decoding:
             for number, data in enumerate(self.raw, start=1):
                 try:
                     data.decode(self.encoding)
-                except UnicodeDecodeError:
+                except UnicodeError:
                     line = number
                     break
         return CrmError(
@@ -240,7 +240,7 @@ def _csv_rows(
         header = next(reader)
     except StopIteration:
         raise CrmError(f"{name} is empty") from None
-    except UnicodeDecodeError:
+    except UnicodeError:
         raise decoding(1) from None
     except csv.Error as exc:
         raise CrmError(f"{name}: the header line cannot be read as CSV ({exc})") from None
@@ -256,7 +256,7 @@ def _csv_rows(
                 if any(cells):
                     yield previous + 1, unescape_row(cells)
                 previous = reader.line_num
-        except UnicodeDecodeError:
+        except UnicodeError:
             raise decoding(reader.line_num + 1) from None
         except csv.Error as exc:
             raise CrmError(
@@ -295,7 +295,7 @@ def _jsonl_rows(
                     _object_keys(name, _parse_json(name, line, number), f"line {number}"),
                 )
                 break
-    except UnicodeDecodeError:
+    except UnicodeError:
         raise decoding(1) from None
     if first is None:
         raise CrmError(f"{name} is empty")
@@ -313,7 +313,7 @@ def _jsonl_rows(
                         yield number, [None]
                     else:
                         yield number, [record]
-        except UnicodeDecodeError:
+        except UnicodeError:
             raise decoding(number + 1) from None
 
     return header, rows()
@@ -332,7 +332,7 @@ def _json_rows(
     items = _iter_json_array(name, text)
     try:
         first = next(items, None)
-    except UnicodeDecodeError:
+    except UnicodeError:
         raise decoding(1) from None
     if first is None:
         return [], iter(())
@@ -344,7 +344,7 @@ def _json_rows(
         try:
             for line, item in items:
                 yield line, [item if isinstance(item, dict) else None]
-        except UnicodeDecodeError:
+        except UnicodeError:
             raise decoding(1) from None
 
     return header, rows()

@@ -54,6 +54,12 @@ def parse_filter(text: str) -> Comparison:
         )
     field = match["field"].lower()
     raw_value = match["value"].strip()
+    if match["op"] in ("=", "!=") and raw_value.startswith("="):
+        # `city==Gliwice` would look for "=Gliwice": say so instead.
+        raise CrmError(
+            f"filter {text!r} has {match['op'] + '='!r}, which is no operator;"
+            f" the operators are {' '.join(OPERATORS)} (e.g. city=Gliwice)"
+        )
     values = tuple(_alternatives(raw_value))
     return Comparison(field=field, op=match["op"], values=values, text=text.strip())
 
