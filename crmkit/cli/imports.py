@@ -188,15 +188,20 @@ def imports_show(
     """One import and its rejected rows and warnings."""
     report = get_crm(ctx, create=False).imports[import_id]
     summary = report.history_record()
+    whole = fmt in (OutputFormat.json, OutputFormat.jsonl)  # a table or CSV cuts long values
     problems = [
-        {"row": p.row, "column": p.column, "value": p.value, "reason": p.reason, "level": p.level}
+        {
+            "row": p.row,
+            "column": p.column,
+            "value": p.value if whole else p.value_shown(),
+            "reason": p.reason,
+            "level": p.level,
+        }
         for p in report.problems
     ]
-    if fmt in (OutputFormat.json, OutputFormat.jsonl):
+    if whole:
         typer.echo(dump_json({**summary, "problems": problems}))
         return
-    for shown, problem in zip(problems, report.problems):
-        shown["value"] = problem.value_shown()
     typer.echo(
         f"Import {summary['id']} of {summary['file']} ({summary['target']}),"
         f" {summary['started_at']}: "
