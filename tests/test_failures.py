@@ -95,3 +95,37 @@ def test_a_huge_cell_is_cut_in_reports(cli: Invoke, tmp_path: Path) -> None:
     assert "… (1,000,000 characters)': not a valid phone number" in report.stdout
     shown = cli("imports", "show", "1")
     assert len(shown.stdout) < 1000 and "(1,000,000 characters)" in shown.stdout
+
+
+def test_an_import_summary_is_a_table_or_json(cli: Invoke) -> None:
+    cli("init")
+    data = Path(__file__).parent / "data"
+    result = cli("import", str(data / "header_only.csv"), "--format", "csv")
+    assert result.exit_code == 2 and "'csv' is not one of" in result.output
+
+
+def test_empty_reference_lists_say_so(cli: Invoke) -> None:
+    cli("init")
+    for group, words in (("tag", "No tags yet"), ("user", "No users yet"),
+                         ("field", "No custom fields yet")):  # fmt: skip
+        result = cli(group, "list")
+        assert result.exit_code == 0 and result.stdout == "" and words in result.stderr
+        assert cli(group, "list", "--format", "json").stdout.strip() == "[]"
+
+
+def test_an_import_piped_into_head_keeps_its_exit_code(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    rows = tmp_path / "bad.csv"  # a report longer than a pipe holds: 500 rejected rows shown
+    rows.write_text(
+        "first_name,phone.mobile\n" + "".join(f"Anna,{'9' * 70}\n" for _ in range(600)),
+        encoding="utf-8",
+    )
+    db = tmp_path / "crm.db"
+    script = (
+        f"{sys.executable} -m crmkit --db {db} import {rows} | head -1; exit ${{PIPESTATUS[0]}}"
+    )
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
+    assert done.stdout.startswith("Import 1 of ") and "Traceback" not in done.stderr
+    assert done.returncode == 3

@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -18,6 +19,15 @@ if TYPE_CHECKING:
     from crmkit.model import ImportReport
 
 __all__ = ["register", "print_report"]
+
+
+class ReportFormat(str, Enum):
+    """What an import's summary can be printed as."""
+
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+
 
 imports_app = typer.Typer(help="Import history: `crm imports`, `crm imports show ID`.")
 
@@ -44,8 +54,8 @@ def import_command(
         None, "--encoding", help="Force the file's encoding (e.g. cp1250)."
     ),
     delimiter: str = typer.Option(None, "--delimiter", help="Force the CSV delimiter (, ; tab |)."),
-    fmt: OutputFormat = typer.Option(
-        OutputFormat.table, "--format", "-f", help="table or json summary."
+    fmt: ReportFormat = typer.Option(
+        ReportFormat.table, "--format", "-f", help="table or json summary."
     ),
 ) -> None:
     """Import contacts (or events, with a `target: events` mapping).
@@ -53,7 +63,8 @@ def import_command(
     Example: `crm import kontakty.csv --mapping map.yaml --dry-run`
     """
     crm = get_crm(ctx)
-    bar = _progress(fmt)
+    shown = OutputFormat(fmt.value)
+    bar = _progress(shown)
     if file != "-" and os.path.isfile(file):
         bar.total = os.path.getsize(file)
     with bar as progress:
@@ -68,7 +79,11 @@ def import_command(
             delimiter=delimiter,
             progress=progress,
         )
-    print_report(report, fmt)
+    try:
+        print_report(report, shown)
+    except BrokenPipeError:
+        # `crm import ... | head -3`: the import is done; its exit code still says how.
+        sys.stderr.close()
     raise typer.Exit(report.exit_code)
 
 

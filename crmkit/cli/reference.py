@@ -37,7 +37,10 @@ def tag_list(
     limit: int = LIMIT,
 ) -> None:
     """All tags, by name."""
-    tags = (tag.to_record() for tag in get_crm(ctx, create=False).tags)
+    tags = [tag.to_record() for tag in get_crm(ctx, create=False).tags]
+    if not tags and fmt is OutputFormat.table:
+        typer.echo("No tags yet; add one with `crm tag add NAME`.", err=True)
+        return
     emit_listing(tags, fmt, ["id", "name"], columns, sort, limit)
 
 
@@ -61,7 +64,10 @@ def user_list(
     limit: int = LIMIT,
 ) -> None:
     """All users, by name."""
-    users = (user.to_record() for user in get_crm(ctx, create=False).users)
+    users = [user.to_record() for user in get_crm(ctx, create=False).users]
+    if not users and fmt is OutputFormat.table:
+        typer.echo('No users yet; add one with `crm user add "FULL NAME"`.', err=True)
+        return
     emit_listing(users, fmt, ["id", "full_name", "email"], columns, sort, limit)
 
 
@@ -98,7 +104,10 @@ def field_list(
     limit: int = LIMIT,
 ) -> None:
     """All custom fields with their types and options."""
-    fields = (field.to_record() for field in get_crm(ctx, create=False).fields)
+    fields = [field.to_record() for field in get_crm(ctx, create=False).fields]
+    if not fields and fmt is OutputFormat.table:
+        typer.echo("No custom fields yet; define one with `crm field add KEY --type T`.", err=True)
+        return
     default = ["key", "type", "label", "options", "required", "applies_to"]
     emit_listing(fields, fmt, default, columns, sort, limit)
 
