@@ -129,3 +129,19 @@ def test_an_import_piped_into_head_keeps_its_exit_code(tmp_path: Path) -> None:
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
     assert done.stdout.startswith("Import 1 of ") and "Traceback" not in done.stderr
     assert done.returncode == 3
+
+
+def test_an_unclosed_quote_is_pointed_at(cli: Invoke, tmp_path: Path) -> None:
+    examples = Path(__file__).parent.parent / "examples"
+    lines = (examples / "kontakty.csv").read_text(encoding="utf-8").split("\n")
+    cells = lines[2].split(",")
+    cells[6] = '"' + cells[6]  # line 3: a quote opened and never closed
+    broken = tmp_path / "broken.csv"
+    broken.write_text("\n".join([*lines[:2], ",".join(cells), *lines[3:]]), encoding="utf-8")
+    cli("init")
+    result = cli("import", str(broken), "--mapping", str(examples / "map.yaml"), "--create-missing")
+    assert result.exit_code == 3
+    assert (
+        "rejected row 3: the row has 7 cells but the header has 24; a quoted cell runs over"
+        " the next 10 lines of the file: is a quote left open?"
+    ) in result.stdout

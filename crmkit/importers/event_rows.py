@@ -14,6 +14,7 @@ from typing import Any
 
 from crmkit.errors import InvalidValue
 from crmkit.events import EVENT_KINDS, parse_direction, parse_event_duration, parse_kind
+from crmkit.importers.readers import cell_count_problem
 from crmkit.mapping import Mapping
 from crmkit.store import Store
 from crmkit.store.sqlite.event_import import contact_lookup, load_all_phones
@@ -162,8 +163,7 @@ class RowReader:
         elif len(cells) != self.width and (
             len(cells) < self.width or any(c.strip() for c in cells[self.width :])
         ):
-            reason = f"the row has {len(cells)} cells but the header has {self.width}"
-            return None, [("error", None, None, reason)]
+            return None, [("error", None, None, cell_count_problem(cells, self.width))]
         values = self.template.copy()
         problems: list[Problem] = []
         for slot, index, column, answers, read in self.fields:

@@ -23,7 +23,7 @@ from typing import IO, Any
 from crmkit.errors import CrmError
 from crmkit.exporters.escaping import unescape_row
 
-__all__ = ["SourceFile", "open_source", "detect_encoding", "sniff_delimiter"]
+__all__ = ["SourceFile", "open_source", "detect_encoding", "sniff_delimiter", "cell_count_problem"]
 
 _SAMPLE = 1 << 20
 _DELIMITERS = (",", ";", "\t", "|")
@@ -397,3 +397,20 @@ def _iter_json_array(name: str, text: IO[str]) -> Iterator[tuple[int, Any]]:
         buffer = buffer[end:]
         position = 0
         expect_item = False
+
+
+def cell_count_problem(cells: list[str], width: int) -> str:
+    """Return why a row with the wrong number of cells is rejected.
+
+    A quote left open makes the CSV reader run one cell on over the next lines,
+    swallowing them into this row; when a cell holds line breaks, say how many
+    lines it took, so that the rows that seem lost can be found.
+    """
+    reason = f"the row has {len(cells)} cells but the header has {width}"
+    breaks = sum(cell.count("\n") for cell in cells if isinstance(cell, str))
+    if breaks:
+        reason += (
+            f"; a quoted cell runs over the next {breaks} line{'s' if breaks > 1 else ''}"
+            " of the file: is a quote left open?"
+        )
+    return reason

@@ -14,7 +14,7 @@ from itertools import islice
 from typing import TypeVar
 
 from crmkit.drafts import DraftBuilder, Problem
-from crmkit.importers.readers import SourceFile
+from crmkit.importers.readers import SourceFile, cell_count_problem
 from crmkit.store.sqlite.row_digests import RowDigester, StoredDigests
 from crmkit.store.sqlite.writer.new_contacts import (
     NewContact,
@@ -137,7 +137,7 @@ class RowParser:
         """The row's draft and problems, and what creating its contact would write."""
         width = self.width
         if len(cells) != width and (len(cells) < width or any(map(str.strip, cells[width:]))):
-            reason = f"the row has {len(cells)} cells but the header has {width}"
+            reason = cell_count_problem(cells, width)
             return line, None, [("error", None, None, reason)], None, None, None
         if digest is None and self.digester is not None:
             digest = self.digester(cells)
