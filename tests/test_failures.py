@@ -131,14 +131,16 @@ def test_an_import_piped_into_head_keeps_its_exit_code(tmp_path: Path) -> None:
     assert done.returncode == 3
 
 
-def test_an_unclosed_quote_is_pointed_at(cli: Invoke, tmp_path: Path) -> None:
+def test_an_unclosed_quote_is_pointed_at(cli: Invoke, tmp_path: Path, db_path: Path) -> None:
     examples = Path(__file__).parent.parent / "examples"
     lines = (examples / "kontakty.csv").read_text(encoding="utf-8").split("\n")
     cells = lines[2].split(",")
     cells[6] = '"' + cells[6]  # line 3: a quote opened and never closed
     broken = tmp_path / "broken.csv"
     broken.write_text("\n".join([*lines[:2], ",".join(cells), *lines[3:]]), encoding="utf-8")
-    cli("init")
+    with crmkit.open(db_path) as crm:
+        crm.fields.add("industry", type="multiselect", options=["IT"])
+        crm.fields.add("marketing_consent", type="checkbox")
     result = cli("import", str(broken), "--mapping", str(examples / "map.yaml"), "--create-missing")
     assert result.exit_code == 3
     assert (
