@@ -119,6 +119,18 @@ class CRM:
             info["indexed"] = rebuild_search_index(self.store)
         return info
 
+    def backup(self, target: str | Path) -> dict[str, Any]:
+        """Copy the base, while it is in use, to a new file `target`, its files beside it.
+
+        Return the path, its size and how many stored files were copied.
+
+            >>> crm.backup("kopia.db")
+            {'path': 'kopia.db', 'size': 208896, 'files': 2}
+        """
+        from crmkit.store.sqlite.backup import backup_store
+
+        return backup_store(self.store, target)
+
     def timeline(
         self,
         contact_id: int,

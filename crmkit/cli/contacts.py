@@ -38,6 +38,18 @@ def init(ctx: typer.Context) -> None:
         typer.echo(f"{info['path']} is up to date (schema version {info['schema_version']}).")
 
 
+def backup(
+    ctx: typer.Context,
+    target: str = typer.Argument(..., metavar="FILE", help="A new file for the copy."),
+) -> None:
+    """Copy the database, even while others use it, and its stored files: `crm backup kopia.db`."""
+    done = get_crm(ctx, create=False).backup(target)
+    files = (
+        f", {done['files']} stored file{'s' if done['files'] != 1 else ''}" if done["files"] else ""
+    )
+    typer.echo(f"Backed up to {done['path']} ({done['size']:,} bytes{files}).")
+
+
 def add(
     ctx: typer.Context,
     kind: str = typer.Argument(..., help="person or organization."),
@@ -87,6 +99,7 @@ def link(
 
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
+    app.command("backup")(backup)
     app.command("add")(add)
     app.command("edit")(edit)
     app.command("delete")(delete)
