@@ -2,7 +2,7 @@
 
     python examples/api_demo.py [crm.db]
 
-Creates (or replaces) the database, defines the example's reference data, imports
+Creates the database (a new file), defines the example's reference data, imports
 examples/kontakty.csv with examples/map.yaml, and writes vip.csv beside the database.
 """
 
@@ -17,8 +17,8 @@ EXAMPLES = Path(__file__).resolve().parent
 
 
 def main(db: Path) -> None:
-    for leftover in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
-        leftover.unlink(missing_ok=True)
+    if db.exists():
+        raise SystemExit(f"{db} already exists; give a new file name (the demo builds its own)")
     with crmkit.open(db, user="Anna Zając") as crm:
         # Reference data is explicit, so a typo in a file is reported, not invented.
         crm.tags.add("VIP", "Newsletter", "Klient", "Lead", "Partner")

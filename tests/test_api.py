@@ -164,3 +164,18 @@ def test_python_m_crmkit_runs_the_cli() -> None:
         check=True,
     )
     assert done.stdout.strip() == f"crmkit {crmkit.__version__}"
+
+
+def test_quick_start_demo_builds_a_new_base_and_keeps_an_old_one(tmp_path: Path) -> None:
+    db = tmp_path / "crm.db"
+    done = subprocess.run(
+        ["bash", str(EXAMPLES / "demo.sh"), str(db)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "rows read 40, created 36, updated 0, skipped 0, rejected 4, warnings 2" in done.stdout
+    size = db.stat().st_size
+    again = subprocess.run(
+        ["bash", str(EXAMPLES / "demo.sh"), str(db)], capture_output=True, text=True
+    )
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert db.stat().st_size == size
