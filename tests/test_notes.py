@@ -22,10 +22,14 @@ def test_profile_note_records_the_acting_user_as_spelled_in_users(ref_crm: CRM) 
     assert note["created_at"].endswith("Z")
 
 
-def test_author_outside_the_users_table_is_kept_as_given(crm: CRM) -> None:
+def test_an_author_must_be_a_user(crm: CRM) -> None:
     anna = person(crm, "Anna", "Nowak")
-    assert add_note(crm.store, anna, "x", author="Konsultant  7")["author"] == "Konsultant 7"
+    with pytest.raises(NotFound, match="no user named 'Konsultant 7' to write the note as"):
+        add_note(crm.store, anna, "x", author="Konsultant  7")
     assert add_note(crm.store, anna, "y", author=None)["author"] is None
+    crm.users.add("Konsultant 7")
+    assert add_note(crm.store, anna, "z", author="konsultant  7")["author"] == "Konsultant 7"
+    assert [item.body for item in crm.timeline(anna)] == ["z", "y"]
 
 
 def test_note_on_an_event_is_nested_under_it(ref_crm: CRM) -> None:
