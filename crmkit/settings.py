@@ -7,6 +7,7 @@
 | `CRM_REGION`   | region of phone numbers written without a country  | `PL`       |
 | `CRM_TIMEZONE` | zone of dates and times written without an offset  | `UTC`      |
 | `CRM_BUSY_TIMEOUT` | seconds a write waits for another one to finish | `30`     |
+| `CRM_DEBUG`    | `1`: an unexpected failure shows its traceback     | off        |
 
     >>> Settings.from_env().region
     'PL'
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from crmkit.errors import CrmError
 
-__all__ = ["Settings", "DEFAULT_DB"]
+__all__ = ["Settings", "DEFAULT_DB", "debugging"]
 
 DEFAULT_DB = "crm.db"
 
@@ -69,3 +70,9 @@ def _seconds(given: float | None, text: str | None) -> float:
         return max(0.0, float(text))
     except ValueError:
         raise CrmError(f"CRM_BUSY_TIMEOUT must be a number of seconds, not {text!r}") from None
+
+
+def debugging(environ: Mapping[str, str] | None = None) -> bool:
+    """Return whether CRM_DEBUG asks to see the traceback of an unexpected failure."""
+    env = os.environ if environ is None else environ
+    return (env.get("CRM_DEBUG") or "").strip().lower() in ("1", "yes", "true", "on")

@@ -147,3 +147,23 @@ def test_an_unclosed_quote_is_pointed_at(cli: Invoke, tmp_path: Path, db_path: P
         "rejected row 3: the row has 7 cells but the header has 24; a quoted cell runs over"
         " the next 10 lines of the file: is a quote left open?"
     ) in result.stdout
+
+
+def test_an_unforeseen_failure_is_one_sentence_unless_debugging(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    cli("init")
+    monkeypatch.setattr(CRM, "timeline", broken)
+    result = cli("timeline", "1")
+    assert result.exit_code == 1 and result.exception is not None
+    assert result.stderr == (
+        "Error: unexpected failure (RuntimeError: disk on fire);"
+        " run again with CRM_DEBUG=1 to see where it happened\n"
+    )
+    monkeypatch.setenv("CRM_DEBUG", "1")
+    shown = cli("timeline", "1")
+    assert isinstance(shown.exception, RuntimeError)
+    assert cli("timeline", "--colour").exit_code == 2  # usage errors stay Typer's

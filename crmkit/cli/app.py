@@ -29,6 +29,19 @@ class _CrmGroup(TyperGroup):
         except BrokenPipeError:
             sys.stderr.close()
             raise typer.Exit(0) from None
+        except Exception as exc:
+            # Usage errors and exits belong to Typer; any other failure nobody foresaw is
+            # still one sentence, and CRM_DEBUG=1 shows where it happened.
+            from crmkit.settings import debugging
+
+            if type(exc).__module__.startswith(("typer", "click")) or debugging():
+                raise
+            typer.echo(
+                f"Error: unexpected failure ({type(exc).__name__}: {exc});"
+                " run again with CRM_DEBUG=1 to see where it happened",
+                err=True,
+            )
+            raise typer.Exit(1) from None
 
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}

@@ -120,3 +120,13 @@ def _answer(call: dict[str, Any]) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except Exception as exc:
+        from crmkit.settings import debugging
+
+        if debugging():
+            raise
+        sys.stderr.write(
+            f"Error: unexpected failure ({type(exc).__name__}: {exc});"
+            " run again with CRM_DEBUG=1 to see where it happened\n"
+        )
+        return 1
