@@ -34,7 +34,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH = Path(os.environ.get("CRM_BENCH_DIR", "/work/shared/bench"))
+BENCH = Path(os.environ.get("CRM_BENCH_DIR", ROOT.parent / "shared" / "bench"))
+if not (BENCH / "gen_contacts.py").exists():
+    BENCH = ROOT / "benchmarks" / "bench"  # a fresh clone: the project's own generator
 
 
 def crm_script() -> list[str]:

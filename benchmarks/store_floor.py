@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from import_bench import REPO, check_crm_run, measure, tool_path
+from import_bench import REPO, bench_folder, check_crm_run, measure, tool_path
 
 from crmkit.store.sqlite.bulk import indexes_to_defer
 
@@ -113,9 +113,7 @@ def run_with_options(
         "--shared", type=Path, default=REPO.parent / "shared", help="the shared folder"
     )
     args = parser.parse_args(argv)
-    bench = args.shared / "bench"
-    if not (bench / "gen_contacts.py").exists():
-        raise SystemExit(f"{bench} has no gen_contacts.py; point --shared at the shared folder")
+    bench = bench_folder(args.shared)
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
         run(args.rows, bench, args.keep.resolve())
