@@ -240,13 +240,13 @@ class Contacts:
         With `export_order`, organizations come first and then persons, each by
         id (the order in which an export imports back), unless `sort` is given.
         """
-        from crmkit.query.api import select_contacts
+        from crmkit.query.api import filter_settings, select_contacts
         from crmkit.store.sqlite.query.selection import EXPORT_ORDER, NAME_ORDER
 
         return select_contacts(
             self._store,
             self._settings.user,
-            self._filter_settings(),
+            filter_settings(self._settings),
             text=text,
             filters=filters,
             include_hidden=include_hidden,
@@ -305,12 +305,6 @@ class Contacts:
         if record is None:
             raise NotFound(f"no contact with id {contact_id}")
         return record
-
-    def _filter_settings(self) -> Any:
-        from crmkit.store.sqlite.query.compiler import FilterSettings
-
-        settings = self._settings
-        return FilterSettings(settings.region, settings.timezone, settings.dayfirst)
 
     def _conversion(self) -> ConversionSettings:
         from crmkit.targets import ConversionSettings

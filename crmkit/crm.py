@@ -74,7 +74,7 @@ class CRM:
         self.tags = Tags(store)
         self.users = Users(store)
         self.fields = Fields(store)
-        self.views = Views(store, self.settings.user, self._filter_settings())
+        self.views = Views(store, self.settings)
         self.imports = Imports(store, self.settings)
         self.events = Events(store, self.settings)
         self.notes = Notes(store, self.settings)
@@ -238,11 +238,6 @@ class CRM:
             export_order=True,
         )
         return selection.write(target, format=format, columns=columns, escape=escape, bom=bom)
-
-    def _filter_settings(self) -> Any:
-        from crmkit.store.sqlite.query.compiler import FilterSettings
-
-        return FilterSettings(self.settings.region, self.settings.timezone, self.settings.dayfirst)
 
     def _moment(self, value: str | None, option: str) -> str | None:
         if value is None or not value.strip():

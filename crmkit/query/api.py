@@ -20,11 +20,20 @@ from crmkit.errors import CrmError
 
 if TYPE_CHECKING:
     from crmkit.model import Contact, View
+    from crmkit.settings import Settings
     from crmkit.store import Store
     from crmkit.store.sqlite.query.compiler import FilterSettings
     from crmkit.store.sqlite.query.selection import Selection
 
-__all__ = ["ContactSelection", "Views", "Filters", "filter_texts", "name_list", "select_contacts"]
+__all__ = [
+    "ContactSelection",
+    "Views",
+    "Filters",
+    "filter_texts",
+    "name_list",
+    "select_contacts",
+    "filter_settings",
+]
 
 Filters = str | Sequence[str] | Mapping[str, Any] | None
 """Filters as one text (`"tag=VIP"`), several, or a dict (`{"tag": "VIP", "city": "Łódź"}`)."""
@@ -149,6 +158,13 @@ class ContactSelection:
             return export_selection(self._store, self._selection, out, **options)
 
 
+def filter_settings(settings: Settings) -> FilterSettings:
+    """Return how filter values are read (phone region, time zone, day order)."""
+    from crmkit.store.sqlite.query.compiler import FilterSettings
+
+    return FilterSettings(settings.region, settings.timezone, settings.dayfirst)
+
+
 def select_contacts(
     store: Store,
     user: str | None,
@@ -185,10 +201,10 @@ class Views:
     >>> crm.contacts.search(view="vip")
     """
 
-    def __init__(self, store: Store, user: str | None, settings: FilterSettings) -> None:
+    def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
-        self._user = user
-        self._settings = settings
+        self._user = settings.user
+        self._settings = filter_settings(settings)
 
     def save(
         self,
