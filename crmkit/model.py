@@ -409,12 +409,18 @@ _ALWAYS = frozenset(_FILE_ORDER) - {"path", "already_stored"}
 
 @dataclass
 class View:
-    """A saved selection of the acting user: columns, filters and sort order."""
+    """A saved selection of the acting user: columns, filters and sort order.
+
+    `replaced` is true on the view `crm.views.save` returns when it replaced one of
+    the same name; it is not part of the record.
+    """
 
     name: str
     columns: list[str] | None = None
     filters: list[str] = field(default_factory=list)
     sort: list[str] = field(default_factory=list)
+    replaced: bool = field(default=False, compare=False)
 
     def to_record(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"name": self.name, "columns": self.columns, "filters": self.filters,
+                "sort": self.sort}  # fmt: skip

@@ -179,3 +179,12 @@ def test_quick_start_demo_builds_a_new_base_and_keeps_an_old_one(tmp_path: Path)
     )
     assert again.returncode == 1 and "already exists" in again.stderr
     assert db.stat().st_size == size
+
+
+def test_saving_a_view_says_whether_it_replaced_one(crm: CRM) -> None:
+    first = crm.views.save("vip", filters={"city": "Gliwice"})
+    again = crm.views.save("vip", filters={"city": "Łódź"})
+    assert (first.replaced, again.replaced) == (False, True)
+    assert crm.views["vip"].to_record() == {
+        "name": "vip", "columns": [], "filters": ["city=Łódź"], "sort": []
+    }  # fmt: skip

@@ -152,10 +152,9 @@ def view_save(
     Example: `crm view save vip --columns name,phones --filter tag=VIP`
     """
     crm = get_crm(ctx)
-    replaced = " ".join(name.split()) in {view.name for view in crm.views}
     view = crm.views.save(name, columns=columns, filters=filters, sort=sort)
     owner = f" for {crm.user}" if crm.user else ""
-    typer.echo(f"View {view.name!r} {'updated' if replaced else 'saved'}{owner}.")
+    typer.echo(f"View {view.name!r} {'updated' if view.replaced else 'saved'}{owner}.")
 
 
 @view_app.command("list")

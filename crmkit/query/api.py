@@ -214,10 +214,11 @@ class Views:
         filters: Filters = None,
         sort: str | Sequence[str] | None = None,
     ) -> View:
-        """Save (or replace) a view and return it; raise `CrmError` for a bad filter."""
+        """Save (or replace) a view and return it (`replaced` says which); raise
+        `CrmError` for a bad filter."""
         from crmkit.store.sqlite.query.views import save_view
 
-        view, _ = save_view(
+        view, replaced = save_view(
             self._store,
             self._user,
             name,
@@ -226,7 +227,7 @@ class Views:
             sort=name_list(sort),
             settings=self._settings,
         )
-        return _view(view)
+        return _view({**view, "replaced": replaced})
 
     def list(self) -> list[View]:
         """Return the acting user's views, by name."""
