@@ -25,9 +25,11 @@ from crmkit.model import Contact, Membership
 
 if TYPE_CHECKING:
     from crmkit.drafts import DraftBuilder, UnknownPolicy
+    from crmkit.history import HistoryEntry
     from crmkit.query.api import ContactSelection, Filters
     from crmkit.settings import Settings
     from crmkit.store import Store
+    from crmkit.store.sqlite.history import HistoryLog
     from crmkit.targets import ContactDraft, ConversionSettings
 
 __all__ = ["Contacts"]
@@ -73,6 +75,19 @@ class Contacts:
 
         return iter_records(self._store, ids)
 
+    def history(self, contact_id: int, *, limit: int | None = None) -> list[HistoryEntry]:
+        """Return the changes of one contact, newest first (also of a deleted one).
+
+        Raise `NotFound` if the base never held a contact with this id.
+        """
+        from crmkit.history import entry_from_row
+        from crmkit.store.sqlite.history import history_rows
+
+        rows = history_rows(self._store, contact_id, limit)
+        if not rows and self.get(contact_id) is None:
+            raise NotFound(f"no contact with id {contact_id}")
+        return [entry_from_row(row) for row in rows]
+
     # -- writing --------------------------------------------------------------
 
     def add(
@@ -104,11 +119,10 @@ class Contacts:
         if problems:
             raise CrmError(f"{problems[0][3]}; give it with --set")
         with self._store.transaction():
-            writer = ContactWriter(self._store, now=utc_now())
+            writer = ContactWriter(self._store, now=utc_now(), history=self._history(values=True))
             self._check_external_id(writer, draft, None)
             contact_id = writer.create(draft, kind)
             writer.flush()
-            self._audit("add", contact_id)
         return self[contact_id]
 
     def edit(
@@ -127,7 +141,6 @@ class Contacts:
         """
         from crmkit.store.sqlite.search_index import refresh_search_index
         from crmkit.store.sqlite.writer import ContactWriter
-        from crmkit.targets import target_pairs
         from crmkit.values.datetimes import utc_now
 
         current = self._record(contact_id)
@@ -138,14 +151,12 @@ class Contacts:
             if definition.required and key in draft.custom and draft.custom[key] in (None, [], ""):
                 raise CrmError(f"required field {key!r} cannot be emptied")
         with self._store.transaction():
-            writer = ContactWriter(self._store, now=utc_now())
+            writer = ContactWriter(self._store, now=utc_now(), history=self._history())
             self._check_external_id(writer, draft, contact_id)
             writer.update(contact_id, draft, replace_links=True)
             writer.flush()
             if current["kind"] == "organization" and "name" in draft.scalars:
                 refresh_search_index(self._store, [m["id"] for m in current["members"]])
-            changed = sorted(name for name, _ in target_pairs(values, fields))
-            self._audit("edit", contact_id, changed)
         return self[contact_id]
 
     def delete(self, contact_id: int) -> Contact:
@@ -311,10 +322,16 @@ class Contacts:
 
         return ConversionSettings(region=self._settings.region, timezone=self._settings.timezone)
 
-    def _audit(self, action: str, contact_id: int, details: Any = None) -> None:
-        from crmkit.store.sqlite.audit import record_audit
+    def _history(self, *, values: bool = False) -> HistoryLog:
+        """Return the history log of one write by the acting user.
 
-        record_audit(self._store, action, contact_id, self._settings.user, details)
+        With `values`, new contacts are recorded with their values, not only their ids.
+        """
+        from crmkit.store.sqlite.history import HistoryLog, Origin
+        from crmkit.values.datetimes import utc_now
+
+        origin = Origin(self._settings.user, self._store.source)
+        return HistoryLog(self._store, origin, utc_now(), values_of_new=values)
 
     def _check_external_id(self, writer: Any, draft: ContactDraft, own: int | None) -> None:
         external_id = draft.scalars.get("external_id")

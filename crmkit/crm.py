@@ -39,6 +39,7 @@ def open(
     user: str | None = None,
     create: bool = True,
     busy_timeout: float | None = None,
+    source: str = "api",
 ) -> CRM:
     """Open the base at `path` (default: CRM_DB, else ./crm.db) and return a `CRM`.
 
@@ -47,11 +48,13 @@ def open(
     `CrmError` naming the path instead. `user` is the acting user (default
     CRM_USER), recorded with notes, views and imports. A write waits up to
     `busy_timeout` seconds (default CRM_BUSY_TIMEOUT, else 30) for another
-    process's write, then raises `CrmError`. Use it as a context manager to close
-    the base at the end.
+    process's write, then raises `CrmError`. `source` is what the history of
+    changes names as their origin: "api" (default) or "cli" (the `crm` command).
+    Use it as a context manager to close the base at the end.
     """
     settings = Settings.from_env(db=path, user=user, busy_timeout=busy_timeout)
     store = open_store(settings.db, create=create, busy_timeout=settings.busy_timeout)
+    store.source = source
     return CRM(store, settings)
 
 

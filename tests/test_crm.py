@@ -7,7 +7,6 @@ import pytest
 import crmkit
 from crmkit import CRM
 from crmkit.errors import CrmError, InvalidValue, NotFound
-from crmkit.store.sqlite.audit import audit_entries
 from crmkit.store.sqlite.search_index import indexed_ids
 
 
@@ -86,16 +85,18 @@ def test_required_field_cannot_be_emptied(crm: CRM) -> None:
         crm.contacts.edit(contact.id, {"custom.contract": ""})
 
 
-def test_changes_are_audited_with_the_acting_user(ref_crm: CRM) -> None:
+def test_changes_are_recorded_with_the_acting_user(ref_crm: CRM) -> None:
     with crmkit.open(ref_crm.path, user="Jan Kowalski") as jan:
         contact = jan.contacts.add("person", {"first_name": "A"})
         jan.contacts.edit(contact.id, {"stage": "lead"})
-    entries = audit_entries(ref_crm.store, contact.id)
-    assert [(e["action"], e["user"]) for e in entries] == [
-        ("edit", "Jan Kowalski"),
-        ("add", "Jan Kowalski"),
+    entries = ref_crm.contacts.history(contact.id)
+    assert [(e.action, e.user, e.source) for e in entries] == [
+        ("edit", "Jan Kowalski", "api"),
+        ("add", "Jan Kowalski", "api"),
     ]
-    assert entries[0]["detail"] == '["stage"]'
+    assert [c.to_record() for c in entries[0].changes] == [
+        {"field": "stage", "old": None, "new": "lead"}
+    ]
 
 
 def test_renaming_an_organization_reindexes_its_members(ref_crm: CRM) -> None:

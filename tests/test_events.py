@@ -12,7 +12,6 @@ from crmkit import CRM, CrmError, InvalidValue, NotFound
 from crmkit import events as events_module
 from crmkit.events import parse_direction, parse_event_duration, parse_kind
 from crmkit.model import EVENT_KINDS
-from crmkit.store.sqlite.audit import audit_entries
 from crmkit.store.sqlite.files import FileStore
 from crmkit.timeline import format_duration
 
@@ -196,5 +195,5 @@ def test_event_changes_are_audited(crm: CRM) -> None:
         anna = person(jan, "Anna", "Nowak")
         call = event(jan, anna, "2024-03-05 14:30")
         jan.events.delete(call)
-    actions = [entry["action"] for entry in audit_entries(crm.store, anna)]
+    actions = [entry.action for entry in crm.contacts.history(anna)]
     assert actions[:2] == ["event delete", "event add"]

@@ -28,7 +28,8 @@ def stored(crm: CRM) -> int:
 
 def plan(crm: CRM, contact_id: int, draft: ContactDraft) -> tuple[dict, set[int]]:
     update = pending_update(contact_id, "person", draft, NOW)
-    return plan_updates(crm.store.conn, [update])
+    statements, reindex, _ = plan_updates(crm.store.conn, [update])
+    return statements, reindex
 
 
 def test_the_same_values_set_only_updated_at(ref_crm: CRM) -> None:
@@ -78,7 +79,7 @@ def test_contacts_given_the_same_values_share_one_statement(ref_crm: CRM) -> Non
     moved = ContactDraft(scalars={"city": "Zabrze"})
     updates = [pending_update(contact_id, "person", same, NOW) for contact_id in ids[:2]]
     updates.append(pending_update(ids[2], "person", moved, NOW))
-    statements, _ = plan_updates(ref_crm.store.conn, updates)
+    statements, _, _ = plan_updates(ref_crm.store.conn, updates)
     assert statements == {
         "UPDATE contacts SET updated_at = ? WHERE id IN (SELECT value FROM json_each(?))": [
             (NOW, json.dumps(ids[:2]))
@@ -99,7 +100,7 @@ def test_contacts_that_store_the_same_custom_values_merge_apart(ref_crm: CRM) ->
         pending_update(first, "person", ContactDraft(custom={"consent": None}), NOW),
         pending_update(second, "person", ContactDraft(custom={"motto": "carpe diem"}), NOW),
     ]
-    statements, _ = plan_updates(ref_crm.store.conn, updates)
+    statements, _, _ = plan_updates(ref_crm.store.conn, updates)
     written = {}
     for sql, rows in statements.items():
         columns = sql.split(" SET ")[1].split(" WHERE ")[0].split(", ")

@@ -105,15 +105,16 @@ def get_crm(ctx: typer.Context, *, create: bool = True) -> CRM:
             user=state.get("user"),
             create=create,
             busy_timeout=state.get("busy_timeout"),
+            source="cli",
         )
         root.call_on_close(state["crm"].close)
     return state["crm"]  # type: ignore[no-any-return]
 
 
 def _register() -> None:
-    from crmkit.cli import contacts, imports, reference, search, timeline
+    from crmkit.cli import contacts, history, imports, reference, search, timeline
 
-    for module in (contacts, imports, search, timeline, reference):
+    for module in (contacts, imports, search, timeline, history, reference):
         module.register(app)
 
 

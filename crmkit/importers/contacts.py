@@ -34,6 +34,7 @@ from crmkit.model import ImportReport
 from crmkit.store import Store
 from crmkit.store.sqlite.bulk import DeferredIndexes, indexes_to_defer
 from crmkit.store.sqlite.digest_triggers import digest_triggers_paused
+from crmkit.store.sqlite.history import HistoryLog, Origin
 from crmkit.store.sqlite.imports import ImportRun
 from crmkit.store.sqlite.reference import fields_by_key
 from crmkit.store.sqlite.row_digests import StoredDigests
@@ -96,7 +97,11 @@ def import_contacts(
             builder = DraftBuilder(store, columns, mapping.settings, unknown=unknown)
             written = contact_columns_written(target for _, target in columns)
             now = report.started_at or utc_now()
-            writer = ContactWriter(store, now=now, columns=written, keeps_digests=True)
+            origin = Origin(user, "import", report.import_id)
+            history = HistoryLog(store, origin, now, action="update")
+            writer = ContactWriter(
+                store, now=now, columns=written, keeps_digests=True, history=history
+            )
             deferred = DeferredIndexes(store)
             with digest_triggers_paused(store.conn):
                 feed = _open_feed(

@@ -32,6 +32,9 @@ class Store:
         """Open (or with `create`, create) the file; wait up to `busy_timeout` seconds
         for another process's write to finish before a write of ours gives up."""
         self.path = Path(path)
+        # What the history names as the source of changes made through this store:
+        # "api" or "cli" (see `history`).
+        self.source = "api"
         if not create and not self.path.exists():
             raise CrmError(f"no crmkit database at {self.path} (run `crm init` to create one)")
         if self.path.is_dir():

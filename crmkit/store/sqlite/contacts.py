@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from crmkit.store.sqlite.audit import record_audit
 from crmkit.store.sqlite.connection import Store
 from crmkit.store.sqlite.files import FileStore
+from crmkit.store.sqlite.history import HistoryLog, Origin
 from crmkit.store.sqlite.search_index import refresh_search_index
+from crmkit.values.datetimes import utc_now
 
 __all__ = ["count_contacts", "delete_contact", "insert_membership"]
 
@@ -30,10 +31,12 @@ def delete_contact(
             "SELECT sha256 FROM files WHERE contact_id = ?", (contact_id,)
         )
     ]
+    log = HistoryLog(store, Origin(user, store.source), utc_now(), action="delete")
     with store.transaction() as conn:
-        conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
-        refresh_search_index(store, [contact_id, *member_ids])
-        record_audit(store, "delete", contact_id, user, name)
+        with log.watch([contact_id]):
+            conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
+            refresh_search_index(store, [contact_id, *member_ids])
+        log.flush()
     FileStore.for_store(store).prune(store, hashes)
 
 
@@ -47,11 +50,13 @@ def insert_membership(
     user: str | None,
 ) -> None:
     """Make a person a member of an organization for a checked period."""
+    log = HistoryLog(store, Origin(user, store.source), utc_now(), action="link")
     with store.transaction() as conn:
-        conn.execute(
-            "INSERT INTO memberships (person_id, organization_id, since, until)"
-            " VALUES (?, ?, ?, ?)",
-            (person_id, organization_id, since, until),
-        )
-        refresh_search_index(store, [person_id])
-        record_audit(store, "link", person_id, user, str(organization_id))
+        with log.watch([person_id]):
+            conn.execute(
+                "INSERT INTO memberships (person_id, organization_id, since, until)"
+                " VALUES (?, ?, ?, ?)",
+                (person_id, organization_id, since, until),
+            )
+            refresh_search_index(store, [person_id])
+        log.flush()

@@ -53,7 +53,7 @@ def insert_event(
     user: str | None,
 ) -> dict[str, Any]:
     """Log one event with checked `values` (kind, direction, occurred_at, duration)."""
-    from crmkit.store.sqlite.audit import record_audit
+    from crmkit.store.sqlite.history import record_history
     from crmkit.values.datetimes import utc_now
 
     agent_id = None
@@ -85,7 +85,7 @@ def insert_event(
             ),
         )
         event_id = int(cursor.lastrowid or 0)
-        record_audit(
+        record_history(
             store, "event add", contact_id, user, {"event": event_id, "kind": values["kind"]}
         )
     return get_event(store, event_id)
@@ -134,8 +134,8 @@ def event_item(row: tuple[Any, ...], notes: list[dict[str, Any]]) -> dict[str, A
 
 def delete_event(store: Store, event_id: int, *, user: str | None = None) -> dict[str, Any]:
     """Delete an event with its notes (and their files); return what was deleted."""
-    from crmkit.store.sqlite.audit import record_audit
     from crmkit.store.sqlite.files import FileStore
+    from crmkit.store.sqlite.history import record_history
 
     item = get_event(store, event_id)
     files = FileStore.for_store(store)
@@ -149,6 +149,6 @@ def delete_event(store: Store, event_id: int, *, user: str | None = None) -> dic
             )
         ]
         conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
-        record_audit(store, "event delete", item["contact_id"], user, {"event": event_id})
+        record_history(store, "event delete", item["contact_id"], user, {"event": event_id})
     files.prune(store, hashes)
     return item

@@ -21,7 +21,7 @@ from typing import IO, Any
 from crmkit.errors import CrmError, NotFound
 from crmkit.files import IMAGE_TYPES, is_inside, open_input, safe_name, sniff_media_type
 from crmkit.store import Store
-from crmkit.store.sqlite.audit import record_audit
+from crmkit.store.sqlite.history import record_history
 from crmkit.values.datetimes import utc_now
 
 __all__ = [
@@ -209,7 +209,7 @@ def add_file(
                 (contact_id, note_id, sha256, shown_name, size, media_type, int(avatar), utc_now()),
             )
             file_id = int(cursor.lastrowid or 0)
-            record_audit(
+            record_history(
                 store, "avatar set" if avatar else "file add", contact_id, user, shown_name
             )
     except BaseException:
@@ -252,7 +252,7 @@ def delete_file(store: Store, file_id: int, *, user: str | None = None) -> dict[
     info = get_file_info(store, file_id)
     with store.transaction() as conn:
         conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
-        record_audit(store, "file delete", info["contact_id"], user, info["name"])
+        record_history(store, "file delete", info["contact_id"], user, info["name"])
     FileStore.for_store(store).prune(store, [info["sha256"]])
     return info
 

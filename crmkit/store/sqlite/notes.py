@@ -12,7 +12,7 @@ from typing import Any
 
 from crmkit.errors import CrmError, NotFound
 from crmkit.store import Store
-from crmkit.store.sqlite.audit import record_audit
+from crmkit.store.sqlite.history import record_history
 from crmkit.values.datetimes import utc_now
 from crmkit.values.names import name_key
 
@@ -51,7 +51,7 @@ def add_note(
             (owner, event_id, body, _author_name(store, author), utc_now()),
         )
         note_id = int(cursor.lastrowid or 0)
-        record_audit(store, "note add", owner, author, {"note": note_id, "event": event_id})
+        record_history(store, "note add", owner, author, {"note": note_id, "event": event_id})
     return get_note(store, note_id)
 
 
@@ -86,7 +86,7 @@ def delete_note(store: Store, note_id: int, *, user: str | None = None) -> dict[
             row[0] for row in conn.execute("SELECT sha256 FROM files WHERE note_id = ?", (note_id,))
         ]
         conn.execute("DELETE FROM notes WHERE id = ?", (note_id,))
-        record_audit(store, "note delete", note["contact_id"], user, {"note": note_id})
+        record_history(store, "note delete", note["contact_id"], user, {"note": note_id})
     FileStore.for_store(store).prune(store, hashes)
     return note
 

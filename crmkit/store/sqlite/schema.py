@@ -328,5 +328,67 @@ _V4 = (
     + "".join(f"CREATE TRIGGER {name} {body};\n" for name, body in DIGEST_TRIGGERS.items())
 )
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# V5: the history of changes with old and new values (replacing the audit log), what
+# undoing an import or a merge needs, and the number blacklist.
+_V5 = """
+CREATE TABLE history (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user TEXT,
+    source TEXT NOT NULL,
+    source_id INTEGER,
+    action TEXT NOT NULL,
+    contact_id INTEGER NOT NULL,
+    changes TEXT,
+    detail TEXT
+);
+CREATE INDEX history_contact ON history (contact_id, id);
+CREATE INDEX history_source ON history (source, source_id) WHERE source_id IS NOT NULL;
+INSERT INTO history (at, user, source, action, contact_id, detail)
+    SELECT at, user, 'api', action, contact_id, detail FROM audit_log
+    WHERE contact_id IS NOT NULL ORDER BY id;
+DROP TABLE audit_log;
+
+CREATE TABLE import_touches (
+    import_id INTEGER NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
+    before TEXT NOT NULL,
+    after TEXT NOT NULL,
+    ids TEXT NOT NULL
+);
+CREATE INDEX import_touches_import ON import_touches (import_id);
+ALTER TABLE events ADD COLUMN import_id INTEGER;
+CREATE INDEX events_import ON events (import_id) WHERE import_id IS NOT NULL;
+
+CREATE TABLE merges (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user TEXT,
+    keep_id INTEGER NOT NULL,
+    merged_ids TEXT NOT NULL,
+    snapshot TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'done'
+);
+CREATE TABLE merged_contacts (
+    contact_id INTEGER PRIMARY KEY,
+    into_id INTEGER NOT NULL,
+    merge_id INTEGER NOT NULL REFERENCES merges (id) ON DELETE CASCADE
+);
+CREATE INDEX merged_contacts_merge ON merged_contacts (merge_id);
+CREATE TABLE contact_aliases (
+    external_id TEXT PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    merge_id INTEGER REFERENCES merges (id) ON DELETE CASCADE
+);
+CREATE INDEX contact_aliases_contact ON contact_aliases (contact_id);
+
+CREATE TABLE blacklist (
+    number TEXT PRIMARY KEY,
+    reason TEXT,
+    added_at TEXT NOT NULL,
+    user TEXT
+) WITHOUT ROWID;
+ALTER TABLE users ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -38,9 +38,12 @@ class ChildChanges:
     users: list[tuple[int, int, str]] = field(default_factory=list)
     # Contacts whose phones or e-mails change: their search documents change too.
     reindex: set[int] = field(default_factory=set)
+    # Contacts whose phones, e-mails, tags or users change.
+    changed: set[int] = field(default_factory=set)
 
     def remove(self, sql: str, params: tuple[Any, ...]) -> None:
         self.removals.setdefault(sql, []).append(params)
+        self.changed.add(params[0])
 
 
 class LaterPositions:

@@ -23,6 +23,8 @@ from typing import Any
 from crmkit.errors import CrmError
 from crmkit.store.sqlite.bulk import insert_rows
 from crmkit.store.sqlite.connection import Store
+from crmkit.store.sqlite.history import HistoryLog, ids_ever_used
+from crmkit.store.sqlite.records import iter_records
 from crmkit.store.sqlite.schema import CONTACT_COLUMNS
 from crmkit.store.sqlite.search_index import (
     PendingDocument,
@@ -69,14 +71,18 @@ class ContactWriter:
         batch_size: int = 5000,
         columns: Sequence[str] = CONTACT_COLUMNS,
         keeps_digests: bool = False,
+        history: HistoryLog | None = None,
     ) -> None:
         """`columns`: the contact columns new contacts may fill (others stay NULL).
 
         With `keeps_digests` (an import, its digest triggers paused) every update
-        writes the digest of its row, or clears it (see `row_digests`).
+        writes the digest of its row, or clears it (see `row_digests`). With
+        `history`, each flush records the contacts it creates (ids only) and, for
+        each contact whose values change, the fields' old and new values.
         """
         self.store = store
         self.keeps_digests = keeps_digests
+        self.history = history
         positions = [1 + CONTACT_COLUMNS.index(column) for column in columns]
         self._insert_contact = (
             f"INSERT INTO contacts (id, {', '.join(columns)}, row_digest)"
@@ -88,7 +94,7 @@ class ContactWriter:
         self.conn = store.conn
         self.now = now
         self.batch_size = batch_size
-        self.next_id = int(store.one("SELECT coalesce(max(id), 0) FROM contacts")) + 1
+        self.next_id = ids_ever_used(store) + 1
         self._contacts: list[tuple[Any, ...]] = []
         self._phones: list[tuple[Any, ...]] = []
         self._emails: list[tuple[Any, ...]] = []
@@ -312,17 +318,24 @@ class ContactWriter:
             self.link_later(contact_id, organizations)
         self.touched.add(contact_id)
 
-    def _plan_links(self) -> None:
-        """Buffer the memberships the updated contacts gain and, replacing, lose."""
+    def _plan_links(self) -> set[int]:
+        """Buffer the memberships the updated contacts gain and, replacing, lose.
+
+        Return the persons whose memberships change.
+        """
         added, removed, reindex = plan_memberships(self.conn, self._linking)
         self._members.extend(added)
         if removed:
             self._removals.setdefault(UNLINK, []).extend(removed)
         self._reindex.update(reindex)
         self._linking.clear()
+        return reindex
 
-    def _plan_children(self) -> None:
-        """Buffer what replacing the updated contacts' children takes (see `children`)."""
+    def _plan_children(self) -> set[int]:
+        """Buffer what replacing the updated contacts' children takes (see `children`).
+
+        Return the contacts whose phones, e-mails, tags or users change.
+        """
         changes = plan_child_changes(self.conn, self._replacing)
         for sql, params in changes.removals.items():
             self._removals.setdefault(sql, []).extend(params)
@@ -335,28 +348,43 @@ class ContactWriter:
         self._tags.extend(changes.tags)
         self._users.extend(changes.users)
         self._reindex.update(changes.reindex)
+        return changes.changed
 
     # -- writing --------------------------------------------------------------
 
     def flush(self) -> None:
-        """Write every buffered change, and index new contacts and changed documents."""
+        """Write every buffered change, and index new contacts and changed documents.
+
+        Every change is planned first (reading the stored rows of the batch), so
+        that the history reads the old values of just the contacts that change.
+        """
         conn = self.conn
         self.matching.forget_prefetched()
         # Organizations created in this batch are about to be stored, beyond the caches.
         self.organizations.forget_prefetched()
+        statements: dict[str, list[tuple[Any, ...]]] = {}
+        changing: set[int] = set()
         if self._pending_updates:
-            statements, reindex = plan_updates(conn, self._pending_updates)
-            for sql, params in statements.items():
-                conn.executemany(sql, params)
+            statements, reindex, changing = plan_updates(conn, self._pending_updates)
             # Only documents whose parts change are rewritten (see _reindex).
             self._reindex.update(reindex)
             self._pending_updates.clear()
-        if self._touches:
-            write_touches(conn, self._touches)
         if self._linking:
-            self._plan_links()
+            changing |= self._plan_links()
         if self._replacing:
-            self._plan_children()
+            changing |= self._plan_children()
+        history = self.history
+        before = (
+            {record["id"]: record for record in iter_records(self.store, sorted(changing))}
+            if history is not None and changing
+            else {}
+        )
+        for sql, params in statements.items():
+            conn.executemany(sql, params)
+        if self._touches:
+            if history is not None:
+                history.touched(self._touches)
+            write_touches(conn, self._touches)
         for sql, params in self._removals.items():
             conn.executemany(sql, params)
         self._removals.clear()
@@ -378,6 +406,11 @@ class ContactWriter:
             self._reindex.difference_update(source[0] for source in self._documents)
         refresh_search_index(self.store, self._reindex)
         self._reindex.clear()
+        if history is not None:
+            history.created(row[0] for row in self._contacts)
+            if before:
+                history.compare(before, sorted(before))
+            history.flush()
         for buffer in (
             self._contacts,
             self._phones,

@@ -33,6 +33,8 @@ __all__ = [
 _SETTABLE = frozenset(CONTACT_COLUMNS) - {"kind", "custom", "created_at", "updated_at"}
 # Columns the search document is made of.
 _INDEXED = ("name", "city", "hidden")
+# Columns an update writes without changing what the contact holds.
+_BOOKKEEPING = frozenset({"updated_at", "row_digest"})
 # json.dumps(value, ensure_ascii=False) without building an encoder per call; the
 # custom column is written with it on creation and on update alike.
 encode_custom = json.JSONEncoder(ensure_ascii=False).encode
@@ -66,8 +68,9 @@ def pending_update(contact_id: int, kind: str, draft: ContactDraft, now: str) ->
 
 def plan_updates(
     conn: sqlite3.Connection, updates: Sequence[PendingUpdate]
-) -> tuple[dict[str, list[tuple[Any, ...]]], set[int]]:
-    """UPDATE statements (SQL -> parameter rows) and the contacts whose documents change."""
+) -> tuple[dict[str, list[tuple[Any, ...]]], set[int], set[int]]:
+    """UPDATE statements (SQL -> parameter rows), the contacts whose documents change,
+    and the contacts whose values change beyond `updated_at` (what the history records)."""
     columns = {"first_name", "last_name", "name", "custom"}
     for update in updates:
         columns.update(update.values)
@@ -75,6 +78,7 @@ def plan_updates(
     stored = _stored_rows(conn, [update.contact_id for update in updates], list(at))
     statements: dict[str, list[tuple[Any, ...]]] = {}
     reindex: set[int] = set()
+    changing: set[int] = set()
     # Stored custom texts repeat (a few options, yes or no): each is decoded once a batch.
     decoded: dict[str, dict[str, Any]] = {}
     for update in updates:
@@ -108,9 +112,11 @@ def plan_updates(
         }
         if any(column in changed for column in _INDEXED):
             reindex.add(update.contact_id)
+        if any(column not in _BOOKKEEPING for column in changed):
+            changing.add(update.contact_id)
         sql = f"UPDATE contacts SET {', '.join(f'{column} = ?' for column in changed)} WHERE id = ?"
         statements.setdefault(sql, []).append((*changed.values(), update.contact_id))
-    return shared_values_together(statements), reindex
+    return shared_values_together(statements), reindex, changing
 
 
 def shared_values_together(
