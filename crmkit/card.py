@@ -39,6 +39,7 @@ def render_card(
         console.print(_pairs_table("Custom fields", custom_rows))
     console.print(_files(data))
     console.print(_timeline(data))
+    console.print(_history(data))
 
 
 def card_text(data: dict[str, Any], custom_rows: list[tuple[str, str]], width: int = 100) -> str:
@@ -205,6 +206,26 @@ def _timeline(data: dict[str, Any]) -> Group:
             line.append(": ")
             line.append(_short(note["body"]), style="italic")
             parts.append(Padding(line, (0, 0, 0, 6)))
+    return Group(*parts)
+
+
+def _history(data: dict[str, Any]) -> Group:
+    """The latest changes: when, who and from where, then what changed."""
+    entries = data.get("history") or []
+    if not entries:
+        return Group(Text("History: nothing recorded", style="dim"))
+    parts: list[Any] = [
+        Text(f"History (latest {len(entries)}; `crm history {data['id']}` for all)", style="italic")
+    ]
+    for entry in entries:
+        headline = Text(entry["at"], style="bold")
+        headline.append(f"  {entry['action']}", style="cyan")
+        headline.append(f" · {entry['source']}", style="dim")
+        if entry.get("user"):
+            headline.append(f" · {entry['user']}")
+        parts.append(Padding(headline, (0, 0, 0, 2)))
+        if entry.get("summary"):
+            parts.append(Padding(Text(_short(entry["summary"])), (0, 0, 0, 6)))
     return Group(*parts)
 
 

@@ -11,7 +11,7 @@ import base64
 import hashlib
 from typing import Any
 
-from crmkit.errors import CrmError, NotFound
+from crmkit.errors import CrmError, MergedContact, NotFound
 from crmkit.files import IMAGE_TYPES
 from crmkit.store import Store
 from crmkit.store.sqlite.files import FileStore, avatar_file, list_files, stored_blob
@@ -41,24 +41,45 @@ def gravatar_url(email: str) -> str:
     return _GRAVATAR + digest.hexdigest()
 
 
+# How many of the latest changes the card shows (`crm history ID` shows all).
+CARD_HISTORY = 5
+
+
 def card_data(
     store: Store, contact_id: int, *, timeline_limit: int = CARD_TIMELINE
 ) -> dict[str, Any]:
     """The record plus `timeline` (latest items), `files` and `avatar`."""
     record = get_record(store, contact_id)
     if record is None:
+        from crmkit.store.sqlite.merge import merged_into
+
+        into = merged_into(store, contact_id)
+        if into is not None:
+            raise MergedContact(contact_id, into)
         raise NotFound(f"no contact with id {contact_id}")
     files = list_files(store, contact_id)
     avatar = avatar_file(store, contact_id)
     emails = record.get("emails") or []
     data = dict(record)
     data["timeline"] = timeline_items(store, contact_id, limit=timeline_limit)
+    data["history"] = _recent_changes(store, contact_id)
     data["files"] = [info for info in files if not info["avatar"]]
     data["avatar"] = {
         "file_id": avatar["id"] if avatar else None,
         "gravatar": gravatar_url(emails[0]["address"]) if emails and not avatar else None,
     }
     return data
+
+
+def _recent_changes(store: Store, contact_id: int) -> list[dict[str, Any]]:
+    """Return the latest few history entries of the contact, as `crm history` prints them."""
+    from crmkit.history import entry_from_row
+    from crmkit.store.sqlite.history import history_rows
+
+    return [
+        {**entry.to_record(), "summary": entry.summary}
+        for entry in map(entry_from_row, history_rows(store, contact_id, CARD_HISTORY))
+    ]
 
 
 def custom_field_rows(store: Store, record: dict[str, Any]) -> list[tuple[str, str]]:

@@ -20,12 +20,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from crmkit.errors import CrmError, InvalidValue, NotFound
+from crmkit.errors import CrmError, InvalidValue, MergedContact, NotFound
 from crmkit.model import Contact, Membership
 
 if TYPE_CHECKING:
     from crmkit.drafts import DraftBuilder, UnknownPolicy
     from crmkit.history import HistoryEntry
+    from crmkit.merges import Merge
     from crmkit.query.api import ContactSelection, Filters
     from crmkit.settings import Settings
     from crmkit.store import Store
@@ -207,6 +208,42 @@ class Contacts:
         )
         return Membership(id=organization_id, name=organization["name"], since=start, until=end)
 
+    def merge(
+        self,
+        keep: int,
+        *others: int,
+        take: Mapping[str, int] | None = None,
+        dry_run: bool = False,
+    ) -> Merge:
+        """Merge the others into `keep` and return the merge, with the resulting contact.
+
+        KEEP's filled fields win, its empty ones are filled from the others in the
+        order given, and lists (phones, e-mails, tags, guardians, observers,
+        multiselect values) are united; `take={"stage": 40}` picks a field from one
+        contact. Events, notes, files and memberships move to KEEP; the others'
+        external ids stay with KEEP as aliases. `dry_run` changes nothing.
+
+            >>> crm.contacts.merge(12, 40, take={"address.city": 40}).contact.city
+        """
+        from crmkit.merges import merge_result
+        from crmkit.store.sqlite.merge import merge_contacts
+
+        done = merge_contacts(
+            self._store,
+            keep,
+            list(others),
+            take=dict(take or {}),
+            user=self._settings.user,
+            dry_run=dry_run,
+        )
+        return merge_result(done, keep, list(others), dry_run=dry_run)
+
+    def merged_into(self, contact_id: int) -> int | None:
+        """Return the contact this one was merged into, or None."""
+        from crmkit.store.sqlite.merge import merged_into
+
+        return merged_into(self._store, contact_id)
+
     # -- finding --------------------------------------------------------------
 
     def search(
@@ -314,6 +351,9 @@ class Contacts:
 
         record = get_record(self._store, contact_id)
         if record is None:
+            into = self.merged_into(contact_id)
+            if into is not None:
+                raise MergedContact(contact_id, into)
             raise NotFound(f"no contact with id {contact_id}")
         return record
 

@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from crmkit.contacts import Contacts
 from crmkit.importers import Imports
+from crmkit.merges import Merges
 from crmkit.query.api import Views
 from crmkit.reference import Fields, Tags, Users
 from crmkit.settings import Settings
@@ -68,6 +69,7 @@ class CRM:
     | `views`         | the acting user's saved views                    |
     | `imports`       | run imports, read their history                  |
     | `events`, `notes`, `files` | a contact's timeline and documents      |
+    | `merges`        | merges of duplicates: list them, undo one        |
     """
 
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
@@ -82,6 +84,7 @@ class CRM:
         self.events = Events(store, self.settings)
         self.notes = Notes(store, self.settings)
         self.files = Files(store, self.settings)
+        self.merges = Merges(store, self.settings)
 
     @property
     def path(self) -> Path:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["CrmError", "InvalidValue", "NotFound"]
+__all__ = ["CrmError", "InvalidValue", "NotFound", "MergedContact"]
 
 
 class CrmError(Exception):
@@ -30,6 +30,15 @@ class NotFound(CrmError, KeyError):
     def __str__(self) -> str:
         # KeyError would print the message quoted, as it does for a missing key.
         return str(self.args[0]) if self.args else ""
+
+
+class MergedContact(NotFound):
+    """A contact that no longer exists because it was merged into another one (`into`)."""
+
+    def __init__(self, contact_id: int, into: int) -> None:
+        super().__init__(f"contact {contact_id} was merged into {into}")
+        self.contact_id = contact_id
+        self.into = into
 
 
 class InvalidValue(CrmError, ValueError):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Change", "HistoryEntry", "entry_from_row"]
+__all__ = ["Change", "HistoryEntry", "UndoReport", "entry_from_row"]
 
 # Written with every change; shown only through the fields that changed with it.
 _HIDDEN_FIELDS = frozenset({"created_at", "updated_at"})
@@ -69,10 +69,65 @@ class HistoryEntry:
         )
 
 
+@dataclass
+class UndoReport:
+    """What undoing an import or a merge did (or, with `dry_run`, would do)."""
+
+    what: str
+    id: int
+    removed: list[int] = field(default_factory=list)
+    restored: list[int] = field(default_factory=list)
+    events: int = 0
+    skipped: list[int] = field(default_factory=list)
+    skipped_fields: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the report as JSON-ready values."""
+        return {
+            "undo": self.what,
+            "id": self.id,
+            "removed": self.removed,
+            "restored": self.restored,
+            "events": self.events,
+            "skipped": self.skipped,
+            "skipped_fields": self.skipped_fields,
+            "dry_run": self.dry_run,
+        }
+
+    @property
+    def summary(self) -> str:
+        """Return what was done in one sentence, then what was left."""
+        if self.what == "merge":
+            verb = "would bring back" if self.dry_run else "brought back"
+            ids = ", ".join(str(contact_id) for contact_id in self.restored)
+            text = f"Merge {self.id}: {verb} contacts {ids}."
+            if self.skipped_fields:
+                text += (
+                    f" Fields changed since, left as they are: {', '.join(self.skipped_fields)}."
+                )
+            return text
+        verb = "would remove" if self.dry_run else "removed"
+        again = "would give back" if self.dry_run else "gave back"
+        parts = [
+            f"{self.what.capitalize()} {self.id}: {verb} {_count(len(self.removed), 'contact')}"
+            f" and {_count(self.events, 'event')}, {again} the old values of"
+            f" {_count(len(self.restored), 'contact')}."
+        ]
+        if self.skipped:
+            ids = ", ".join(str(contact_id) for contact_id in self.skipped)
+            parts.append(f"Left as they are (changed since): {ids}.")
+        return " ".join(parts)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def entry_from_row(row: dict[str, Any]) -> HistoryEntry:
     """Return the entry of a stored history row (`store.sqlite.history.history_rows`)."""
     source = row["source"]
-    if row.get("source_id") is not None:
+    if row.get("source_id") is not None and source != "undo":
         source = f"{source} {row['source_id']}"
     return HistoryEntry(
         id=row["id"],

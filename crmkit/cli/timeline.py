@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from crmkit.cli.app import get_crm
 from crmkit.cli.output import OutputFormat, dump_json, emit
+
+if TYPE_CHECKING:
+    from crmkit import CRM
 
 __all__ = ["register"]
 
@@ -37,7 +40,21 @@ def show(
 
     Example: `crm show 7`, `crm show 7 --html card.html`
     """
-    crm = get_crm(ctx, create=False)
+    from crmkit.errors import MergedContact
+
+    try:
+        _show(get_crm(ctx, create=False), contact_id, fmt, html)
+    except MergedContact as merged:
+        # Not an error: the contact lives on in the one it was merged into.
+        if _structured(fmt):
+            typer.echo(dump_json({"id": contact_id, "merged_into": merged.into}))
+        else:
+            typer.echo(
+                f"Contact {contact_id} was merged into {merged.into} (`crm show {merged.into}`)."
+            )
+
+
+def _show(crm: CRM, contact_id: int, fmt: OutputFormat, html: str | None) -> None:
     if html:
         crm.card_html(contact_id, html)
         typer.echo(f"Wrote the card of contact {contact_id} to {html}.")
@@ -53,7 +70,7 @@ def show(
     emit([record], fmt)
 
 
-_CARD_EXTRAS = ("timeline", "files", "avatar")
+_CARD_EXTRAS = ("timeline", "files", "avatar", "history")
 
 
 def timeline(

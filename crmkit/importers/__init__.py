@@ -19,6 +19,7 @@ from crmkit.errors import CrmError
 
 if TYPE_CHECKING:
     from crmkit.drafts import UnknownPolicy
+    from crmkit.history import UndoReport
     from crmkit.importers.contacts import Progress
     from crmkit.mapping import Mapping
     from crmkit.model import ImportReport
@@ -74,6 +75,33 @@ class Imports:
             user=self._settings.user,
             progress=progress,
             stdin=stdin,
+        )
+
+    def undo(self, import_id: int, *, dry_run: bool = False, force: bool = False) -> UndoReport:
+        """Take an import back and return what was done.
+
+        The contacts and events it created are removed and the contacts it updated
+        get the values they had before it. A contact changed since makes the undo
+        raise `CrmError` naming it; with `force` such contacts are left as they are
+        (`report.skipped`). `dry_run` reports and writes nothing.
+
+            >>> crm.imports.undo(3).removed
+            [41, 42, 43]
+        """
+        from crmkit.history import UndoReport
+        from crmkit.store.sqlite.undo import undo_import
+
+        done = undo_import(
+            self._store, import_id, user=self._settings.user, dry_run=dry_run, force=force
+        )
+        return UndoReport(
+            "import",
+            import_id,
+            removed=done["removed"],
+            restored=done["restored"],
+            events=done["events"],
+            skipped=done["skipped"],
+            dry_run=dry_run,
         )
 
     def list(self, limit: int | None = None) -> list[ImportReport]:

@@ -158,12 +158,12 @@ def _import_rows(
         if values is not None:
             batch.append(values)
             if len(batch) >= _BATCH:
-                written = insert_events(store, batch)
+                written = insert_events(store, batch, report.import_id)
                 created += written
                 skipped += len(batch) - written
                 batch.clear()
     if batch:
-        written = insert_events(store, batch)
+        written = insert_events(store, batch, report.import_id)
         created += written
         skipped += len(batch) - written
     report.rows_read, report.created, report.skipped = rows_read, created, skipped

@@ -11,8 +11,13 @@ from crmkit.store.sqlite.events import INSERT_EVENT
 
 __all__ = ["contact_lookup", "load_all_phones", "insert_events"]
 
-# Rows already imported (same source and external id) are skipped.
-_INSERT_NEW = INSERT_EVENT.replace("INSERT", "INSERT OR IGNORE", 1)
+# Rows already imported (same source and external id) are skipped; each event keeps
+# the id of the import that brought it, so that undoing the import removes it.
+_INSERT_NEW = (
+    INSERT_EVENT.replace("INSERT", "INSERT OR IGNORE", 1)
+    .replace(" created_at)", " created_at, import_id)")
+    .replace("?)", "?, ?)")
+)
 _LOOKUPS = {
     "contact.id": "SELECT id FROM contacts WHERE id = ?",
     "contact.external_id": "SELECT id FROM contacts WHERE external_id = ?",
@@ -43,8 +48,9 @@ def load_all_phones(store: Store, owners: dict[Any, tuple[int, ...]], limit: int
     return True
 
 
-def insert_events(store: Store, batch: list[tuple[Any, ...]]) -> int:
-    """Insert a batch; return how many rows went in (the rest were already imported).
+def insert_events(store: Store, batch: list[tuple[Any, ...]], import_id: int | None) -> int:
+    """Insert a batch of import `import_id`; return how many rows went in (the rest
+    were already imported).
 
     Rows go in sorted by contact and time, so neighbouring inserts touch the same pages
     of the `events (contact_id, occurred_at)` index. Within a batch the first row with
@@ -58,7 +64,7 @@ def insert_events(store: Store, batch: list[tuple[Any, ...]]) -> int:
             if external_id in seen:
                 continue
             seen.add(external_id)
-        rows.append(row)
+        rows.append((*row, import_id))
     rows.sort(key=_contact_and_time)
     conn = store.conn
     before = conn.total_changes

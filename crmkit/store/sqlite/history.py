@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from crmkit.store.sqlite.bulk import batch_condition
+from crmkit.store.sqlite.bulk import batch_condition, insert_rows
 from crmkit.store.sqlite.connection import Store
 from crmkit.store.sqlite.record_fields import diff_records
 from crmkit.store.sqlite.records import iter_records
@@ -159,7 +159,7 @@ class HistoryLog:
     def flush(self) -> None:
         """Store the buffered entries."""
         if self._rows:
-            self.store.conn.executemany(_INSERT, self._rows)
+            insert_rows(self.store.conn, _INSERT, self._rows)
             self._rows.clear()
 
 

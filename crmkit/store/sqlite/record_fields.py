@@ -16,7 +16,13 @@ from typing import Any
 from crmkit.store.sqlite.connection import Store
 from crmkit.store.sqlite.schema import CONTACT_COLUMNS
 
-__all__ = ["flatten_record", "diff_records", "write_fields", "LIST_FIELDS"]
+__all__ = [
+    "flatten_record",
+    "diff_records",
+    "write_fields",
+    "insert_record",
+    "LIST_FIELDS",
+]
 
 LIST_FIELDS = ("phones", "emails", "tags", "guardians", "observers", "organizations")
 _ADDRESS = ("street", "street2", "postal_code", "city", "region", "country")
@@ -41,7 +47,17 @@ def flatten_record(record: Mapping[str, Any] | None) -> dict[str, Any]:
         fields[f"address.{part}"] = value
     for key, value in (record.get("custom") or {}).items():
         fields[f"custom.{key}"] = value
-    return {key: value for key, value in fields.items() if value not in (None, [], "", False)}
+    return {key: value for key, value in fields.items() if not _empty(key, value)}
+
+
+def _empty(field: str, value: Any) -> bool:
+    """Whether a value is no value: None, an empty text or list, or a flag that is off.
+
+    A custom checkbox that is false is a value (it differs from no answer).
+    """
+    if value is None or (isinstance(value, (str, list)) and not value):
+        return True
+    return field in ("vip", "hidden") and value is False
 
 
 def diff_records(
@@ -93,6 +109,30 @@ def write_fields(store: Store, contact_id: int, values: Mapping[str, Any]) -> No
         names = ", ".join(f"{column} = ?" for column in columns)
         conn.execute(f"UPDATE contacts SET {names} WHERE id = ?", (*columns.values(), contact_id))
     refresh_search_index(store, [contact_id])
+
+
+def insert_record(store: Store, record: Mapping[str, Any]) -> None:
+    """Store a contact again from its record, with its id, lists and times.
+
+    Memberships are not written: the caller moves them back by their ids.
+    """
+    address = record.get("address") or {}
+    values = {
+        column: address.get(column) if column in _ADDRESS else record.get(column)
+        for column in CONTACT_COLUMNS
+    }
+    values["custom"] = json.dumps(record.get("custom") or {}, ensure_ascii=False)
+    values["vip"] = int(bool(values["vip"]))
+    values["hidden"] = int(bool(values["hidden"]))
+    store.conn.execute(
+        f"INSERT INTO contacts (id, {', '.join(values)}) VALUES (?{', ?' * len(values)})",
+        (record["id"], *values.values()),
+    )
+    write_fields(
+        store,
+        record["id"],
+        {field: record.get(field) for field in LIST_FIELDS if field != "organizations"},
+    )
 
 
 def _write_list(store: Store, contact_id: int, field: str, value: list[Any]) -> None:

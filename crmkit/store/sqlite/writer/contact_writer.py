@@ -119,6 +119,8 @@ class ContactWriter:
         self._pending_keys: dict[tuple[str, str], int] = {}
         self.touched: set[int] = set()
         self.created = 0
+        # Contacts that hold external ids of contacts merged into them (read when needed).
+        self._aliased: set[int] | None = None
         self._positions = LaterPositions(store)
         # The collaborators share the buffers and sets they need (never rebound,
         # only emptied) and call back into the writer to flush or to create.
@@ -274,6 +276,9 @@ class ContactWriter:
         if draft.kind is not None and draft.kind != kind:
             raise CrmError(f"contact {contact_id} is a {kind}; its kind cannot change")
         update = pending_update(contact_id, kind, draft, self.now)
+        if "external_id" in update.values and self._is_alias(contact_id, draft):
+            # A row of a contact merged into this one keeps this one's own external id.
+            del update.values["external_id"]
         if self.keeps_digests:
             update.values["row_digest"] = digest
             self._remember_digest(contact_id, digest)
@@ -284,6 +289,20 @@ class ContactWriter:
             pending[("email", address.lower())] = contact_id
         for number, _, _ in draft.phones:
             pending[("phone", number)] = contact_id
+
+    def _is_alias(self, contact_id: int, draft: ContactDraft) -> bool:
+        """Whether the draft's external id is one this contact holds as a merged contact's."""
+        if self._aliased is None:
+            self._aliased = {
+                row[0] for row in self.conn.execute("SELECT contact_id FROM contact_aliases")
+            }
+        return contact_id in self._aliased and (
+            self.store.one(
+                "SELECT 1 FROM contact_aliases WHERE contact_id = ? AND external_id = ?",
+                (contact_id, draft.scalars["external_id"]),
+            )
+            is not None
+        )
 
     def _replace_children(self, contact_id: int, draft: ContactDraft, replace_links: bool) -> None:
         """Buffer the contact's new children; what changes is worked out at flush.
@@ -363,27 +382,42 @@ class ContactWriter:
         # Organizations created in this batch are about to be stored, beyond the caches.
         self.organizations.forget_prefetched()
         statements: dict[str, list[tuple[Any, ...]]] = {}
-        changing: set[int] = set()
-        if self._pending_updates:
-            statements, reindex, changing = plan_updates(conn, self._pending_updates)
+        # Contacts whose columns change (with their changes), and whose lists change.
+        changing: dict[int, list[list[Any]]] = {}
+        relisted: set[int] = set()
+        updated = self._pending_updates
+        if updated:
+            statements, reindex, changing = plan_updates(conn, updated)
             # Only documents whose parts change are rewritten (see _reindex).
             self._reindex.update(reindex)
-            self._pending_updates.clear()
         if self._linking:
-            changing |= self._plan_links()
+            relisted |= self._plan_links()
         if self._replacing:
-            changing |= self._plan_children()
+            relisted |= self._plan_children()
         history = self.history
-        before = (
-            {record["id"]: record for record in iter_records(self.store, sorted(changing))}
-            if history is not None and changing
-            else {}
-        )
+        before: dict[int, dict[str, Any]] = {}
+        if history is not None:
+            # Changed lists are compared record to record; changed columns are known.
+            if relisted:
+                before = {r["id"]: r for r in iter_records(self.store, sorted(relisted))}
+            for contact_id, changes in changing.items():
+                if contact_id not in relisted:
+                    history.add(history.action, contact_id, changes)
+            # Updates that only set `updated_at` are kept like touches (see `touched`).
+            history.touched(
+                [
+                    *(
+                        (u.values["updated_at"], u.contact_id)
+                        for u in updated
+                        if u.contact_id not in changing and u.contact_id not in relisted
+                    ),
+                    *self._touches,
+                ]
+            )
+        updated.clear()
         for sql, params in statements.items():
             conn.executemany(sql, params)
         if self._touches:
-            if history is not None:
-                history.touched(self._touches)
             write_touches(conn, self._touches)
         for sql, params in self._removals.items():
             conn.executemany(sql, params)

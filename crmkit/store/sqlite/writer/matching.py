@@ -34,7 +34,17 @@ MATCH_SQL = {
     " JOIN contacts c ON c.id = e.contact_id",
     "phone": f"SELECT j.value, c.id, c.kind FROM {_VALUES}"
     " JOIN phones p ON p.number = j.value JOIN contacts c ON c.id = p.contact_id",
+    # An external id of a contact merged into another one names the one it was merged into.
+    "external_id": "WITH j AS (SELECT value FROM json_each(?))"
+    " SELECT j.value, c.id, c.kind FROM j JOIN contacts c ON c.external_id = j.value"
+    " UNION ALL SELECT j.value, c.id, c.kind FROM j"
+    " JOIN contact_aliases a ON a.external_id = j.value JOIN contacts c ON c.id = a.contact_id",
 }
+# The same for one value.
+_EXTERNAL_ID = (
+    "SELECT id, kind FROM contacts WHERE external_id = ?1 UNION ALL SELECT c.id, c.kind"
+    " FROM contact_aliases a JOIN contacts c ON c.id = a.contact_id WHERE a.external_id = ?1"
+)
 
 
 class ContactMatching:
@@ -121,6 +131,8 @@ class ContactMatching:
                 "SELECT c.id, c.kind FROM phones p JOIN contacts c ON c.id = p.contact_id"
                 " WHERE p.number = ?"
             )
+        elif key == "external_id":
+            sql = _EXTERNAL_ID
         else:
             sql = f"SELECT id, kind FROM contacts WHERE {key} = ?"
         prefetched = self.prefetched.get(key, value)
@@ -145,7 +157,10 @@ class ContactMatching:
         pending = self._pending_keys.get(("external_id", external_id))
         if pending is not None:
             return pending
-        sql = "SELECT id FROM contacts WHERE external_id = ?"
+        sql = (
+            "SELECT id FROM contacts WHERE external_id = ?1"
+            " UNION ALL SELECT contact_id FROM contact_aliases WHERE external_id = ?1"
+        )
         owner: int | None = self.store.one(sql, (external_id,))
         if owner is not None and owner in self._touched:
             self._flush()

@@ -33,6 +33,12 @@ __all__ = [
 _SETTABLE = frozenset(CONTACT_COLUMNS) - {"kind", "custom", "created_at", "updated_at"}
 # Columns the search document is made of.
 _INDEXED = ("name", "city", "hidden")
+_FLAGS = ("vip", "hidden")
+# Record fields of the address columns.
+_FIELDS = {
+    column: f"address.{column}"
+    for column in ("street", "street2", "postal_code", "city", "region", "country")
+}
 # Columns an update writes without changing what the contact holds.
 _BOOKKEEPING = frozenset({"updated_at", "row_digest"})
 # json.dumps(value, ensure_ascii=False) without building an encoder per call; the
@@ -68,9 +74,10 @@ def pending_update(contact_id: int, kind: str, draft: ContactDraft, now: str) ->
 
 def plan_updates(
     conn: sqlite3.Connection, updates: Sequence[PendingUpdate]
-) -> tuple[dict[str, list[tuple[Any, ...]]], set[int], set[int]]:
+) -> tuple[dict[str, list[tuple[Any, ...]]], set[int], dict[int, list[list[Any]]]]:
     """UPDATE statements (SQL -> parameter rows), the contacts whose documents change,
-    and the contacts whose values change beyond `updated_at` (what the history records)."""
+    and for each contact whose values change beyond `updated_at`, its changes as the
+    history records them (`[field, old, new]`, see `history`)."""
     columns = {"first_name", "last_name", "name", "custom"}
     for update in updates:
         columns.update(update.values)
@@ -78,7 +85,7 @@ def plan_updates(
     stored = _stored_rows(conn, [update.contact_id for update in updates], list(at))
     statements: dict[str, list[tuple[Any, ...]]] = {}
     reindex: set[int] = set()
-    changing: set[int] = set()
+    changing: dict[int, list[list[Any]]] = {}
     # Stored custom texts repeat (a few options, yes or no): each is decoded once a batch.
     decoded: dict[str, dict[str, Any]] = {}
     for update in updates:
@@ -86,6 +93,7 @@ def plan_updates(
         if old is None:
             continue
         new = dict(update.values)
+        before = merged = None
         if update.kind == "person" and ("first_name" in new or "last_name" in new):
             first = new.get("first_name", old[at["first_name"]])
             last = new.get("last_name", old[at["last_name"]])
@@ -113,10 +121,36 @@ def plan_updates(
         if any(column in changed for column in _INDEXED):
             reindex.add(update.contact_id)
         if any(column not in _BOOKKEEPING for column in changed):
-            changing.add(update.contact_id)
+            changing[update.contact_id] = _field_changes(changed, old, at, before, merged)
         sql = f"UPDATE contacts SET {', '.join(f'{column} = ?' for column in changed)} WHERE id = ?"
         statements.setdefault(sql, []).append((*changed.values(), update.contact_id))
     return shared_values_together(statements), reindex, changing
+
+
+def _field_changes(
+    changed: dict[str, Any],
+    old: tuple[Any, ...],
+    at: dict[str, int],
+    custom_before: dict[str, Any] | None,
+    custom_after: dict[str, Any] | None,
+) -> list[list[Any]]:
+    """Return the changed columns as history changes: record fields, old and new values."""
+    changes: list[list[Any]] = []
+    for column, value in changed.items():
+        if column == "row_digest":
+            continue
+        if column == "custom":
+            was, now = custom_before or {}, custom_after or {}
+            changes += [
+                [f"custom.{key}", was.get(key), now.get(key)]
+                for key in sorted(was.keys() | now.keys())
+                if was.get(key) != now.get(key)
+            ]
+        elif column in _FLAGS:
+            changes.append([column, bool(old[at[column]]) or None, bool(value) or None])
+        else:
+            changes.append([_FIELDS.get(column, column), old[at[column]] or None, value or None])
+    return changes
 
 
 def shared_values_together(

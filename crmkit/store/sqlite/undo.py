@@ -1,0 +1,164 @@
+"""Taking an import back: remove what it created, give back what it replaced.
+
+The history holds what import N did: an `add` entry (no values) for each
+contact it created, an `update` entry with each changed field's old and new
+value for each contact it changed, and `import_touches` the `updated_at` it
+set on contacts it found unchanged. Events it brought carry its id.
+
+A contact that changed after the import (any later history entry) is left
+alone: undoing would throw that change away. Without `force` such contacts
+make the undo refuse; with it, they are skipped and named.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from crmkit.errors import CrmError, NotFound
+from crmkit.store.sqlite.bulk import IN_BATCH
+from crmkit.store.sqlite.connection import Store
+from crmkit.store.sqlite.files import FileStore
+from crmkit.store.sqlite.history import HistoryLog, Origin
+from crmkit.store.sqlite.record_fields import write_fields
+from crmkit.store.sqlite.search_index import refresh_search_index
+from crmkit.values.datetimes import utc_now
+
+__all__ = ["undo_import", "changed_since"]
+
+# Statuses of imports that wrote something that can be taken back.
+_UNDOABLE = ("finished", "finished with rejected rows", "interrupted")
+
+
+def undo_import(
+    store: Store, import_id: int, *, user: str | None, dry_run: bool = False, force: bool = False
+) -> dict[str, Any]:
+    """Take import `import_id` back; return what was (or, dry, would be) undone.
+
+    The result holds `removed` (ids of created contacts deleted), `restored`
+    (ids of updated contacts given their old values), `events` (how many
+    events removed) and `skipped` (ids changed since, left as they are).
+    Raise `CrmError` if the import cannot be undone, or if contacts changed
+    since and `force` is not given.
+    """
+    row = store.conn.execute(
+        "SELECT status, target FROM imports WHERE id = ?", (import_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no import with id {import_id}")
+    status = row[0]
+    if status == "undone":
+        raise CrmError(f"import {import_id} is already undone")
+    if status not in _UNDOABLE:
+        raise CrmError(f"import {import_id} cannot be undone: its status is {status!r}")
+    entries = [
+        (entry_id, action, contact_id, json.loads(changes) if changes else [])
+        for entry_id, action, contact_id, changes in store.conn.execute(
+            "SELECT id, action, contact_id, changes FROM history"
+            " WHERE source = 'import' AND source_id = ? ORDER BY id",
+            (import_id,),
+        )
+    ]
+    skipped = changed_since(store, "import", import_id)
+    if skipped and not force:
+        shown = ", ".join(str(contact_id) for contact_id in skipped[:20])
+        more = f" and {len(skipped) - 20} more" if len(skipped) > 20 else ""
+        raise CrmError(
+            f"import {import_id} cannot be undone: contacts {shown}{more} changed after it"
+            " (`crm history ID` shows how); add --force to undo the rest and leave them"
+        )
+    left = set(skipped)
+    created = [
+        contact_id
+        for _, action, contact_id, _ in entries
+        if action == "add" and contact_id not in left
+    ]
+    updates = [
+        (contact_id, changes)
+        for _, action, contact_id, changes in entries
+        if action != "add" and changes and contact_id not in left
+    ]
+    events = int(store.one("SELECT count(*) FROM events WHERE import_id = ?", (import_id,)))
+    result: dict[str, Any] = {
+        "import_id": import_id,
+        "removed": created,
+        "restored": sorted({contact_id for contact_id, _ in updates}),
+        "events": events,
+        "skipped": skipped,
+        "dry_run": dry_run,
+    }
+    if dry_run:
+        return result
+    origin = Origin(user, "undo", import_id)
+    log = HistoryLog(store, origin, utc_now(), action=f"undo import {import_id}")
+    with store.transaction() as conn:
+        with log.watch(result["restored"]):
+            for contact_id, changes in reversed(updates):
+                write_fields(store, contact_id, {field: old for field, old, _ in changes})
+            _restore_touches(store, import_id, left)
+        files = _delete_contacts(store, log, created)
+        conn.execute("DELETE FROM events WHERE import_id = ?", (import_id,))
+        conn.execute("UPDATE imports SET status = 'undone' WHERE id = ?", (import_id,))
+        log.flush()
+    FileStore.for_store(store).prune(store, files)
+    return result
+
+
+def changed_since(store: Store, source: str, source_id: int) -> list[int]:
+    """Return the contacts an import or merge touched that changed after it, by id.
+
+    Changes that were taken back do not count: those of an undone import or merge,
+    and the undo's own, which together leave a contact as it was before them.
+    """
+    return [
+        row[0]
+        for row in store.conn.execute(
+            "SELECT DISTINCT h.contact_id FROM history AS h JOIN"
+            " (SELECT contact_id, max(id) AS last FROM history"
+            "  WHERE source = ? AND source_id = ? GROUP BY contact_id) AS mine"
+            " ON h.contact_id = mine.contact_id AND h.id > mine.last"
+            " WHERE h.source != 'undo'"
+            " AND NOT (h.source = 'import'"
+            "  AND h.source_id IN (SELECT id FROM imports WHERE status = 'undone'))"
+            " AND NOT (h.source = 'merge'"
+            "  AND h.source_id IN (SELECT id FROM merges WHERE status = 'undone'))"
+            " ORDER BY h.contact_id",
+            (source, source_id),
+        )
+    ]
+
+
+def _restore_touches(store: Store, import_id: int, left: set[int]) -> None:
+    """Give contacts found unchanged the `updated_at` they had, where it is still the
+    import's (a contact changed since has a newer one)."""
+    conn = store.conn
+    for before, after, ids in conn.execute(
+        "SELECT before, after, ids FROM import_touches WHERE import_id = ?", (import_id,)
+    ).fetchall():
+        wanted = [contact_id for contact_id in json.loads(ids) if contact_id not in left]
+        conn.execute(
+            f"UPDATE contacts SET updated_at = ? WHERE updated_at = ? AND id {IN_BATCH}",
+            (before, after, json.dumps(wanted)),
+        )
+
+
+def _delete_contacts(store: Store, log: HistoryLog, ids: list[int]) -> list[str]:
+    """Delete these contacts (recording their last values); return their files' hashes."""
+    if not ids:
+        return []
+    conn = store.conn
+    payload = json.dumps(ids)
+    hashes = [
+        row[0]
+        for row in conn.execute(f"SELECT sha256 FROM files WHERE contact_id {IN_BATCH}", (payload,))
+    ]
+    members = [
+        row[0]
+        for row in conn.execute(
+            f"SELECT person_id FROM memberships WHERE organization_id {IN_BATCH}", (payload,)
+        )
+    ]
+    with log.watch(ids):
+        conn.execute(f"DELETE FROM contacts WHERE id {IN_BATCH}", (payload,))
+    refresh_search_index(store, [*ids, *members])
+    return hashes
