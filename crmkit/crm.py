@@ -137,6 +137,41 @@ class CRM:
 
         return backup_store(self.store, target)
 
+    def dump(self, target: str | Path | IO[str] | IO[bytes] | None = None) -> dict[str, Any]:
+        """Write the whole base as JSON Lines to a path, a stream, or stdout (None or `-`).
+
+        The dump holds the reference data, views, contacts with everything that
+        hangs on them, events, notes, stored files with their contents, the import
+        history and the audit log, with their ids: a portable copy that
+        `restore` loads into an empty base, by this or a later crmkit. A path is
+        written under a temporary name and renamed when complete. Return the rows
+        per table (`tables`), their total, the contacts, the stored files and `path`.
+
+            >>> crm.dump("kopia.jsonl")
+            {'tables': {'tags': 5, ...}, 'rows': 1234, 'contacts': 40, 'files': 2, 'path': ...}
+        """
+        from crmkit.dumps import dump_base
+
+        return dump_base(self.store, target)
+
+    def restore(self, source: str | Path | IO[str] | IO[bytes]) -> dict[str, Any]:
+        """Load a dump (a path, a stream, or `-` for stdin) into this base, which must be empty.
+
+        Everything goes in as one transaction with its ids; file contents are
+        checked against their sha256 and stored beside the database, and the
+        search index is rebuilt. A base that holds anything, a file that is no
+        crmkit dump (or is from a newer crmkit), a dump cut short or altered:
+        each raises `CrmError` and leaves the base empty. Return what `dump`
+        returns, with `indexed` (contacts indexed for search).
+
+            >>> with crmkit.open("nowa.db") as new:
+            ...     new.restore("kopia.jsonl")["contacts"]
+            40
+        """
+        from crmkit.dumps import restore_base
+
+        return restore_base(self.store, source)
+
     def timeline(
         self,
         contact_id: int,

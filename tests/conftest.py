@@ -41,13 +41,23 @@ def ref_crm(crm: CRM) -> CRM:
 
 
 @pytest.fixture()
-def cli(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
-    """Run `crm --db <tmp db> ARGS...` through Typer's CliRunner."""
+def cli_at(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run `crm --db DB ARGS...` through Typer's CliRunner, on any database file DB."""
     monkeypatch.delenv("CRM_USER", raising=False)
     monkeypatch.delenv("CRM_DB", raising=False)
     runner = CliRunner()
 
+    def invoke(db: Path, *args: str, input: str | bytes | None = None) -> Result:
+        return runner.invoke(app, ["--db", str(db), *args], input=input)
+
+    return invoke
+
+
+@pytest.fixture()
+def cli(db_path: Path, cli_at: Callable[..., Result]) -> Callable[..., Result]:
+    """Run `crm --db <tmp db> ARGS...` through Typer's CliRunner."""
+
     def invoke(*args: str, input: str | bytes | None = None) -> Result:
-        return runner.invoke(app, ["--db", str(db_path), *args], input=input)
+        return cli_at(db_path, *args, input=input)
 
     return invoke

@@ -1,4 +1,5 @@
-"""`crm init`, `crm add`, `crm edit`, `crm delete` and `crm link`."""
+"""`crm init`, `crm backup`, `crm dump`, `crm restore`, `crm add`, `crm edit`, `crm delete`
+and `crm link`."""
 
 from __future__ import annotations
 
@@ -48,6 +49,38 @@ def backup(
         f", {done['files']} stored file{'s' if done['files'] != 1 else ''}" if done["files"] else ""
     )
     typer.echo(f"Backed up to {done['path']} ({done['size']:,} bytes{files}).")
+
+
+def dump(
+    ctx: typer.Context,
+    output: str = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout."
+    ),
+) -> None:
+    """Write the whole base as JSON Lines, a portable copy: `crm dump -o kopia.jsonl`."""
+    done = get_crm(ctx, create=False).dump(output)
+    where = done["path"] or "stdout"
+    typer.echo(
+        f"Dumped {_counted(done['contacts'], 'contact')} ({done['rows']:,} rows in all)"
+        f" and {_counted(done['files'], 'stored file')} to {where}.",
+        err=done["path"] is None,
+    )
+
+
+def restore(
+    ctx: typer.Context,
+    source: str = typer.Argument(..., metavar="FILE", help="A dump of `crm dump`; - for stdin."),
+) -> None:
+    """Load a dump into an empty database: `crm --db nowa.db restore kopia.jsonl`."""
+    done = get_crm(ctx).restore(source)
+    typer.echo(
+        f"Restored {_counted(done['contacts'], 'contact')} ({done['rows']:,} rows in all)"
+        f" and {_counted(done['files'], 'stored file')} into {done['path']}."
+    )
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def add(
@@ -100,6 +133,8 @@ def link(
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("backup")(backup)
+    app.command("dump")(dump)
+    app.command("restore")(restore)
     app.command("add")(add)
     app.command("edit")(edit)
     app.command("delete")(delete)

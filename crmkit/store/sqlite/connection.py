@@ -95,13 +95,22 @@ class Store:
         sorts a whole table, which must not happen in memory (see
         `foreign_keys_off`). Like it, this changes nothing inside a transaction.
         """
+        with self.temp_on_disk(), self.foreign_keys_off():
+            yield
+
+    @contextmanager
+    def temp_on_disk(self) -> Iterator[None]:
+        """Sorts and temporary data spilled to disk, for the transactions opened inside.
+
+        Kept in memory, they grow with the size of one large write. Like
+        `foreign_keys_off`, this changes nothing inside a transaction.
+        """
         if self._depth:
             yield
             return
         self.conn.execute("PRAGMA temp_store = FILE")
         try:
-            with self.foreign_keys_off():
-                yield
+            yield
         finally:
             self.conn.execute("PRAGMA temp_store = MEMORY")
 
