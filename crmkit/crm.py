@@ -142,7 +142,7 @@ class CRM:
 
         The dump holds the reference data, views, contacts with everything that
         hangs on them, events, notes, stored files with their contents, the import
-        history and the audit log, with their ids: a portable copy that
+        history of changes and of imports, with their ids: a portable copy that
         `restore` loads into an empty base, by this or a later crmkit. A path is
         written under a temporary name and renamed when complete. Return the rows
         per table (`tables`), their total, the contacts, the stored files and `path`.

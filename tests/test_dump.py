@@ -88,6 +88,11 @@ def build_rich_base(path: Path) -> dict[str, int]:
         gone = crm.contacts.add("person", first_name="Usunięty").id
         crm.contacts.delete(gone)
         crm.contacts.add("person", first_name="Ukryty", hidden=True)
+        twin = crm.contacts.add("person", first_name="Ewa", external_id="OLD-1").id
+        crm.contacts.merge(ewa, twin)
+        again = crm.contacts.add("person", first_name="Ewa", external_id="OLD-2").id
+        undone = crm.contacts.merge(ewa, again).id
+        crm.merges.undo(undone or 0)
         return {"anna": anna, "firm": firm, "ewa": ewa}
 
 
@@ -129,7 +134,7 @@ def test_the_restored_base_answers_as_the_original(
     copy = tmp_path / "copy.db"
     restored = cli_at(copy, "restore", str(dump))
     assert restored.exit_code == 0, restored.output
-    assert restored.stdout.startswith("Restored 42 contacts (")
+    assert restored.stdout.startswith("Restored 43 contacts (")
     assert "and 3 stored files into" in restored.stdout
 
     def same(*args: str) -> str:
@@ -139,7 +144,10 @@ def test_the_restored_base_answers_as_the_original(
         return before.stdout
 
     exported = same("export", "--format", "jsonl", "--include-hidden")
-    assert len(exported.rstrip("\n").split("\n")) == 42
+    assert len(exported.rstrip("\n").split("\n")) == 43
+    same("merges", "--format", "json")
+    same("history", str(ids["ewa"]), "--format", "json")
+    assert "merged into" in same("show", "44")
     for contact in (ids["anna"], ids["firm"], ids["ewa"]):
         same("timeline", str(contact), "--format", "json")
         same("show", str(contact), "--format", "json")
@@ -191,7 +199,7 @@ def test_dump_restore_dump_gives_the_same_lines(
     assert {key: restored[key] for key in ("tables", "rows", "contacts", "files")} == {
         key: dumped[key] for key in ("tables", "rows", "contacts", "files")
     }
-    assert restored["indexed"] == 42 and dumped["path"] is None
+    assert restored["indexed"] == 43 and dumped["path"] is None
 
 
 def test_a_dump_holds_each_table_in_one_run_in_order_and_no_derived_data(
@@ -229,7 +237,7 @@ def test_dump_to_stdout_and_restore_from_stdin(
     original, _, dump = rich
     result = cli_at(original, "dump")
     assert result.exit_code == 0, result.output
-    assert result.stderr.startswith("Dumped 42 contacts (") and "to stdout." in result.stderr
+    assert result.stderr.startswith("Dumped 43 contacts (") and "to stdout." in result.stderr
     lines = result.stdout.removesuffix("\n").split("\n")
     assert lines[1:] == dump_lines(dump)[1:]
     copy = tmp_path / "copy.db"
@@ -247,7 +255,7 @@ def test_dump_to_a_file_replaces_it_whole(
     target = tmp_path / "kopia.jsonl"
     target.write_text("stara kopia\n", encoding="utf-8")
     result = cli_at(original, "dump", "-o", str(target))
-    assert result.exit_code == 0 and result.stdout.startswith("Dumped 42 contacts (")
+    assert result.exit_code == 0 and result.stdout.startswith("Dumped 43 contacts (")
     assert f"and 3 stored files to {target}." in result.stdout and not result.stderr
     assert dump_lines(target)[1:] == dump_lines(dump)[1:]
     assert [p.name for p in tmp_path.iterdir()] == ["kopia.jsonl"]
@@ -266,7 +274,7 @@ def test_dump_and_restore_through_binary_streams(
         record = crm.contacts[ids["ewa"]].to_record()
     buffer.seek(0)
     with crmkit.open(tmp_path / "copy.db") as copy:
-        assert copy.restore(buffer)["contacts"] == 42
+        assert copy.restore(buffer)["contacts"] == 43
         assert copy.contacts[ids["ewa"]].to_record() == record
         assert record["custom"]["nickname"] == 'Ewa "E" \u2028 nowa linia\nи ещё'
 
@@ -339,8 +347,8 @@ def _without_a_contact(lines: list[str]) -> list[str]:
     return [line for line in lines if '"table":"contacts","row":{"id":2,' not in line]
 
 
-def _without_an_audit_entry(lines: list[str]) -> list[str]:
-    entries = [n for n, line in enumerate(lines) if line.startswith('{"table":"audit_log"')]
+def _without_a_history_entry(lines: list[str]) -> list[str]:
+    entries = [n for n, line in enumerate(lines) if line.startswith('{"table":"history"')]
     return lines[: entries[0]] + lines[entries[0] + 1 :]
 
 
@@ -361,7 +369,7 @@ def _tampered(lines: list[str]) -> list[str]:
     [
         (lambda lines: lines[:-1], "without the end line of a dump: it was cut short"),
         (lambda lines: lines[:-5], "without the end line of a dump: it was cut short"),
-        (_without_an_audit_entry, "where its end line counts"),
+        (_without_a_history_entry, "where its end line counts"),
         (_cut_in_a_row, "line 41: not a JSON object"),
         (_garbled, "line 31: not a JSON object (the dump is damaged)"),
         (_inserted('{"table": "tags", "row": [1, "X", "x"]}'), "line 2: the tags row is not"),

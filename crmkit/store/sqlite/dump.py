@@ -52,7 +52,7 @@ def write_dump(store: Store, out: IO[str]) -> dict[str, Any]:
         files = _write_contents(store, out)
         out.write(encode_line({"end": DUMP_FORMAT, "rows": counts, "files": files}))
     return {
-        "tables": counts,
+        "tables": {name: count for name, count in counts.items() if count},
         "rows": sum(counts.values()),
         "contacts": counts["contacts"],
         "files": files,

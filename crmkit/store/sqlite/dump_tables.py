@@ -61,6 +61,11 @@ DUMPED_TABLES: tuple[DumpedTable, ...] = (
     DumpedTable("contact_tags", "contact_id, tag_id"),
     DumpedTable("contact_users", "contact_id, role, user_id"),
     DumpedTable("memberships", "id"),
+    DumpedTable("blacklist", "number"),
+    # merges, and what they keep for their undo
+    DumpedTable("merges", "id"),
+    DumpedTable("merged_contacts", "contact_id"),
+    DumpedTable("contact_aliases", "external_id"),
     # the timeline and its documents
     DumpedTable("events", "id"),
     DumpedTable("notes", "id"),
@@ -68,7 +73,8 @@ DUMPED_TABLES: tuple[DumpedTable, ...] = (
     # history
     DumpedTable("imports", "id"),
     DumpedTable("import_problems", "rowid"),
-    DumpedTable("audit_log", "id"),
+    DumpedTable("import_touches", "rowid"),
+    DumpedTable("history", "id"),
 )
 
 # Tables (and the prefix of FTS5's own tables) that restore rebuilds instead of copying.
