@@ -130,6 +130,39 @@ class HistoryLog:
         yield
         self.compare(before, wanted, action)
 
+    def before_flush(
+        self,
+        changing: dict[int, list[list[Any]]],
+        relisted: set[int],
+        updates: Iterable[Any],
+        touches: list[tuple[str, int]],
+    ) -> dict[int, dict[str, Any]]:
+        """Record what a writer's flush is about to change; return the records to compare after.
+
+        `changing` holds the contacts whose columns change, with their changes
+        (known from the planned UPDATEs); `relisted` the contacts whose phones,
+        e-mails, tags, users or memberships change, whose records are read now
+        and compared once written. The other `updates` (pending updates that
+        only set `updated_at`) and `touches` are kept as touches.
+        """
+        before = {}
+        if relisted:
+            before = {r["id"]: r for r in iter_records(self.store, sorted(relisted))}
+        for contact_id, changes in changing.items():
+            if contact_id not in relisted:
+                self.add(self.action, contact_id, changes)
+        self.touched(
+            [
+                *(
+                    (update.values["updated_at"], update.contact_id)
+                    for update in updates
+                    if update.contact_id not in changing and update.contact_id not in relisted
+                ),
+                *touches,
+            ]
+        )
+        return before
+
     def touched(self, touches: list[tuple[str, int]]) -> None:
         """Keep the `updated_at` an import's touch of unchanged contacts replaces.
 

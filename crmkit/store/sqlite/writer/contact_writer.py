@@ -24,7 +24,6 @@ from crmkit.errors import CrmError
 from crmkit.store.sqlite.bulk import insert_rows
 from crmkit.store.sqlite.connection import Store
 from crmkit.store.sqlite.history import HistoryLog, ids_ever_used
-from crmkit.store.sqlite.records import iter_records
 from crmkit.store.sqlite.schema import CONTACT_COLUMNS
 from crmkit.store.sqlite.search_index import (
     PendingDocument,
@@ -119,8 +118,6 @@ class ContactWriter:
         self._pending_keys: dict[tuple[str, str], int] = {}
         self.touched: set[int] = set()
         self.created = 0
-        # Contacts that hold external ids of contacts merged into them (read when needed).
-        self._aliased: set[int] | None = None
         self._positions = LaterPositions(store)
         # The collaborators share the buffers and sets they need (never rebound,
         # only emptied) and call back into the writer to flush or to create.
@@ -276,7 +273,9 @@ class ContactWriter:
         if draft.kind is not None and draft.kind != kind:
             raise CrmError(f"contact {contact_id} is a {kind}; its kind cannot change")
         update = pending_update(contact_id, kind, draft, self.now)
-        if "external_id" in update.values and self._is_alias(contact_id, draft):
+        if "external_id" in update.values and self.matching.is_alias(
+            contact_id, draft.scalars["external_id"]
+        ):
             # A row of a contact merged into this one keeps this one's own external id.
             del update.values["external_id"]
         if self.keeps_digests:
@@ -289,20 +288,6 @@ class ContactWriter:
             pending[("email", address.lower())] = contact_id
         for number, _, _ in draft.phones:
             pending[("phone", number)] = contact_id
-
-    def _is_alias(self, contact_id: int, draft: ContactDraft) -> bool:
-        """Whether the draft's external id is one this contact holds as a merged contact's."""
-        if self._aliased is None:
-            self._aliased = {
-                row[0] for row in self.conn.execute("SELECT contact_id FROM contact_aliases")
-            }
-        return contact_id in self._aliased and (
-            self.store.one(
-                "SELECT 1 FROM contact_aliases WHERE contact_id = ? AND external_id = ?",
-                (contact_id, draft.scalars["external_id"]),
-            )
-            is not None
-        )
 
     def _replace_children(self, contact_id: int, draft: ContactDraft, replace_links: bool) -> None:
         """Buffer the contact's new children; what changes is worked out at flush.
@@ -395,25 +380,11 @@ class ContactWriter:
         if self._replacing:
             relisted |= self._plan_children()
         history = self.history
-        before: dict[int, dict[str, Any]] = {}
-        if history is not None:
-            # Changed lists are compared record to record; changed columns are known.
-            if relisted:
-                before = {r["id"]: r for r in iter_records(self.store, sorted(relisted))}
-            for contact_id, changes in changing.items():
-                if contact_id not in relisted:
-                    history.add(history.action, contact_id, changes)
-            # Updates that only set `updated_at` are kept like touches (see `touched`).
-            history.touched(
-                [
-                    *(
-                        (u.values["updated_at"], u.contact_id)
-                        for u in updated
-                        if u.contact_id not in changing and u.contact_id not in relisted
-                    ),
-                    *self._touches,
-                ]
-            )
+        before = (
+            history.before_flush(changing, relisted, updated, self._touches)
+            if history is not None
+            else {}
+        )
         updated.clear()
         for sql, params in statements.items():
             conn.executemany(sql, params)
@@ -442,8 +413,7 @@ class ContactWriter:
         self._reindex.clear()
         if history is not None:
             history.created(row[0] for row in self._contacts)
-            if before:
-                history.compare(before, sorted(before))
+            history.compare(before, sorted(before))
             history.flush()
         for buffer in (
             self._contacts,

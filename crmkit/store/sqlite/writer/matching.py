@@ -70,6 +70,8 @@ class ContactMatching:
         self.prefetched = PrefetchedMatches(self.conn)
         # Kinds of contacts found by the latest lookups (a kind never changes).
         self._kinds: dict[int, str] = {}
+        # Contacts that hold external ids of contacts merged into them (read when needed).
+        self._aliased: set[int] | None = None
 
     def find(self, draft: ContactDraft, keys: Iterable[str]) -> list[int]:
         """Existing contacts this draft names by the first match key it has a value for.
@@ -152,6 +154,20 @@ class ContactMatching:
         if kind is None:
             kind = self.store.one("SELECT kind FROM contacts WHERE id = ?", (contact_id,))
         return kind
+
+    def is_alias(self, contact_id: int, external_id: str) -> bool:
+        """Whether the contact holds this external id as that of a contact merged into it."""
+        if self._aliased is None:
+            self._aliased = {
+                row[0] for row in self.conn.execute("SELECT contact_id FROM contact_aliases")
+            }
+        return contact_id in self._aliased and (
+            self.store.one(
+                "SELECT 1 FROM contact_aliases WHERE contact_id = ? AND external_id = ?",
+                (contact_id, external_id),
+            )
+            is not None
+        )
 
     def external_id_owner(self, external_id: str) -> int | None:
         pending = self._pending_keys.get(("external_id", external_id))
