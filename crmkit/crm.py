@@ -74,9 +74,9 @@ class CRM:
         self.store = store
         self.settings = settings or Settings.from_env(db=str(store.path))
         self.contacts = Contacts(store, self.settings)
-        self.tags = Tags(store)
-        self.users = Users(store)
-        self.fields = Fields(store)
+        self.tags = Tags(store, self.settings)
+        self.users = Users(store, self.settings)
+        self.fields = Fields(store, self.settings)
         self.views = Views(store, self.settings)
         self.imports = Imports(store, self.settings)
         self.events = Events(store, self.settings)
