@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from crmkit.blacklist import Blacklist
 from crmkit.contacts import Contacts
 from crmkit.importers import Imports
 from crmkit.query.api import Views
@@ -68,6 +69,7 @@ class CRM:
     | `views`         | the acting user's saved views                    |
     | `imports`       | run imports, read their history                  |
     | `events`, `notes`, `files` | a contact's timeline and documents      |
+    | `blacklist`     | blocked phone numbers                            |
     """
 
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
@@ -82,6 +84,7 @@ class CRM:
         self.events = Events(store, self.settings)
         self.notes = Notes(store, self.settings)
         self.files = Files(store, self.settings)
+        self.blacklist = Blacklist(store, self.settings)
 
     @property
     def path(self) -> Path:
