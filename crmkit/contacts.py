@@ -325,7 +325,8 @@ class Contacts:
         limit: int | None = None,
         columns: str | Sequence[str] | None = None,
     ) -> ContactSelection:
-        """Return the selection `lookup` reads; its `number` is the number in E.164."""
+        """Return the selection `lookup` reads; its `number` is the number in E.164, and
+        `blacklisted` and `blacklist_reason` say whether and why it is blocked."""
         from crmkit.query.api import ContactSelection, name_list
         from crmkit.store.sqlite.query.selection import select_owners
 
@@ -341,7 +342,13 @@ class Contacts:
             limit=limit,
         )
         return ContactSelection(
-            self._store, selection, chosen, number=found.number, hidden=found.hidden
+            self._store,
+            selection,
+            chosen,
+            number=found.number,
+            hidden=found.hidden,
+            blacklisted=found.blacklisted,
+            blacklist_reason=found.blacklist_reason,
         )
 
     # -- helpers ----------------------------------------------------------------

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from crmkit.blacklist import Blacklist
 from crmkit.contacts import Contacts
 from crmkit.importers import Imports
 from crmkit.merges import Merges
@@ -70,21 +71,23 @@ class CRM:
     | `imports`       | run imports, read their history                  |
     | `events`, `notes`, `files` | a contact's timeline and documents      |
     | `merges`        | merges of duplicates: list them, undo one        |
+    | `blacklist`     | blocked phone numbers                            |
     """
 
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self.store = store
         self.settings = settings or Settings.from_env(db=str(store.path))
         self.contacts = Contacts(store, self.settings)
-        self.tags = Tags(store)
-        self.users = Users(store)
-        self.fields = Fields(store)
+        self.tags = Tags(store, self.settings)
+        self.users = Users(store, self.settings)
+        self.fields = Fields(store, self.settings)
         self.views = Views(store, self.settings)
         self.imports = Imports(store, self.settings)
         self.events = Events(store, self.settings)
         self.notes = Notes(store, self.settings)
         self.files = Files(store, self.settings)
         self.merges = Merges(store, self.settings)
+        self.blacklist = Blacklist(store, self.settings)
 
     @property
     def path(self) -> Path:

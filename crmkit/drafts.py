@@ -17,7 +17,7 @@ from crmkit.errors import InvalidValue
 from crmkit.model import PHONE_TYPES, CustomField
 from crmkit.reference import add_field_option, add_tag, add_user
 from crmkit.store import Store
-from crmkit.store.sqlite.reference import fields_by_key, tag_ids, user_ids
+from crmkit.store.sqlite.reference import deactivated_users, fields_by_key, tag_ids, user_ids
 from crmkit.targets import (
     ORGANIZATION_ONLY,
     PERSON_ONLY,
@@ -64,6 +64,7 @@ class DraftBuilder:
         self.empty_clears = empty_clears
         self.tags = tag_ids(store)
         self.users = user_ids(store)
+        self.deactivated = deactivated_users(store)
         self.fields = fields_by_key(store)
         self.columns = list(columns)
         self.target_columns = {target.name: column for column, target in self.columns}
@@ -347,6 +348,9 @@ class DraftBuilder:
         return names
 
     def _unknown(self, what: str, name: str) -> int | None:
+        if what == "user" and name_key(name) in self.deactivated:
+            self._deactivated(self.deactivated[name_key(name)])
+            return None
         if self.unknown == "strict":
             raise InvalidValue(f"unknown {what} {name.strip()!r}")
         if self.unknown == "create":
@@ -361,6 +365,17 @@ class DraftBuilder:
             ("warning", self._column, name, f"unknown {what} {name.strip()!r} left out")
         )
         return None
+
+    def _deactivated(self, full_name: str) -> None:
+        """Refuse a deactivated user (strict), else leave it out with a warning.
+
+        `create` does not bring the user back: `crm user activate` does.
+        """
+        if self.unknown == "strict":
+            raise InvalidValue(f"user {full_name!r} is deactivated")
+        self._problems.append(
+            ("warning", self._column, full_name, f"user {full_name!r} is deactivated; left out")
+        )
 
     def _custom_handler(self, definition: CustomField) -> Handler:
         key = definition.key

@@ -190,11 +190,15 @@ class Tag:
 
 @dataclass
 class User:
-    """Someone who can be a contact's guardian or observer, an agent or a note's author."""
+    """Someone who can be a contact's guardian or observer, an agent or a note's author.
+
+    A deactivated user (`active` false) stays where already named but is not assigned anew.
+    """
 
     id: int
     full_name: str
     email: str | None = None
+    active: bool = True
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)

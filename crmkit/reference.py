@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from crmkit.errors import CrmError, NotFound
 from crmkit.model import FIELD_TYPES, CustomField, Tag, User
@@ -29,6 +30,10 @@ from crmkit.store.sqlite.reference import (
 )
 from crmkit.values.names import name_key
 
+if TYPE_CHECKING:
+    from crmkit.reference_fixes import ReferenceFix
+    from crmkit.settings import Settings
+
 __all__ = [
     "Tags",
     "Users",
@@ -44,11 +49,9 @@ _FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def add_tag(store: Store, name: str, *, exist_ok: bool = False) -> Tag:
-    clean = " ".join(name.split())
-    if not clean:
-        raise CrmError("a tag name cannot be empty")
-    if "|" in clean:
-        raise CrmError(f"tag name {clean!r} cannot contain '|', the multi-value separator")
+    from crmkit.reference_fixes import clean_name
+
+    clean = clean_name(name, "tag")
     key = name_key(clean)
     existing = find_tag(store, key)
     if existing is not None:
@@ -141,10 +144,16 @@ class Tags:
     [Tag(id=1, name='VIP'), Tag(id=2, name='Lead')]
     >>> [tag.name for tag in crm.tags]
     ['Lead', 'VIP']
+    >>> crm.tags.rename("Lead", "Prospect").contacts     # contacts that hold it
+    12
+
+    Renaming, deleting and merging change the contacts holding the tag, and each of
+    them gets a history entry (`tags` old → new) in the acting user's name.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self._store = store
+        self._user = settings.user if settings is not None else None
 
     def add(self, *names: str) -> list[Tag]:
         """Create tags and return them; raise `CrmError` if one exists (then none is added)."""
@@ -155,6 +164,25 @@ class Tags:
         """Return every tag, by name."""
         return list_tags(self._store)
 
+    def rename(self, old: str, new: str) -> ReferenceFix:
+        """Rename a tag; raise `NotFound` for an unknown one, `CrmError` if `new` is taken
+        (merge the two instead)."""
+        from crmkit import reference_fixes as fixes
+
+        return fixes.rename_tag(self._store, old, new, self._user)
+
+    def delete(self, name: str) -> ReferenceFix:
+        """Take a tag off every contact and delete it; `contacts` says how many lost it."""
+        from crmkit import reference_fixes as fixes
+
+        return fixes.delete_tag(self._store, name, self._user)
+
+    def merge(self, source: str, into: str) -> ReferenceFix:
+        """Give the contacts tagged `source` the tag `into`, then delete `source`."""
+        from crmkit import reference_fixes as fixes
+
+        return fixes.merge_tags(self._store, source, into, self._user)
+
     def __iter__(self) -> Iterator[Tag]:
         return iter(self.list())
 
@@ -163,11 +191,18 @@ class Users:
     """The users who can be guardians, observers and agents, as `crm.users`.
 
     >>> crm.users.add("Jan Kowalski", email="jan@example.pl")
-    User(id=1, full_name='Jan Kowalski', email='jan@example.pl')
+    User(id=1, full_name='Jan Kowalski', email='jan@example.pl', active=True)
+    >>> crm.users.deactivate("Jan Kowalski").active
+    False
+
+    A deactivated user stays on past events, in the history and on the contacts
+    it already guards or observes, but is no longer assigned: naming it as a
+    guardian, observer, agent or note author is refused (a warning in imports).
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self._store = store
+        self._user = settings.user if settings is not None else None
 
     def add(self, full_name: str, *, email: str | None = None) -> User:
         """Create a user and return it; raise `CrmError` if the name is taken."""
@@ -177,6 +212,28 @@ class Users:
         """Return every user, by name."""
         return list_users(self._store)
 
+    def rename(self, old: str, new: str) -> ReferenceFix:
+        """Rename a user wherever the name shows; `contacts` counts those it guards or observes.
+
+        Contacts and events name users by id and follow; notes the user wrote are
+        given the new name too. The history keeps the names it was written with.
+        """
+        from crmkit import reference_fixes as fixes
+
+        return fixes.rename_user(self._store, old, new, self._user)
+
+    def deactivate(self, name: str) -> User:
+        """Stop a user from being assigned anew; raise `CrmError` if already deactivated."""
+        from crmkit import reference_fixes as fixes
+
+        return fixes.set_user_active(self._store, name, False)
+
+    def activate(self, name: str) -> User:
+        """Make a deactivated user assignable again."""
+        from crmkit import reference_fixes as fixes
+
+        return fixes.set_user_active(self._store, name, True)
+
     def __iter__(self) -> Iterator[User]:
         return iter(self.list())
 
@@ -185,10 +242,17 @@ class Fields:
     """The custom fields of a base, as `crm.fields`.
 
     >>> crm.fields.add("industry", type="multiselect", options=["IT", "Handel"])
+    >>> crm.fields.add_options("industry", "Budownictwo")
+    >>> crm.fields.rename_option("industry", "Handel", "Handel detaliczny").contacts
+    4
+
+    Renaming or deleting an option, or the whole field, changes the contacts
+    holding it; each gets a history entry (`custom.<key>` old → new).
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self._store = store
+        self._user = settings.user if settings is not None else None
 
     def add(
         self,
@@ -219,6 +283,40 @@ class Fields:
     def list(self) -> list[CustomField]:
         """Return every custom field, by key."""
         return list_fields(self._store)
+
+    def add_options(self, key: str, *options: str) -> CustomField:
+        """Add options to a select or multiselect field and return it; raise `CrmError`
+        for an option it has already."""
+        from crmkit import reference_fixes as fixes
+
+        return fixes.add_options(self._store, key, list(options))
+
+    def rename_option(self, key: str, old: str, new: str) -> ReferenceFix:
+        """Rename an option, in the field and in every contact's value."""
+        from crmkit import reference_fixes as fixes
+
+        return fixes.rename_option(self._store, key, old, new, self._user)
+
+    def delete_option(self, key: str, option: str) -> ReferenceFix:
+        """Remove an option from the field and from every contact's value."""
+        from crmkit import reference_fixes as fixes
+
+        return fixes.delete_option(self._store, key, option, self._user)
+
+    def rename(self, key: str, *, label: str) -> CustomField:
+        """Give a field a new label (the key, which mappings and filters use, stays)."""
+        from crmkit import reference_fixes as fixes
+
+        return fixes.relabel_field(self._store, key, label)
+
+    def delete(self, key: str, *, force: bool = False) -> ReferenceFix:
+        """Delete a field and every contact's value of it.
+
+        Without `force`, raise `CrmError` when contacts hold a value, saying how many.
+        """
+        from crmkit import reference_fixes as fixes
+
+        return fixes.delete_field(self._store, key, force, self._user)
 
     def __getitem__(self, key: str) -> CustomField:
         """Return the field with this key; raise `NotFound` if there is none."""

@@ -70,7 +70,12 @@ def test_reference_lists_in_every_format(cli) -> None:
     setup_reference(cli)
     assert "Newsletter" in cli("tag", "list").stdout
     users = json.loads(cli("user", "list", "--format", "json").stdout)
-    assert users[0] == {"id": 1, "full_name": "Jan Kowalski", "email": "jan@firma.pl"}
+    assert users[0] == {
+        "id": 1,
+        "full_name": "Jan Kowalski",
+        "email": "jan@firma.pl",
+        "active": True,
+    }
     fields = [
         json.loads(line) for line in cli("field", "list", "--format", "jsonl").stdout.splitlines()
     ]

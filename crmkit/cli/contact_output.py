@@ -35,12 +35,46 @@ def print_contacts(selection: ContactSelection, fmt: str, out: IO[str] | None = 
 
 
 def print_owners(selection: ContactSelection, fmt: str) -> int:
-    """Print a phone number's owners (exit code 0), or say that nobody has it (exit code 1)."""
+    """Print a phone number's owners, or say that nobody has it; return the exit code.
+
+    A blacklisted number is said first. A table starts with the line
+    `BLACKLISTED: +48601234567 (reason)` (alone when nobody owns the number);
+    CSV gets that line on stderr, so that the output stays one table. In JSON
+    and JSON Lines every record carries `"blacklisted": true` and
+    `"blacklist_reason"`, and when nobody owns the number the output is the one
+    object `{"number", "blacklisted": true, "blacklist_reason"}`. The exit code
+    is 0 when a contact owns the number or it is blacklisted, else 1.
+    """
+    if selection.blacklisted:
+        return _print_blacklisted(selection, fmt)
     if print_contacts(selection, fmt):
         return 0
+    _say_nobody(selection)
+    return 1
+
+
+def _print_blacklisted(selection: ContactSelection, fmt: str) -> int:
+    reason = selection.blacklist_reason
+    line = f"BLACKLISTED: {selection.number}" + (f" ({reason})" if reason else "") + "\n"
+    if fmt in ("json", "jsonl") and next(iter(selection.ids()), None) is None:
+        import json
+
+        sys.stdout.write(json.dumps(selection.blacklist_record(), ensure_ascii=False) + "\n")
+        _say_nobody(selection)
+        return 0
+    if fmt == "table":
+        sys.stdout.write(line)
+    elif fmt == "csv":
+        sys.stderr.write(line)
+    if not print_contacts(selection, fmt):
+        _say_nobody(selection)
+    return 0
+
+
+def _say_nobody(selection: ContactSelection) -> None:
+    """Say on stderr that no contact has the number, and how many hidden ones do."""
     hidden = ""
     if selection.hidden:
         many = "contacts do" if selection.hidden > 1 else "contact does"
         hidden = f" ({selection.hidden} hidden {many}; add --include-hidden)"
     sys.stderr.write(f"no contact has {selection.number}{hidden}\n")
-    return 1

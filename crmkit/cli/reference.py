@@ -13,10 +13,19 @@ __all__ = ["register"]
 FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help="table, csv, json or jsonl.")
 
 tag_app = typer.Typer(
-    help="Tags: `crm tag add VIP Newsletter`, `crm tag list`.", no_args_is_help=True
+    help="Tags: `crm tag add VIP Newsletter`, `crm tag list`, rename, delete, merge.",
+    no_args_is_help=True,
 )
 user_app = typer.Typer(help="Users who can be guardians and observers.", no_args_is_help=True)
 field_app = typer.Typer(help="Custom fields.", no_args_is_help=True)
+option_app = typer.Typer(
+    help="Options of select and multiselect fields: add, rename, delete.", no_args_is_help=True
+)
+field_app.add_typer(option_app, name="option")
+
+
+def _contacts(count: int) -> str:
+    return f"{count} contact{'' if count == 1 else 's'}"
 
 
 @tag_app.command("add")
@@ -44,6 +53,37 @@ def tag_list(
     emit_listing(tags, fmt, ["id", "name"], columns, sort, limit)
 
 
+@tag_app.command("rename")
+def tag_rename(
+    ctx: typer.Context,
+    old: str = typer.Argument(..., help="The tag's name now."),
+    new: str = typer.Argument(..., help="Its new name (not another tag's)."),
+) -> None:
+    """Rename a tag on every contact: `crm tag rename Vip VIP`."""
+    fix = get_crm(ctx).tags.rename(old, new)
+    typer.echo(f"Tag {fix.old!r} renamed to {fix.new!r} ({_contacts(fix.contacts)}).")
+
+
+@tag_app.command("delete")
+def tag_delete(
+    ctx: typer.Context, name: str = typer.Argument(..., help="The tag to delete.")
+) -> None:
+    """Delete a tag and take it off every contact (recorded in their history)."""
+    fix = get_crm(ctx).tags.delete(name)
+    typer.echo(f"Tag {fix.old!r} deleted; {_contacts(fix.contacts)} lost it.")
+
+
+@tag_app.command("merge")
+def tag_merge(
+    ctx: typer.Context,
+    source: str = typer.Argument(..., metavar="FROM", help="The tag to merge and delete."),
+    into: str = typer.Argument(..., metavar="INTO", help="The tag its contacts get."),
+) -> None:
+    """Give the contacts of tag FROM the tag INTO, then delete FROM."""
+    fix = get_crm(ctx).tags.merge(source, into)
+    typer.echo(f"Tag {fix.old!r} merged into {fix.new!r} ({_contacts(fix.contacts)}).")
+
+
 @user_app.command("add")
 def user_add(
     ctx: typer.Context,
@@ -68,7 +108,39 @@ def user_list(
     if not users and fmt is OutputFormat.table:
         typer.echo('No users yet; add one with `crm user add "FULL NAME"`.', err=True)
         return
-    emit_listing(users, fmt, ["id", "full_name", "email"], columns, sort, limit)
+    emit_listing(users, fmt, ["id", "full_name", "email", "active"], columns, sort, limit)
+
+
+@user_app.command("rename")
+def user_rename(
+    ctx: typer.Context,
+    old: str = typer.Argument(..., help="The user's full name now."),
+    new: str = typer.Argument(..., help="The new full name (not another user's)."),
+) -> None:
+    """Rename a user on contacts, events and the notes they wrote."""
+    fix = get_crm(ctx).users.rename(old, new)
+    typer.echo(
+        f"User {fix.old!r} renamed to {fix.new!r}"
+        f" (guardian or observer of {_contacts(fix.contacts)})."
+    )
+
+
+@user_app.command("deactivate")
+def user_deactivate(
+    ctx: typer.Context, name: str = typer.Argument(..., help="The user's full name.")
+) -> None:
+    """Stop assigning a user; kept where already named (contacts, events, history)."""
+    user = get_crm(ctx).users.deactivate(name)
+    typer.echo(f"User {user.full_name!r} deactivated.")
+
+
+@user_app.command("activate")
+def user_activate(
+    ctx: typer.Context, name: str = typer.Argument(..., help="The user's full name.")
+) -> None:
+    """Make a deactivated user assignable again."""
+    user = get_crm(ctx).users.activate(name)
+    typer.echo(f"User {user.full_name!r} is active again.")
 
 
 @field_app.command("add")
@@ -110,6 +182,62 @@ def field_list(
         return
     default = ["key", "type", "label", "options", "required", "applies_to"]
     emit_listing(fields, fmt, default, columns, sort, limit)
+
+
+@field_app.command("rename")
+def field_rename(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="The field's key (it stays)."),
+    label: str = typer.Option(..., "--label", help="The new label, the name people see."),
+) -> None:
+    """Give a field a new label: `crm field rename industry --label "Branża"`."""
+    field = get_crm(ctx).fields.rename(key, label=label)
+    typer.echo(f"Field {field.key!r} is now labelled {field.label!r}.")
+
+
+@field_app.command("delete")
+def field_delete(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="The field's key."),
+    yes: bool = typer.Option(False, "--yes", help="Delete even if contacts hold values."),
+) -> None:
+    """Delete a field and every contact's value of it (with --yes when contacts hold one)."""
+    fix = get_crm(ctx).fields.delete(key, force=yes)
+    typer.echo(f"Field {fix.old!r} deleted; {_contacts(fix.contacts)} lost its value.")
+
+
+@option_app.command("add")
+def option_add(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="The select or multiselect field's key."),
+    options: list[str] = typer.Argument(..., help="One or more new options."),
+) -> None:
+    """Add options: `crm field option add industry Budownictwo`."""
+    field = get_crm(ctx).fields.add_options(key, *options)
+    typer.echo(f"Field {field.key!r} options: {', '.join(field.options)}.")
+
+
+@option_app.command("rename")
+def option_rename(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="The field's key."),
+    old: str = typer.Argument(..., help="The option now."),
+    new: str = typer.Argument(..., help="Its new spelling."),
+) -> None:
+    """Rename an option, in the field and on every contact holding it."""
+    fix = get_crm(ctx).fields.rename_option(key, old, new)
+    typer.echo(f"Option {fix.old!r} renamed to {fix.new!r} ({_contacts(fix.contacts)}).")
+
+
+@option_app.command("delete")
+def option_delete(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="The field's key."),
+    option: str = typer.Argument(..., help="The option to delete."),
+) -> None:
+    """Delete an option from the field and from every contact holding it."""
+    fix = get_crm(ctx).fields.delete_option(key, option)
+    typer.echo(f"Option {fix.old!r} deleted; {_contacts(fix.contacts)} lost it.")
 
 
 def register(app: typer.Typer) -> None:

@@ -18,7 +18,7 @@ from crmkit.importers.readers import cell_count_problem
 from crmkit.mapping import Mapping
 from crmkit.store import Store
 from crmkit.store.sqlite.event_import import contact_lookup, load_all_phones
-from crmkit.store.sqlite.reference import user_ids
+from crmkit.store.sqlite.reference import deactivated_users, user_ids
 from crmkit.values.datetimes import parse_datetime
 from crmkit.values.names import name_key
 from crmkit.values.phones import normalize_phone
@@ -87,6 +87,7 @@ def _reader(parse: Callable[[Any], Any], *, text: bool = True) -> Reader:
 
 _MISSING = object()
 _UNKNOWN_AGENT = 0
+_DEACTIVATED_AGENT = -1
 # Positions in the insert tuple (see crmkit.store.sqlite.events.INSERT_EVENT).
 _SLOTS = {
     "kind": 1,
@@ -143,7 +144,8 @@ class RowReader:
             for key in CONTACT_KEYS
             if key in targets
         ]
-        users = user_ids(store)
+        users: dict[str, int] = {key: _DEACTIVATED_AGENT for key in deactivated_users(store)}
+        users.update(user_ids(store))
         self.agent: tuple[int, str, dict[str, Any], Reader] | None = None
         if "agent" in targets:
             agent_reader = _reader(lambda raw: users.get(name_key(raw), _UNKNOWN_AGENT))
@@ -190,8 +192,10 @@ class RowReader:
         if self.agent is not None:
             index, column, answers, read = self.agent
             agent = _answer(answers, read, cells[index])
-            if agent == _UNKNOWN_AGENT:
+            if agent in (_UNKNOWN_AGENT, _DEACTIVATED_AGENT):
                 reason = "no user with this name; the event is stored without an agent"
+                if agent == _DEACTIVATED_AGENT:
+                    reason = "the user is deactivated; the event is stored without an agent"
                 problems.append(("warning", column, str(cells[index]).strip(), reason))
             elif agent is not None:
                 values[8] = agent

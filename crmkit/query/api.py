@@ -76,8 +76,9 @@ class ContactSelection:
 
     Iterating gives `Contact` objects; `ids()`, `records()`, `table()` and `write()`
     read the same contacts in the shapes the CLI prints. For a phone lookup,
-    `number` is the number as stored (E.164) and `hidden` counts hidden owners
-    left out.
+    `number` is the number as stored (E.164), `hidden` counts hidden owners
+    left out, and `blacklisted` says whether the number is on the blacklist
+    (`blacklist_reason`: why); JSON written then carries both in every record.
     """
 
     def __init__(
@@ -88,12 +89,25 @@ class ContactSelection:
         *,
         number: str | None = None,
         hidden: int = 0,
+        blacklisted: bool = False,
+        blacklist_reason: str | None = None,
     ) -> None:
         self._store = store
         self._selection = selection
         self.columns = columns
         self.number = number
         self.hidden = hidden
+        self.blacklisted = blacklisted
+        self.blacklist_reason = blacklist_reason
+
+    def blacklist_record(self) -> dict[str, Any]:
+        """Return what JSON says of a blacklisted number nobody owns:
+        `{"number", "blacklisted": true, "blacklist_reason"}`."""
+        return {
+            "number": self.number,
+            "blacklisted": self.blacklisted,
+            "blacklist_reason": self.blacklist_reason,
+        }
 
     def ids(self) -> Iterator[int]:
         """Return the ids of the selected contacts, in order, streamed."""
@@ -140,7 +154,8 @@ class ContactSelection:
         `format` is csv, json or jsonl. CSV columns default to the selection's,
         else every field as a mapping target (so the file imports back with no
         mapping), or with `every_field=False` the columns `crm search` lists.
-        Return how many contacts were written.
+        The JSON records of a blacklisted number's owners carry `blacklisted`
+        and `blacklist_reason`. Return how many contacts were written.
         """
         from crmkit.exporters.outputs import text_output, text_stream
         from crmkit.store.sqlite.export import export_selection
@@ -151,6 +166,8 @@ class ContactSelection:
 
             chosen = list(LIST_COLUMNS)
         options: dict[str, Any] = {"fmt": format, "columns": chosen, "escape": escape, "bom": bom}
+        if self.blacklisted:
+            options["extra"] = {"blacklisted": True, "blacklist_reason": self.blacklist_reason}
         if target is None or isinstance(target, (str, Path)):
             with text_output(target) as out:
                 return export_selection(self._store, self._selection, out, **options)

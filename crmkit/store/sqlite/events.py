@@ -58,9 +58,14 @@ def insert_event(
 
     agent_id = None
     if agent is not None and agent.strip():
-        agent_id = store.one("SELECT id FROM users WHERE key = ?", (name_key(agent),))
-        if agent_id is None:
+        found = store.conn.execute(
+            "SELECT id, full_name, active FROM users WHERE key = ?", (name_key(agent),)
+        ).fetchone()
+        if found is None:
             raise NotFound(f"no user named {agent.strip()!r}; add one with `crm user add`")
+        if not found[2]:
+            raise CrmError(f"user {found[1]!r} is deactivated; `crm user activate` brings it back")
+        agent_id = found[0]
     external = external_id
     if external is not None and store.one(
         "SELECT id FROM events WHERE source = ? AND external_id = ?", (source, external)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import islice
-from typing import IO
+from typing import IO, Any
 
 from crmkit.errors import CrmError
 from crmkit.exporters.csvfile import BOM, CsvFormatter, write_csv
@@ -45,8 +45,12 @@ def export_selection(
     columns: list[str] | None = None,
     escape: bool = True,
     bom: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> int:
-    """Write the selected contacts to a text stream; return how many were written."""
+    """Write the selected contacts to a text stream; return how many were written.
+
+    `extra` keys are added to each JSON record (a lookup's blacklist flags).
+    """
     if fmt not in EXPORT_FORMATS:
         raise CrmError(f"unknown export format {fmt!r}; use one of: {', '.join(EXPORT_FORMATS)}")
     if fmt != "csv":
@@ -57,6 +61,8 @@ def export_selection(
         from crmkit.store.sqlite.records import iter_records
 
         records = iter_records(store, selection.ids())
+        if extra:
+            records = ({**record, **extra} for record in records)
         return write_json(out, records) if fmt == "json" else write_jsonl(out, records)
     specs = csv_columns(store, columns)
     header = [spec.header for spec in specs]

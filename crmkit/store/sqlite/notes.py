@@ -103,17 +103,22 @@ def _member_event(store: Store, organization_id: int, person_id: int, occurred_a
 
 
 def _author_name(store: Store, author: str | None) -> str | None:
-    """The acting user's name as the users table spells it; `NotFound` if not a user.
+    """The acting user's name as the users table spells it; `NotFound` if not a user,
+    `CrmError` if a deactivated one.
 
     A note's author is a user, as an event's agent is: a mistyped `--as` is said, not
     stored as a new name.
     """
     if author is None or not author.strip():
         return None
-    known = store.one("SELECT full_name FROM users WHERE key = ?", (name_key(author),))
+    known = store.conn.execute(
+        "SELECT full_name, active FROM users WHERE key = ?", (name_key(author),)
+    ).fetchone()
     if known is None:
         raise NotFound(
             f"no user named {' '.join(author.split())!r} to write the note as (--as or"
             " CRM_USER); add one with `crm user add`"
         )
-    return str(known)
+    if not known[1]:
+        raise CrmError(f"user {known[0]!r} is deactivated and cannot write notes")
+    return str(known[0])

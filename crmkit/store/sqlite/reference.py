@@ -28,6 +28,7 @@ __all__ = [
     "fields_by_key",
     "tag_ids",
     "user_ids",
+    "deactivated_users",
     "tag_names",
     "user_names",
     "find_user_id",
@@ -57,10 +58,12 @@ def list_tags(store: Store) -> list[Tag]:
 
 def find_user(store: Store, key: str) -> User | None:
     """The user with this matching key, or None."""
-    row = _first(store, "users", key, "id, full_name, email")
+    row = _first(store, "users", key, "id, full_name, email, active")
     if row is None:
         return None
-    return User(id=row["id"], full_name=row["full_name"], email=row["email"])
+    return User(
+        id=row["id"], full_name=row["full_name"], email=row["email"], active=bool(row["active"])
+    )
 
 
 def insert_user(store: Store, full_name: str, key: str, email: str | None) -> User:
@@ -74,8 +77,11 @@ def insert_user(store: Store, full_name: str, key: str, email: str | None) -> Us
 
 
 def list_users(store: Store) -> list[User]:
-    rows = store.conn.execute("SELECT id, full_name, email FROM users ORDER BY key")
-    return [User(id=user_id, full_name=name, email=email) for user_id, name, email in rows]
+    rows = store.conn.execute("SELECT id, full_name, email, active FROM users ORDER BY key")
+    return [
+        User(id=user_id, full_name=name, email=email, active=bool(active))
+        for user_id, name, email, active in rows
+    ]
 
 
 def field_exists(store: Store, key: str) -> bool:
@@ -146,8 +152,13 @@ def tag_ids(store: Store) -> dict[str, int]:
 
 
 def user_ids(store: Store) -> dict[str, int]:
-    """Matching key -> user id, for resolving names in bulk."""
-    return dict(store.conn.execute("SELECT key, id FROM users").fetchall())
+    """Matching key -> id of the users who can be assigned (the active ones), in bulk."""
+    return dict(store.conn.execute("SELECT key, id FROM users WHERE active").fetchall())
+
+
+def deactivated_users(store: Store) -> dict[str, str]:
+    """Matching key -> full name of the deactivated users, to say why a name is refused."""
+    return dict(store.conn.execute("SELECT key, full_name FROM users WHERE NOT active").fetchall())
 
 
 def tag_names(store: Store) -> dict[int, str]:

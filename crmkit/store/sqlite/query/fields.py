@@ -66,6 +66,8 @@ _LIST_FIELDS: dict[str, str] = {
     "organizations": "organization",
     "member": "member",
     "members": "member",
+    # yes: the contact has a blacklisted number; no: none of its numbers is.
+    "blacklisted": "blacklisted",
 }
 
 
@@ -83,8 +85,8 @@ class FieldSpec(NamedTuple):
 
     `kind` is one of: number, kind, flag, datetime, text, identifier (a column of
     `contacts`), tag, guardian, observer, phone, email, organization, member (lists
-    a contact has), custom. `column` is the contacts column, `sub` a phone type or
-    e-mail label, `custom` the custom field.
+    a contact has), blacklisted (whether a number it has is), custom. `column` is
+    the contacts column, `sub` a phone type or e-mail label, `custom` the custom field.
     """
 
     name: str
@@ -137,7 +139,7 @@ class QuerySchema:
     def filter_field_names(self) -> list[str]:
         names = [*_SCALAR_KINDS]
         names += ["tag", "guardian", "observer", "phone", "phone.<type>", "email", "email.<label>"]
-        names += ["organization", "member"]
+        names += ["organization", "member", "blacklisted"]
         names += [f"custom.{key}" for key in self.custom_fields]
         return names
 

@@ -181,6 +181,27 @@ def _linked(
     )
 
 
+def _blacklisted(
+    spec: FieldSpec, comparison: Comparison, schema: QuerySchema, settings: FilterSettings
+) -> Predicate:
+    """`blacklisted=yes`: a number of the contact is on the blacklist; `=no`: none is."""
+    from crmkit.values.checkbox import parse_checkbox
+
+    if comparison.op not in ("=", "!="):
+        raise refuse(spec, comparison, "= or !=")
+    if len(comparison.values) != 1:
+        raise CrmError(f"filter {comparison.text!r} needs one value: yes or no")
+    try:
+        wanted = parse_checkbox(comparison.values[0])
+    except InvalidValue:
+        raise value_error(comparison, comparison.values[0], "not yes or no") from None
+    return _membership(
+        "SELECT p.contact_id FROM blacklist b JOIN phones p ON p.number = b.number",
+        (),
+        wanted == (comparison.op == "!="),
+    )
+
+
 LIST_COMPILERS = {
     "tag": _tag,
     "guardian": _user,
@@ -189,4 +210,5 @@ LIST_COMPILERS = {
     "email": _email,
     "organization": _linked,
     "member": _linked,
+    "blacklisted": _blacklisted,
 }

@@ -7,7 +7,8 @@ for it — E.164 as typed, or a Polish number with or without +48/0048/48 —
 and looked up. Every stored number is the canonical E.164 of a valid number,
 so a hit means `normalize_phone` would have produced that same spelling.
 Only on a miss is the full normalizer asked, to tell a valid number nobody
-has from a number that is not valid at all.
+has from a number that is not valid at all. The blacklist holds canonical
+numbers too, so it is asked with the same spelling: one primary-key read.
 """
 
 from __future__ import annotations
@@ -27,14 +28,18 @@ _SQL = (
     "SELECT DISTINCT p.contact_id, c.hidden FROM phones p JOIN contacts c ON c.id = p.contact_id"
     " WHERE p.number = ? ORDER BY p.contact_id"
 )
+_BLACKLIST_SQL = "SELECT reason FROM blacklist WHERE number = ?"
 
 
 class LookupResult(NamedTuple):
-    """The canonical number and the contacts that have it (hidden ones counted apart)."""
+    """The canonical number and the contacts that have it (hidden ones counted apart),
+    and whether the number is blacklisted, with the reason given."""
 
     number: str
     ids: tuple[int, ...]
     hidden: int = 0
+    blacklisted: bool = False
+    blacklist_reason: str | None = None
 
 
 def quick_e164(raw: str, region: str = "PL") -> str | None:
@@ -67,7 +72,7 @@ def lookup_phone(
     candidate = quick_e164(raw, region)
     if candidate is not None:
         found = _owners(conn, candidate, include_hidden)
-        if found.ids:
+        if found.ids or found.hidden or found.blacklisted:
             return found
     from crmkit.values.phones import normalize_phone
 
@@ -86,7 +91,10 @@ def _owners(conn: sqlite3.Connection, number: str, include_hidden: bool) -> Look
             hidden += 1
         else:
             ids.append(contact_id)
-    return LookupResult(number, tuple(ids), hidden)
+    listed = conn.execute(_BLACKLIST_SQL, (number,)).fetchone()
+    if listed is None:
+        return LookupResult(number, tuple(ids), hidden)
+    return LookupResult(number, tuple(ids), hidden, True, listed[0])
 
 
 def _reason(exc: Exception) -> str:
