@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import Result
+from typer.testing import CliRunner, Result
 
 import crmkit
 from crmkit import CRM
+from crmkit.cli.app import app
 
 Invoke = Callable[..., Result]
 
@@ -167,3 +169,66 @@ def test_an_unforeseen_failure_is_one_sentence_unless_debugging(
     shown = cli("timeline", "1")
     assert isinstance(shown.exception, RuntimeError)
     assert cli("timeline", "--colour").exit_code == 2  # usage errors stay Typer's
+
+
+def _read_only_everywhere(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Make the files of `folder` (and the folder) look read-only, as for another user."""
+    real = os.access
+
+    def access(path: object, mode: int, *args: object, **kwargs: object) -> bool:
+        if mode & os.W_OK and str(path).startswith(str(folder)):
+            return False
+        return real(path, mode, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access", access)
+
+
+def test_a_read_only_base_reads_and_refuses_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    db = folder / "crm.db"
+    with crmkit.open(db) as crm:
+        crm.tags.add("VIP")
+        anna = crm.contacts.add("person", first_name="Anna", phones=["601 234 567"]).id
+    before = db.read_bytes()
+    _read_only_everywhere(monkeypatch, folder)
+    runner = CliRunner()
+
+    def crm_cli(*args: str) -> Result:
+        return runner.invoke(app, ["--db", str(db), *args])
+
+    assert crm_cli("search", "anna").exit_code == 0
+    assert "Anna" in crm_cli("lookup", "601234567").output
+    for args in (
+        ("tag", "add", "Lead"),
+        ("edit", str(anna), "--set", "stage=klient"),
+        ("note", "add", str(anna), "hello"),
+        ("file", "add", str(anna), str(db)),
+    ):
+        result = crm_cli(*args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "is read-only" in result.output and "Traceback" not in result.output
+    assert db.read_bytes() == before
+    assert not (folder / "crm.files").exists()
+
+
+def _command_paths(command: object, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for name, sub in getattr(command, "commands", {}).items():
+        yield (*prefix, name)
+        yield from _command_paths(sub, (*prefix, name))
+
+
+def test_help_names_values_not_python_types() -> None:
+    import re
+
+    import typer
+
+    runner = CliRunner()
+    paths = list(_command_paths(typer.main.get_command(app)))
+    assert ("undo", "import") in paths and ("search",) in paths
+    for path in paths:
+        shown = runner.invoke(app, [*path, "--help"]).output
+        assert not re.search(r"<(str|int|float|list|path)", shown), (path, shown)
+        assert "list[" not in shown, path

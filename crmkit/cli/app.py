@@ -20,6 +20,12 @@ __all__ = ["app", "main", "get_crm"]
 class _CrmGroup(TyperGroup):
     """Turns user-fixable errors into a sentence and exit code 1, for every subcommand."""
 
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _name_values(command)
+        return command
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -42,6 +48,35 @@ class _CrmGroup(TyperGroup):
                 err=True,
             )
             raise typer.Exit(1) from None
+
+
+def _name_values(command: Any) -> None:
+    """Give the options and arguments of a command (and its subcommands) the value names
+    a help text shows: `--filter TEXT`, `--limit N`, `NAMES...`, not type names."""
+    for param in command.params:
+        if param.metavar is not None:
+            continue
+        if param.param_type_name == "argument":
+            param.metavar = param.name.upper() + ("..." if param.nargs != 1 else "")
+        elif not getattr(param, "is_flag", False):
+            param.metavar = _value_name(param.type)
+    for sub in getattr(command, "commands", {}).values():
+        _name_values(sub)
+
+
+def _value_name(kind: Any) -> str:
+    """Return how a help text names a value of this parameter type."""
+    choices = getattr(kind, "choices", None)
+    if choices:
+        return "|".join(str(getattr(choice, "value", choice)) for choice in choices)
+    name = type(kind).__name__
+    if name.startswith("Int"):
+        return "N"
+    if name.startswith("Float"):
+        return "NUMBER"
+    if name.startswith("Path") or name.startswith("File"):
+        return "PATH"
+    return "TEXT"
 
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}

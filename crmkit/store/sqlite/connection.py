@@ -41,9 +41,16 @@ class Store:
             raise CrmError(f"database path {self.path} is a folder, not a file")
         if not self.path.parent.exists():
             raise CrmError(f"folder {self.path.parent} for the database does not exist")
+        # A file or folder we may not write: reads work, writes say so (see `writable`).
+        self.read_only = _read_only(self.path)
         try:
-            self.conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=busy_timeout)
-            self.conn.execute("PRAGMA journal_mode = WAL")
+            if self.read_only:
+                self.conn = _connect_read_only(self.path, busy_timeout)
+            else:
+                self.conn = sqlite3.connect(
+                    str(self.path), isolation_level=None, timeout=busy_timeout
+                )
+                self.conn.execute("PRAGMA journal_mode = WAL")
         except sqlite3.DatabaseError as exc:
             raise CrmError(f"{self.path} is not a crmkit database ({exc})") from exc
         self.conn.execute("PRAGMA foreign_keys = ON")
@@ -70,6 +77,11 @@ class Store:
             )
         if current == SCHEMA_VERSION:
             return current
+        if self.read_only:
+            raise CrmError(
+                f"database {self.path} has schema version {current} and needs an upgrade to"
+                f" {SCHEMA_VERSION}, but it is read-only; open it once where it can be written"
+            )
         # Tables are rebuilt with foreign keys off (dropping one must not cascade);
         # each migration still commits only if every reference holds afterwards.
         # Sorts go to disk: moving the search index of a large base sorts all of it.
@@ -142,6 +154,7 @@ class Store:
         then, or one that cannot be written, is a `CrmError` saying so.
         """
         if self._depth == 0:
+            self.check_writable()
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -169,6 +182,15 @@ class Store:
                     raise self._write_error(exc) from None
             else:
                 self.conn.execute(f"RELEASE sp{self._depth}")
+
+    def check_writable(self) -> None:
+        """Raise `CrmError` if this process may not write the database (checked before a
+        write starts, so that nothing is left half done, not even a folder of files)."""
+        if self.read_only:
+            raise CrmError(
+                f"the database {self.path} is read-only (the file or its folder cannot be"
+                " written by this user); reading works, nothing was changed"
+            )
 
     def _write_error(self, exc: sqlite3.OperationalError) -> CrmError | sqlite3.OperationalError:
         """The sentence for a write SQLite refused: busy or read-only; else `exc` itself."""
@@ -212,6 +234,35 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _read_only(path: Path) -> bool:
+    """Whether an existing database file, or the folder holding it, cannot be written.
+
+    SQLite writes the `-wal` and `-shm` files beside the database, so a read-only
+    folder makes the base read-only too.
+    """
+    import os
+
+    if not path.exists():
+        return False
+    return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+
+
+def _connect_read_only(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """Open the file for reading only.
+
+    In a folder we cannot write, SQLite cannot create the shared-memory file a WAL
+    database is read through; the file is then opened as immutable, which no
+    process can change while we read (none may write there).
+    """
+    import os
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    if not os.access(path.parent, os.W_OK) and not path.with_name(path.name + "-shm").exists():
+        uri += "&immutable=1"
+    return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout)
 
 
 def _split_statements(script: str) -> Iterator[str]:

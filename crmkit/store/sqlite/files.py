@@ -173,6 +173,7 @@ def add_file(
     avatar: bool = False,
 ) -> dict[str, Any]:
     """Attach a file (from `path`, or `data` with a `name`) to a contact or to one of its notes."""
+    store.check_writable()
     if store.one("SELECT 1 FROM contacts WHERE id = ?", (contact_id,)) is None:
         raise NotFound(f"no contact with id {contact_id}")
     if note_id is not None:
