@@ -143,7 +143,7 @@ def _restore_touches(store: Store, import_id: int, left: set[int]) -> None:
 
 
 def _delete_contacts(store: Store, log: HistoryLog, ids: list[int]) -> list[str]:
-    """Delete these contacts (recording their last values); return their files' hashes."""
+    """Delete these contacts (recorded by id); return their files' hashes."""
     if not ids:
         return []
     conn = store.conn
@@ -158,7 +158,10 @@ def _delete_contacts(store: Store, log: HistoryLog, ids: list[int]) -> list[str]
             f"SELECT person_id FROM memberships WHERE organization_id {IN_BATCH}", (payload,)
         )
     ]
-    with log.watch(ids):
-        conn.execute(f"DELETE FROM contacts WHERE id {IN_BATCH}", (payload,))
+    # Like their creation, their removal is recorded by id: their values came from
+    # the import's file, and keeping a copy here would outlive the contacts.
+    for contact_id in ids:
+        log.add(log.action, contact_id, detail="removed")
+    conn.execute(f"DELETE FROM contacts WHERE id {IN_BATCH}", (payload,))
     refresh_search_index(store, [*ids, *members])
     return hashes
