@@ -14,7 +14,9 @@ implementation.
 from __future__ import annotations
 
 from crmkit.crm import CRM, open
-from crmkit.errors import CrmError, InvalidValue, NotFound
+from crmkit.errors import CrmError, InvalidValue, MergedContact, NotFound
+from crmkit.history import Change, HistoryEntry, UndoReport
+from crmkit.merges import Merge
 from crmkit.model import (
     Address,
     Contact,
@@ -40,6 +42,7 @@ __all__ = [
     "CrmError",
     "InvalidValue",
     "NotFound",
+    "MergedContact",
     "Contact",
     "ContactSelection",
     "Phone",
@@ -54,6 +57,10 @@ __all__ = [
     "View",
     "ImportReport",
     "RowProblem",
+    "HistoryEntry",
+    "Change",
+    "Merge",
+    "UndoReport",
     "__version__",
 ]
 __version__ = "0.1.0"
