@@ -37,6 +37,11 @@ def render_card(
     console.print(_details(data))
     if custom_rows:
         console.print(_pairs_table("Custom fields", custom_rows))
+    if data.get("consents"):
+        rows = [
+            (c["channel"], f"{c['state']} ({c['basis']}, {c['at'][:10]})") for c in data["consents"]
+        ]
+        console.print(_pairs_table("Consents (RODO)", rows))
     console.print(_files(data))
     console.print(_timeline(data))
     console.print(_history(data))

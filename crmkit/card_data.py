@@ -63,12 +63,20 @@ def card_data(
     data = dict(record)
     data["timeline"] = timeline_items(store, contact_id, limit=timeline_limit)
     data["history"] = _recent_changes(store, contact_id)
+    data["consents"] = list_consents(store, contact_id)
     data["files"] = [info for info in files if not info["avatar"]]
     data["avatar"] = {
         "file_id": avatar["id"] if avatar else None,
         "gravatar": gravatar_url(emails[0]["address"]) if emails and not avatar else None,
     }
     return data
+
+
+def list_consents(store: Store, contact_id: int) -> list[dict[str, Any]]:
+    """Return the contact's consents (see `store.sqlite.consents`)."""
+    from crmkit.store.sqlite.consents import list_consents as stored_consents
+
+    return stored_consents(store, contact_id)
 
 
 def _recent_changes(store: Store, contact_id: int) -> list[dict[str, Any]]:

@@ -56,6 +56,11 @@ def card_html(
     ]
     if custom_rows:
         parts.append(_pairs("Custom fields", custom_rows))
+    if data.get("consents"):
+        rows = [
+            (c["channel"], f"{c['state']} ({c['basis']}, {c['at'][:10]})") for c in data["consents"]
+        ]
+        parts.append(_pairs("Consents (RODO)", rows))
     parts.append(_files(data.get("files") or []))
     parts.append(_timeline(data))
     parts.append("</main></body></html>\n")

@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from crmkit.blacklist import Blacklist
 from crmkit.contacts import Contacts
+from crmkit.gdpr import Consents, PersonalData
 from crmkit.importers import Imports
 from crmkit.merges import Merges
 from crmkit.query.api import Views
@@ -72,6 +73,7 @@ class CRM:
     | `events`, `notes`, `files` | a contact's timeline and documents      |
     | `merges`        | merges of duplicates: list them, undo one        |
     | `blacklist`     | blocked phone numbers                            |
+    | `gdpr`, `consents` | a person's data: find, export, erase; consents |
     """
 
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
@@ -88,6 +90,8 @@ class CRM:
         self.files = Files(store, self.settings)
         self.merges = Merges(store, self.settings)
         self.blacklist = Blacklist(store, self.settings)
+        self.gdpr = PersonalData(self)
+        self.consents = Consents(self)
 
     @property
     def path(self) -> Path:

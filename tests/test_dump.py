@@ -424,8 +424,13 @@ def test_a_restored_base_takes_the_same_import_again(
 
 @settings(max_examples=12, deadline=None)
 @given(
-    name=st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=30),
-    note=st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=60),
+    # Names and notes are refused when blank, so each holds something besides spaces.
+    name=st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=30).filter(
+        str.strip
+    ),
+    note=st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=60).filter(
+        str.strip
+    ),
 )
 def test_any_text_comes_back_as_it_was(name: str, note: str) -> None:
     with tempfile.TemporaryDirectory() as folder:

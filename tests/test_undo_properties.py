@@ -7,7 +7,7 @@ import io
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import crmkit
@@ -30,6 +30,8 @@ row = st.fixed_dictionaries(
         "stage": st.sampled_from(["", "lead", "klient"]),
     }
 )
+SAME = {"last_name": "Nowak", "phones": "", "emails": "", "city": "Gliwice", "tags": "",
+        "stage": ""}  # fmt: skip
 step = st.one_of(
     st.tuples(st.just("import"), st.lists(row, min_size=1, max_size=4)),
     st.tuples(st.just("again"), st.integers(0, 50)),
@@ -60,6 +62,14 @@ def write_csv(folder: Path, number: int, rows: list[dict[str, str | None]]) -> P
 @given(
     start=st.lists(row, min_size=1, max_size=4),
     steps=st.lists(step, min_size=1, max_size=5),
+)
+# A merge that gives KEEP nothing but a new `updated_at`: its undo gives that back too.
+@example(
+    start=[
+        {**SAME, "external_id": "X-0", "first_name": "Ewa"},
+        {**SAME, "external_id": "X-1", "first_name": "Anna"},
+    ],
+    steps=[("merge", 1, 1)],
 )
 def test_undo_in_reverse_order_gives_back_the_first_export(
     start: list[dict[str, str | None]], steps: list[tuple]

@@ -57,6 +57,9 @@ def import_command(
     fmt: ReportFormat = typer.Option(
         ReportFormat.table, "--format", "-f", help="table or json summary."
     ),
+    include_erased: bool = typer.Option(
+        False, "--include-erased", help="Import rows of persons erased under GDPR too."
+    ),
 ) -> None:
     """Import contacts (or events, with a `target: events` mapping).
 
@@ -78,6 +81,7 @@ def import_command(
             encoding=encoding,
             delimiter=delimiter,
             progress=progress,
+            include_erased=include_erased,
         )
     try:
         print_report(report, shown)

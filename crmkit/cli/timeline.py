@@ -70,7 +70,7 @@ def _show(crm: CRM, contact_id: int, fmt: OutputFormat, html: str | None) -> Non
     emit([record], fmt)
 
 
-_CARD_EXTRAS = ("timeline", "files", "avatar", "history")
+_CARD_EXTRAS = ("timeline", "files", "avatar", "history", "consents")
 
 
 def timeline(

@@ -49,6 +49,7 @@ class Imports:
         delimiter: str | None = None,
         progress: Progress | None = None,
         stdin: IO[bytes] | None = None,
+        include_erased: bool = False,
     ) -> ImportReport:
         """Import contacts or events from a file and return the report.
 
@@ -57,7 +58,8 @@ class Imports:
         must be target names. Unknown tags, users and options are warnings, or
         row errors with `strict`, or created with `create_missing`. `dry_run`
         writes nothing; `all_or_nothing` writes nothing if a row is rejected.
-        `progress(bytes_read, rows)` is called as the file is read.
+        `progress(bytes_read, rows)` is called as the file is read. A row matching a
+        person erased under GDPR is skipped with a warning unless `include_erased`.
         Raise `CrmError` for a file or mapping that cannot be used.
         """
         if create_missing and strict:
@@ -75,6 +77,7 @@ class Imports:
             user=self._settings.user,
             progress=progress,
             stdin=stdin,
+            include_erased=include_erased,
         )
 
     def undo(self, import_id: int, *, dry_run: bool = False, force: bool = False) -> UndoReport:
@@ -133,6 +136,7 @@ def import_file(
     user: str | None = None,
     progress: Progress | None = None,
     stdin: IO[bytes] | None = None,
+    include_erased: bool = False,
 ) -> ImportReport:
     """Import a file of contacts or events; the mapping's `target` says which."""
     from crmkit.importers.contacts import import_contacts
@@ -167,4 +171,5 @@ def import_file(
             all_or_nothing=all_or_nothing,
             user=user,
             progress=progress,
+            include_erased=include_erased,
         )

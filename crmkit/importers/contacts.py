@@ -34,6 +34,7 @@ from crmkit.model import ImportReport
 from crmkit.store import Store
 from crmkit.store.sqlite.bulk import DeferredIndexes, indexes_to_defer
 from crmkit.store.sqlite.digest_triggers import digest_triggers_paused
+from crmkit.store.sqlite.erasure import Suppression
 from crmkit.store.sqlite.history import HistoryLog, Origin
 from crmkit.store.sqlite.imports import ImportRun
 from crmkit.store.sqlite.reference import fields_by_key
@@ -70,8 +71,12 @@ def import_contacts(
     user: str | None = None,
     progress: Progress | None = None,
     helper: bool | None = None,
+    include_erased: bool = False,
 ) -> ImportReport:
     """Read every row, create or update contacts, and report what happened.
+
+    A row matching a person erased under GDPR is skipped with a warning, unless
+    `include_erased`.
 
     `helper` chooses whether a forked process reads the rows (see `draft_feed`);
     by default large CSV files do where the machine allows.
@@ -103,12 +108,32 @@ def import_contacts(
                 store, now=now, columns=written, keeps_digests=True, history=history
             )
             deferred = DeferredIndexes(store)
+            suppression = None if include_erased else Suppression.load(store)
             with digest_triggers_paused(store.conn):
                 feed = _open_feed(
-                    store, source, mapping, builder, columns, report, unknown, helper, now
+                    store,
+                    source,
+                    mapping,
+                    builder,
+                    columns,
+                    report,
+                    unknown,
+                    helper,
+                    now,
+                    persons_fast=suppression is None,
                 )
                 try:
-                    _import_rows(feed, source, mapping, builder, writer, run, progress, deferred)
+                    _import_rows(
+                        feed,
+                        source,
+                        mapping,
+                        builder,
+                        writer,
+                        run,
+                        progress,
+                        deferred,
+                        suppression,
+                    )
                 finally:
                     feed.close()
                 sha256 = feed.sha256
@@ -143,6 +168,8 @@ def _open_feed(
     unknown: UnknownPolicy,
     helper: bool | None,
     now: str,
+    *,
+    persons_fast: bool = True,
 ) -> DraftFeed | HelperFeed:
     if source.format != "csv":
         header = [column for column, _ in columns]
@@ -165,7 +192,7 @@ def _open_feed(
     parser = RowParser(
         source, builder, mapping.kind, now, prepare, documents, digester, stored, identity
     )
-    persons_only = creates_only_persons(mapping, columns)
+    persons_only = persons_fast and creates_only_persons(mapping, columns)
     parse: Callable[[int, list[str]], Parsed | NewPersonRow]
     parse = parser.new_person if persons_only else parser.parse
     return HelperFeed(
@@ -203,6 +230,7 @@ def _import_rows(
     run: ImportRun,
     progress: Progress | None,
     deferred: DeferredIndexes,
+    suppression: Suppression | None = None,
 ) -> None:
     report = run.report
     match = mapping.match
@@ -227,7 +255,9 @@ def _import_rows(
         if cells:
             writer.organizations.prefetch(cells)
         created, updated = report.created, report.updated
-        _import_window(window, source, feed, builder, writer, run, progress, deferred, mapping)
+        _import_window(
+            window, source, feed, builder, writer, run, progress, deferred, mapping, suppression
+        )
         if prepare is not None:
             # The rows the helper reads next come prepared unless updates prevail.
             prepare.set(report.created - created >= report.updated - updated)
@@ -292,6 +322,7 @@ def _import_window(
     progress: Progress | None,
     deferred: DeferredIndexes,
     mapping: Mapping,
+    suppression: Suppression | None,
 ) -> None:
     report = run.report
     # Counted in locals and set on the report once a window: an attribute of the report
@@ -304,7 +335,7 @@ def _import_window(
                 progress(feed.bytes_read, rows_read)
             if rows_read == _SAMPLE_ROWS:
                 _defer_indexes(source, feed, writer, deferred, mapping.match)
-            outcome = _import_row(row, feed, builder, writer, run, mapping)
+            outcome = _import_row(row, feed, builder, writer, run, mapping, suppression)
             if outcome == "updated":
                 updated += 1
             elif outcome == "created":
@@ -320,8 +351,10 @@ def _import_row(
     writer: ContactWriter,
     run: ImportRun,
     mapping: Mapping,
+    suppression: Suppression | None = None,
 ) -> str | None:
-    """Create or update the contact of one row: "created", "updated", or None if rejected."""
+    """Create or update the contact of one row: "created", "updated", or None if rejected
+    or skipped."""
     line, draft, problems, prepared, digest, cells = row
     match = mapping.match
     if cells is not None:
@@ -335,6 +368,11 @@ def _import_row(
         line, draft, problems, prepared, digest, _ = feed.parse_again(line, cells, digest)
     if draft is None:
         run.problems(line, problems)
+        return None
+    erased = suppression.erased_on(draft) if suppression is not None else None
+    if erased is not None:
+        run.problems(line, [("warning", None, None, f"matches a person erased on {erased} (GDPR)")])
+        run.report.skipped += 1
         return None
     kind = draft.kind or mapping.kind
     found = writer.find(draft, match) if match else []

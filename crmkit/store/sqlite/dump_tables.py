@@ -62,6 +62,7 @@ DUMPED_TABLES: tuple[DumpedTable, ...] = (
     DumpedTable("contact_users", "contact_id, role, user_id"),
     DumpedTable("memberships", "id"),
     DumpedTable("blacklist", "number"),
+    DumpedTable("consents", "contact_id, channel"),
     # merges, and what they keep for their undo
     DumpedTable("merges", "id"),
     DumpedTable("merged_contacts", "contact_id"),
@@ -75,6 +76,10 @@ DUMPED_TABLES: tuple[DumpedTable, ...] = (
     DumpedTable("import_problems", "rowid"),
     DumpedTable("import_touches", "rowid"),
     DumpedTable("history", "id"),
+    # personal data: erasures and what keeps the erased out
+    DumpedTable("erasures", "id"),
+    DumpedTable("suppression", "hash"),
+    DumpedTable("secrets", "name"),
 )
 
 # Tables (and the prefix of FTS5's own tables) that restore rebuilds instead of copying.

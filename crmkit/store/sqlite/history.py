@@ -109,9 +109,15 @@ class HistoryLog:
         self._rows += [(*start, contact_id, None, None) for contact_id in ids]
 
     def compare(
-        self, before: dict[int, dict[str, Any]], ids: Iterable[int], action: str | None = None
+        self,
+        before: dict[int, dict[str, Any]],
+        ids: Iterable[int],
+        action: str | None = None,
+        *,
+        always: bool = False,
     ) -> None:
-        """Buffer an entry for each of these contacts whose record differs from `before`.
+        """Buffer an entry for each of these contacts whose record differs from `before`
+        (beyond `updated_at`), or for each of them with `always`.
 
         A contact that no longer exists gets its old values with no new ones.
         """
@@ -119,16 +125,18 @@ class HistoryLog:
         after = {record["id"]: record for record in iter_records(self.store, wanted)}
         for contact_id in wanted:
             changes = diff_records(before.get(contact_id), after.get(contact_id))
-            if any(field != "updated_at" for field, _, _ in changes):
+            if always or any(field != "updated_at" for field, _, _ in changes):
                 self.add(action or self.action, contact_id, changes)
 
     @contextmanager
-    def watch(self, ids: Iterable[int], action: str | None = None) -> Iterator[None]:
+    def watch(
+        self, ids: Iterable[int], action: str | None = None, *, always: bool = False
+    ) -> Iterator[None]:
         """Record what the block changes in these contacts, field by field."""
         wanted = list(ids)
         before = {record["id"]: record for record in iter_records(self.store, wanted)}
         yield
-        self.compare(before, wanted, action)
+        self.compare(before, wanted, action, always=always)
 
     def before_flush(
         self,

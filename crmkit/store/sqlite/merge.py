@@ -121,8 +121,9 @@ def merge_contacts(
             log = HistoryLog(store, Origin(user, "merge", merge_id), now, action="merge")
             moved = _move_rows(store, keep_id, other_ids, merge_id)
             # KEEP's record is read after the moves: the memberships it gains are rows
-            # that undo moves back, not values to write.
-            with log.watch([keep_id]):
+            # that undo moves back, not values to write. The entry is kept even when only
+            # `updated_at` changes: undo gives that back too.
+            with log.watch([keep_id], always=True):
                 old = flatten_record(keep)
                 changes = {
                     field: values.get(field)
@@ -248,6 +249,10 @@ def undo_merge(
     keep_id, merged_ids, snapshot_text, status = row
     if status == "undone":
         raise CrmError(f"merge {merge_id} is already undone")
+    if status == "erased":
+        raise CrmError(
+            f"merge {merge_id} involved a person erased under GDPR, who cannot be brought back"
+        )
     if store.one("SELECT 1 FROM contacts WHERE id = ?", (keep_id,)) is None:
         into = merged_into(store, keep_id)
         later = f" (merged into {into} since; undo that merge first)" if into else ""

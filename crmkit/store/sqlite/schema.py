@@ -390,5 +390,37 @@ CREATE TABLE blacklist (
 ALTER TABLE users ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+# V6: personal data (RODO/GDPR): consents with their legal basis, erasures, and the
+# suppression list of salted hashes that keeps an erased person from coming back.
+_V6 = """
+CREATE TABLE consents (
+    contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    channel TEXT NOT NULL CHECK (channel IN ('email', 'phone', 'sms', 'marketing')),
+    state TEXT NOT NULL CHECK (state IN ('given', 'withdrawn')),
+    basis TEXT NOT NULL CHECK (basis IN
+        ('consent', 'contract', 'legal_obligation', 'legitimate_interest')),
+    at TEXT NOT NULL,
+    source TEXT,
+    user TEXT,
+    PRIMARY KEY (contact_id, channel)
+) WITHOUT ROWID;
+CREATE TABLE erasures (
+    id INTEGER PRIMARY KEY,
+    contact_id INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    user TEXT,
+    reason TEXT
+);
+CREATE INDEX erasures_contact ON erasures (contact_id);
+CREATE TABLE suppression (
+    hash TEXT PRIMARY KEY,
+    erasure_id INTEGER NOT NULL REFERENCES erasures (id)
+) WITHOUT ROWID;
+CREATE TABLE secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 SCHEMA_VERSION = len(MIGRATIONS)

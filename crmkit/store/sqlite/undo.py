@@ -60,6 +60,20 @@ def undo_import(
         )
     ]
     skipped = changed_since(store, "import", import_id)
+    erased = [
+        row[0]
+        for row in store.conn.execute(
+            "SELECT DISTINCT contact_id FROM erasures WHERE contact_id IN"
+            " (SELECT contact_id FROM history WHERE source = 'import' AND source_id = ?)",
+            (import_id,),
+        )
+    ]
+    if erased and not force:
+        shown = ", ".join(str(contact_id) for contact_id in erased[:20])
+        raise CrmError(
+            f"import {import_id} touched contacts erased under GDPR ({shown}); an erased"
+            " person cannot be brought back: add --force to undo the rest"
+        )
     if skipped and not force:
         shown = ", ".join(str(contact_id) for contact_id in skipped[:20])
         more = f" and {len(skipped) - 20} more" if len(skipped) > 20 else ""

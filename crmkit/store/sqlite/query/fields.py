@@ -71,6 +71,10 @@ _LIST_FIELDS: dict[str, str] = {
 }
 
 
+# The channels a consent is kept for (see `store.sqlite.consents`).
+CONSENT_CHANNELS = ("email", "phone", "sms", "marketing")
+
+
 class CustomFieldDef(NamedTuple):
     """A custom field as the query code needs it: key, type, options, kinds it applies to."""
 
@@ -139,7 +143,7 @@ class QuerySchema:
     def filter_field_names(self) -> list[str]:
         names = [*_SCALAR_KINDS]
         names += ["tag", "guardian", "observer", "phone", "phone.<type>", "email", "email.<label>"]
-        names += ["organization", "member", "blacklisted"]
+        names += ["organization", "member", "blacklisted", "consent.<channel>"]
         names += [f"custom.{key}" for key in self.custom_fields]
         return names
 
@@ -160,6 +164,13 @@ def resolve_filter_field(name: str, schema: QuerySchema) -> FieldSpec:
         return FieldSpec(clean, "phone", sub=tail)
     if head in ("email", "emails") and tail:
         return FieldSpec(clean, "email", sub=tail)
+    if head == "consent":
+        if tail not in CONSENT_CHANNELS:
+            raise CrmError(
+                f"unknown consent channel {tail!r} in filter field {name!r};"
+                f" use one of: {', '.join(CONSENT_CHANNELS)}"
+            )
+        return FieldSpec(clean, "consent", sub=tail)
     if head == "custom":
         definition = schema.custom_fields.get(tail)
         if definition is None:

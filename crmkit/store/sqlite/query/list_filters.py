@@ -202,6 +202,25 @@ def _blacklisted(
     )
 
 
+def _consent(
+    spec: FieldSpec, comparison: Comparison, schema: QuerySchema, settings: FilterSettings
+) -> Predicate:
+    """`consent.email=given`: the contact's consent on the channel is in that state;
+    `!=given`: it is not (withdrawn, or never recorded)."""
+    if comparison.op not in ("=", "!="):
+        raise refuse(spec, comparison, "= or !=")
+    states = [value.strip().lower() for value in comparison.values]
+    for state in states:
+        if state not in ("given", "withdrawn"):
+            raise value_error(comparison, state, "not given or withdrawn")
+    return _membership(
+        "SELECT contact_id FROM consents WHERE channel = ?"
+        f" AND state IN ({placeholders(len(states))})",
+        (spec.sub, *states),
+        comparison.op == "!=",
+    )
+
+
 LIST_COMPILERS = {
     "tag": _tag,
     "guardian": _user,
@@ -211,4 +230,5 @@ LIST_COMPILERS = {
     "organization": _linked,
     "member": _linked,
     "blacklisted": _blacklisted,
+    "consent": _consent,
 }
