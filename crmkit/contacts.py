@@ -119,6 +119,7 @@ class Contacts:
         problems = builder.missing_required(draft, kind)
         if problems:
             raise CrmError(f"{problems[0][3]}; give it with --set")
+        self._warn_if_erased(draft)
         with self._store.transaction():
             writer = ContactWriter(self._store, now=utc_now(), history=self._history(values=True))
             self._check_external_id(writer, draft, None)
@@ -368,6 +369,21 @@ class Contacts:
         from crmkit.targets import ConversionSettings
 
         return ConversionSettings(region=self._settings.region, timezone=self._settings.timezone)
+
+    def _warn_if_erased(self, draft: ContactDraft) -> None:
+        """Warn (`ErasedPersonWarning`) if the draft matches a person erased under GDPR."""
+        from crmkit.store.sqlite.erasure import Suppression
+
+        suppression = Suppression.load(self._store)
+        erased = suppression.erased_on(draft) if suppression is not None else None
+        if erased is not None:
+            import warnings
+
+            from crmkit.errors import ErasedPersonWarning
+
+            warnings.warn(
+                ErasedPersonWarning(f"matches a person erased on {erased} (GDPR)"), stacklevel=3
+            )
 
     def _history(self, *, values: bool = False) -> HistoryLog:
         """Return the history log of one write by the acting user.

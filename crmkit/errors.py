@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["CrmError", "InvalidValue", "NotFound", "MergedContact"]
+__all__ = ["CrmError", "InvalidValue", "NotFound", "MergedContact", "ErasedPersonWarning"]
 
 
 class CrmError(Exception):
@@ -60,3 +60,8 @@ class InvalidValue(CrmError, ValueError):
             super().__init__(f"{field}: {reason}")
         else:
             super().__init__(f"{field} = {value!r}: {reason}")
+
+
+class ErasedPersonWarning(UserWarning):
+    """A contact being added matches a person erased under GDPR (by number, e-mail, PESEL
+    or NIP); `crm.contacts.add` adds it all the same, since a person may come back."""

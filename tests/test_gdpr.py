@@ -191,3 +191,20 @@ def test_cli_gdpr_commands(cli: Callable[..., Result], tmp_path: Path) -> None:
         .output.strip()
         .endswith("occurs nowhere in this base.")
     )
+
+
+def test_adding_an_erased_person_warns(base: tuple[CRM, int, int, Path]) -> None:
+    from crmkit.errors import ErasedPersonWarning
+
+    crm, bozena, _, _ = base
+    crm.gdpr.erase(bozena)
+    with pytest.warns(ErasedPersonWarning, match="erased on .* \\(GDPR\\)"):
+        crm.contacts.add("person", first_name="B", emails=["bozena.kz@example.pl"])
+
+
+def test_cli_add_of_an_erased_person_warns(cli: Callable[..., Result], tmp_path: Path) -> None:
+    cli("add", "person", "--set", "first_name=Ola", "--set", "phone.mobile=601234567")
+    cli("gdpr", "erase", "1", "--yes")
+    added = cli("add", "person", "--set", "first_name=Ola", "--set", "phone.mobile=601 234 567")
+    assert added.exit_code == 0
+    assert "Warning: matches a person erased on" in added.output

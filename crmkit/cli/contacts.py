@@ -8,6 +8,7 @@ import typer
 from crmkit import CrmError
 from crmkit.cli.app import get_crm
 from crmkit.cli.output import OutputFormat, dump_json
+from crmkit.errors import ErasedPersonWarning
 
 __all__ = ["register", "parse_assignments"]
 
@@ -90,7 +91,13 @@ def add(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
 ) -> None:
     """Create one contact: `crm add person --set first_name=Anna --set phone.mobile=601234567`."""
-    contact = get_crm(ctx).contacts.add(kind, parse_assignments(assignments))
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ErasedPersonWarning)
+        contact = get_crm(ctx).contacts.add(kind, parse_assignments(assignments))
+    for warning in caught:
+        typer.echo(f"Warning: {warning.message}", err=True)
     if fmt in (OutputFormat.json, OutputFormat.jsonl):
         typer.echo(dump_json(contact.to_record()))
     else:
