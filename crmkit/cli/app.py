@@ -111,9 +111,9 @@ def get_crm(ctx: typer.Context, *, create: bool = True) -> CRM:
 
 
 def _register() -> None:
-    from crmkit.cli import contacts, imports, reference, search, timeline
+    from crmkit.cli import contacts, duplicates, imports, reference, search, timeline
 
-    for module in (contacts, imports, search, timeline, reference):
+    for module in (contacts, imports, search, duplicates, timeline, reference):
         module.register(app)
 
 
