@@ -11,14 +11,20 @@ sorted, so word order does not count; two keys are alike when their Indel simila
 `NAME_THRESHOLD`. Names with different numbers in them ("Firma 1" and "Firma 11")
 are never alike.
 
-Big blocks (a city of 100,000 contacts) are handled by a sorted neighbourhood: the
-block is read in name-key order, and each distinct name is compared with the
-`WINDOW` distinct names just before it. A block of up to `WINDOW + 1` names is
-thus compared pair by pair, and a bigger one costs `WINDOW` comparisons per name
-instead of one per contact of the block; only one window is in memory. What a big
-block can miss is a pair whose keys sort apart (a typo in the first letter of the
-alphabetically first word); the smaller blocks the same contacts are in (postal
-code, organization) still compare them.
+A block of up to `BIG_BLOCK` contacts (a postal code, a company) is read as a sorted
+neighbourhood: in name-key order, each distinct name compared with the `WINDOW`
+distinct names just before it, so only one window is in memory. Up to `WINDOW + 1`
+names that is every pair; beyond, `WINDOW` comparisons per name instead of one per
+contact of the block, and names that sort apart (a typo in the first letter of the
+alphabetically first word) do not meet.
+
+A bigger block (a city of 100,000 contacts, a large company's domain) is streamed and
+nothing in it is compared: among that many people two "Anna Nowak" are as likely two
+people as one, and alike names ("Anna Nowacka", "Anna Nowacki") are so many that
+linking them would chain whole stretches of the alphabet into one group. There only
+equal names (after folding and sorting the words) of contacts at the same street
+address link. The smaller blocks the same contacts are in (postal code, organization,
+company domain) still compare names in full.
 
 A name held by more than `MAX_NAMESAKES` contacts of one block ("Jan Kowalski" in
 Warsaw) tells nobody apart, so it links nobody there: neither the namesakes among
@@ -31,17 +37,18 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
-from itertools import groupby
+from itertools import chain, groupby, islice
 from operator import itemgetter
 from typing import NamedTuple
 
 from rapidfuzz.distance import Indel
 
-__all__ = ["MAX_NAMESAKES", "NAME_THRESHOLD", "WINDOW", "NameLink", "alike_names"]
+__all__ = ["BIG_BLOCK", "MAX_NAMESAKES", "NAME_THRESHOLD", "WINDOW", "NameLink", "alike_names"]
 
 NAME_THRESHOLD = 0.88
 WINDOW = 20
 MAX_NAMESAKES = 3
+BIG_BLOCK = 1000
 
 _NUMBERS = re.compile(r"\d+")
 
@@ -56,26 +63,34 @@ class NameLink(NamedTuple):
     shared: str
 
 
-def alike_names(rows: Iterable[tuple[str, str, int]], shared: str) -> Iterator[NameLink]:
+def alike_names(rows: Iterable[tuple[str, str, int, str]], shared: str) -> Iterator[NameLink]:
     """Yield the links between contacts with alike names, block by block.
 
-    `rows` are (block, name key, contact id) sorted by all three, of blocks whose
-    contacts share `shared` (city, postal_code, organization or domain).
+    `rows` are (block, name key, contact id, folded street) sorted by the first three,
+    of blocks whose contacts share `shared` (city, postal_code, organization or domain).
     """
     for _, block_rows in groupby(rows, key=itemgetter(0)):
         yield from _block_links(block_rows, shared)
 
 
-def _block_links(rows: Iterable[tuple[str, str, int]], shared: str) -> Iterator[NameLink]:
-    """Yield the links of one block: a sorted neighbourhood over its distinct names."""
+def _block_links(rows: Iterable[tuple[str, str, int, str]], shared: str) -> Iterator[NameLink]:
+    """Yield the links of one block: a sorted neighbourhood over its distinct names, or
+    in a big block only the links of equal names at one street."""
+    rows = iter(rows)
+    head = list(islice(rows, BIG_BLOCK + 1))
+    small = len(head) <= BIG_BLOCK
     window: deque[tuple[str, list[int], list[str]]] = deque(maxlen=WINDOW)
-    for key, run in groupby(rows, key=itemgetter(1)):
-        ids = _few_distinct_ids(run)
-        if ids is None:
+    for key, run in groupby(chain(head, rows), key=itemgetter(1)):
+        holders = _few_holders(run)
+        if holders is None:
             continue
-        for index, first in enumerate(ids):
-            for second in ids[index + 1 :]:
-                yield NameLink(first, second, 1.0, shared)
+        for index, (first, street) in enumerate(holders):
+            for second, other_street in holders[index + 1 :]:
+                if small or (street and street == other_street):
+                    yield NameLink(first, second, 1.0, shared)
+        if not small:
+            continue
+        ids = [contact_id for contact_id, _ in holders]
         numbers = _NUMBERS.findall(key)
         for other_key, other_ids, other_numbers in window:
             if other_numbers != numbers:
@@ -89,13 +104,13 @@ def _block_links(rows: Iterable[tuple[str, str, int]], shared: str) -> Iterator[
         window.append((key, ids, numbers))
 
 
-def _few_distinct_ids(run: Iterable[tuple[str, str, int]]) -> list[int] | None:
-    """Return the contact ids of a run of rows sorted by id, each once; None when there
-    are more than `MAX_NAMESAKES` (the rest of the run is then left unread)."""
-    ids: list[int] = []
-    for _, _, contact_id in run:
-        if not ids or ids[-1] != contact_id:
-            if len(ids) == MAX_NAMESAKES:
+def _few_holders(run: Iterable[tuple[str, str, int, str]]) -> list[tuple[int, str]] | None:
+    """Return (contact id, street) of a run of rows sorted by id, each contact once;
+    None when there are more than `MAX_NAMESAKES` (the rest of the run is left unread)."""
+    holders: list[tuple[int, str]] = []
+    for _, _, contact_id, street in run:
+        if not holders or holders[-1][0] != contact_id:
+            if len(holders) == MAX_NAMESAKES:
                 return None
-            ids.append(contact_id)
-    return ids
+            holders.append((contact_id, street))
+    return holders

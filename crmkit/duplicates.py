@@ -2,24 +2,27 @@
 
     >>> [g.to_record() for g in crm.contacts.duplicates(min_score=0.9)]
     [{'score': 0.95, 'reasons': ['same e-mail anna@firma.pl, different case'],
-      'ids': [3, 8], 'names': ['Anna Nowak', 'NOWAK Anna']}]
+      'ids': [3, 8], 'names': ['Anna Nowak', 'Anna Kowalska']}]
 
 Evidence links two contacts of the same kind (a person and an organization are
 never compared, so never grouped):
 
-| evidence                             | score | reason                              |
-|--------------------------------------|-------|-------------------------------------|
-| same PESEL, NIP or REGON (digits)    | 1.0   | same NIP 5261040828                 |
-| same e-mail address, case ignored    | 0.95  | same e-mail a@b.pl, different case  |
-| same phone number (E.164)            | 0.9   | same phone +48601234567             |
-| names alike (similarity s), see below | 0.9 × s + 0.05 × (details - 1), at most 1 |
-|                                      |       | names 0.93 alike, same city         |
+| evidence                          | score                  | reason                     |
+|-----------------------------------|------------------------|----------------------------|
+| same PESEL, NIP or REGON (digits) | 1.0                    | same NIP 5261040828        |
+| same e-mail address, case ignored | 0.95                   | same e-mail a@b.pl, different case |
+| same phone number (E.164)         | 0.9                    | same phone +48601234567    |
+| names s alike (0.88 to 1)         | 0.9 s + 0.05 (d - 1)   | names 0.93 alike, same city |
 
-Names are compared only within blocks (`crmkit.duplicate_names`). Details are what
-the two contacts share of: city (folded), postal code, street (folded), organization
-and e-mail domain (the last two when the names met in such a block); the block they
-met in is always one of them. So the same name in the same city makes 0.9, and with
-the same street too 0.95.
+where d is the number of details the two contacts share, and a score is at most 1.
+
+Names are compared only within blocks of contacts with the same city, postal code,
+organization or company e-mail domain, and in a block of thousands (a big city) only
+equal names at one street address count (`crmkit.duplicate_names`). Details are
+what the two contacts share of: city (folded), postal code, street (folded),
+organization and e-mail domain (the last two when the names met in such a block); the
+block they met in is always one of them. So the same name in the same town makes 0.9,
+and with the same street too 0.95.
 
 Several pieces of evidence between the same two contacts combine as independent
 ones: `1 - (1 - s1) * (1 - s2) * ...`, so a shared phone (0.9) and a shared e-mail

@@ -15,7 +15,7 @@ from rapidfuzz.distance import Indel
 from typer.testing import Result
 
 from crmkit import CRM, CrmError, DuplicateGroup
-from crmkit.duplicate_names import MAX_NAMESAKES, NAME_THRESHOLD, WINDOW, alike_names
+from crmkit.duplicate_names import BIG_BLOCK, MAX_NAMESAKES, NAME_THRESHOLD, WINDOW, alike_names
 from crmkit.duplicates import MAX_HOLDERS
 from crmkit.values.names import fold_text, match_name_key
 
@@ -249,7 +249,7 @@ def test_a_name_in_any_order_case_and_spelling_has_one_key(
                                  "jan kowalski", "jan kowalsky", "ewa bak", "ewa baka"]),
                 min_size=2, max_size=12))  # fmt: skip
 def test_a_small_block_compares_every_pair_of_names(keys: list[str]) -> None:
-    rows = sorted(("p opole", key, number) for number, key in enumerate(keys))
+    rows = sorted(("p opole", key, number, "") for number, key in enumerate(keys))
     found = {(link.first, link.second) for link in alike_names(rows, "city")}
     counts = {key: keys.count(key) for key in keys}
     expected = {
@@ -265,13 +265,26 @@ def test_a_small_block_compares_every_pair_of_names(keys: list[str]) -> None:
 def test_a_big_block_compares_each_name_with_its_neighbours_in_name_order() -> None:
     pair = [("anna nowak", 1), ("bnna nowak", 2)]
     fillers = [(f"aw{number:02d}", 10 + number) for number in range(WINDOW)]
-    small = [("p 44-100", key, contact) for key, contact in pair]
-    big = sorted([("p gliwice", key, contact) for key, contact in pair + fillers])
+    small = [("p 44-100", key, contact, "") for key, contact in pair]
+    big = sorted([("p gliwice", key, contact, "") for key, contact in pair + fillers])
     links = list(alike_names(small, "postal_code"))
     assert links == [(1, 2, Indel.normalized_similarity("anna nowak", "bnna nowak"), "postal_code")]
     assert list(alike_names(big, "city")) == []
     fewer = [row for row in big if row[2] != 10]
     assert [(link.first, link.second) for link in alike_names(fewer, "city")] == [(1, 2)]
+
+
+def test_a_big_block_links_only_equal_names_at_one_street() -> None:
+    rows = [("p warszawa", f"osoba{number:04d} x", number, "") for number in range(BIG_BLOCK)]
+    namesakes = [("p warszawa", key, 5000 + n, street) for n, (key, street) in enumerate(
+        [("anna nowak", "ul dluga 5"), ("anna nowak", "ul dluga 5"), ("anna nowak", ""),
+         ("anna nowk", "ul dluga 5"), ("jan lis", "ul krotka 1"), ("jan lis", "ul krotka 2")]
+    )]  # fmt: skip
+    rows = sorted(rows + namesakes)
+    assert list(alike_names(rows, "city")) == [(5000, 5001, 1.0, "city")]
+    small = {(link.first, link.second) for link in alike_names(sorted(namesakes), "city")}
+    assert small == {(5000, 5001), (5000, 5002), (5001, 5002), (5000, 5003), (5001, 5003),
+                     (5002, 5003), (5004, 5005)}  # fmt: skip
 
 
 # -- the command ------------------------------------------------------------------------------

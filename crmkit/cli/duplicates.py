@@ -21,7 +21,11 @@ def duplicates(
         " (default: all).",
     ),
     min_score: float = typer.Option(
-        0.8, "--min-score", min=0.0, max=1.0, help="Leave out groups scoring less (0 to 1)."
+        0.8,
+        "--min-score",
+        min=0.0,
+        max=1.0,
+        help="Lowest score of a link that groups two contacts (0 to 1).",
     ),
     fmt: OutputFormat = typer.Option(
         OutputFormat.table, "--format", "-f", help="table, csv, json or jsonl."
@@ -31,7 +35,8 @@ def duplicates(
 
     Phones compare as E.164, e-mails without case, PESEL/NIP/REGON by digits, and
     names (word order, case and Polish letters aside) among contacts with the same
-    city, postal code, organization or company e-mail domain.
+    city, postal code, organization or company e-mail domain (in a big city: the
+    same name at the same street). Persons and organizations are never grouped.
 
     Examples: `crm duplicates`, `crm duplicates --by phone,email --min-score 0.9 -f json`
     """

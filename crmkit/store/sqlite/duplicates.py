@@ -69,28 +69,29 @@ SELECT f.key, f.address, f.contact_id, c.kind FROM folded f JOIN contacts c ON c
  ORDER BY f.key, f.contact_id
 """
 
-# Each contact's name key, folded city and postal code, worked out once: a contact is
-# in up to four kinds of block, and a Python function costs more than the rest of a row.
+# Each contact's name key, folded city, postal code and folded street, worked out once:
+# a contact is in up to four kinds of block, and a Python function costs more than the
+# rest of a row.
 _NAME_KEYS = (
     "CREATE TEMP TABLE crm_dup_names (id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
-    " key TEXT NOT NULL, city TEXT NOT NULL, postal_code TEXT NOT NULL)",
+    " key TEXT NOT NULL, city TEXT NOT NULL, postal_code TEXT NOT NULL, street TEXT NOT NULL)",
     "INSERT INTO temp.crm_dup_names SELECT id, kind, crm_dup_key(name, kind), crm_dup_fold(city),"
-    " trim(coalesce(postal_code, '')) FROM contacts WHERE name <> ''",
+    " trim(coalesce(postal_code, '')), crm_dup_fold(street) FROM contacts WHERE name <> ''",
     "DELETE FROM temp.crm_dup_names WHERE key = ''",
 )
 
-# Per kind of block, the rows (block, name key, contact id) sorted by all three; a block
-# is the first letter of the contacts' kind and the value they share ("p gliwice"). Each
-# kind is sorted on its own: three sorts of a million rows cost less than one of three
-# million.
+# Per kind of block, the rows (block, name key, contact id, street) sorted by the first
+# three; a block is the first letter of the contacts' kind and the value they share
+# ("p gliwice"). Each kind is sorted on its own: three sorts of a million rows cost less
+# than one of three million.
 _NAME_BLOCKS: dict[str, str] = {
-    "city": "SELECT substr(kind, 1, 1) || ' ' || city, key, id FROM temp.crm_dup_names"
-    " WHERE city <> '' ORDER BY 1, 2, 3",
-    "postal_code": "SELECT substr(kind, 1, 1) || ' ' || postal_code, key, id"
+    "city": "SELECT substr(kind, 1, 1) || ' ' || city, key, id, street"
+    " FROM temp.crm_dup_names WHERE city <> '' ORDER BY 1, 2, 3",
+    "postal_code": "SELECT substr(kind, 1, 1) || ' ' || postal_code, key, id, street"
     " FROM temp.crm_dup_names WHERE postal_code <> '' ORDER BY 1, 2, 3",
-    "organization": "SELECT 'p ' || m.organization_id, n.key, n.id FROM memberships m"
+    "organization": "SELECT 'p ' || m.organization_id, n.key, n.id, n.street FROM memberships m"
     " JOIN temp.crm_dup_names n ON n.id = m.person_id ORDER BY 1, 2, 3",
-    "domain": "SELECT substr(n.kind, 1, 1) || ' ' || e.domain, n.key, n.id FROM"
+    "domain": "SELECT substr(n.kind, 1, 1) || ' ' || e.domain, n.key, n.id, n.street FROM"
     " (SELECT contact_id, lower(substr(address, instr(address, '@') + 1)) AS domain"
     " FROM emails) e JOIN temp.crm_dup_names n ON n.id = e.contact_id"
     " WHERE e.domain <> '' AND e.domain NOT IN (SELECT value FROM json_each(?))"
@@ -120,15 +121,16 @@ def shared_keys(store: Store, key: str) -> Iterator[tuple[str, list[tuple[int, s
 
 def name_blocks(
     store: Store, free_domains: Collection[str]
-) -> Iterator[tuple[str, Iterator[tuple[str, str, int]]]]:
+) -> Iterator[tuple[str, Iterator[tuple[str, str, int, str]]]]:
     """Yield, for each thing contacts can share, the rows of its blocks, sorted.
 
     The things are "city" (folded), "postal_code", "organization" (persons only) and
     "domain" of an e-mail address, where addresses at `free_domains` (free mail
     services, shared by strangers) make no block. A row is (block, name key, contact
-    id), sorted by all three; a block holds contacts of one kind, and a contact may
-    be in it more than once (two addresses at one domain). Contacts with an empty
-    name are left out. Read each kind's rows before taking the next.
+    id, folded street or ""), sorted by the first three; a block holds contacts of
+    one kind, and a contact may be in it more than once (two addresses at one
+    domain). Contacts with an empty name are left out. Read each kind's rows before
+    taking the next.
     """
     conn = store.conn
     conn.create_function("crm_dup_fold", 1, _fold_or_empty, deterministic=True)
