@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from crmkit.drafts import DraftBuilder, UnknownPolicy
     from crmkit.history import HistoryEntry
     from crmkit.merges import Merge
+    from crmkit.model import DuplicateGroup
     from crmkit.query.api import ContactSelection, Filters
     from crmkit.settings import Settings
     from crmkit.store import Store
@@ -351,6 +352,24 @@ class Contacts:
             blacklisted=found.blacklisted,
             blacklist_reason=found.blacklist_reason,
         )
+
+    def duplicates(
+        self, *, by: str | Iterable[str] | None = None, min_score: float = 0.8
+    ) -> list[DuplicateGroup]:
+        """Return the groups of contacts that are probably the same, strongest first.
+
+        `by` picks the evidence ("phone,email" or a list of phone, email, nip, pesel,
+        regon, name; default all); a group needs a link scoring at least `min_score`
+        (0 to 1). Each `DuplicateGroup` has its score, reasons ("same phone
+        +48601234567", "names 0.93 alike, same city"), ids and names; scoring and
+        blocking are described in `crmkit.duplicates`.
+
+            >>> [g.ids for g in crm.contacts.duplicates(by="phone,email")]
+            [[3, 8], [5, 11, 12]]
+        """
+        from crmkit.duplicates import find_duplicates
+
+        return find_duplicates(self._store, by=by, min_score=min_score)
 
     # -- helpers ----------------------------------------------------------------
 

@@ -35,6 +35,7 @@ __all__ = [
     "TimelineItem",
     "StoredFile",
     "View",
+    "DuplicateGroup",
 ]
 
 PHONE_TYPES: tuple[str, ...] = (
@@ -428,3 +429,22 @@ class View:
     def to_record(self) -> dict[str, Any]:
         return {"name": self.name, "columns": self.columns, "filters": self.filters,
                 "sort": self.sort}  # fmt: skip
+
+
+@dataclass
+class DuplicateGroup:
+    """Contacts that are probably one person or one organization, with the evidence.
+
+    `score` (0 to 1) is the strongest link between two of them; `reasons` say what
+    links them, strongest first; `names` go with `ids`, both in id order.
+    """
+
+    score: float
+    reasons: list[str]
+    ids: list[int]
+    names: list[str]
+
+    def to_record(self) -> dict[str, Any]:
+        """Return `{"score", "reasons", "ids", "names"}` (CONTRACT section 9)."""
+        return {"score": self.score, "reasons": list(self.reasons), "ids": list(self.ids),
+                "names": list(self.names)}  # fmt: skip

@@ -150,6 +150,7 @@ def _register() -> None:
     from crmkit.cli import (
         blacklist,
         contacts,
+        duplicates,
         gdpr,
         history,
         imports,
@@ -158,7 +159,8 @@ def _register() -> None:
         timeline,
     )
 
-    for module in (contacts, imports, search, timeline, history, reference, blacklist, gdpr):
+    modules = (contacts, imports, search, duplicates, timeline, history, reference, blacklist)
+    for module in (*modules, gdpr):
         module.register(app)
 
 
