@@ -13,12 +13,13 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import Result
 
 import crmkit
 
@@ -325,3 +326,24 @@ def test_importing_again_updates_by_external_id(csv_import: Imported, tmp_path: 
     assert (again.report["created"], again.report["updated"]) == (0, CSV_ROWS - len(REJECTED))
     after = _comparable(_records(db))
     assert after == before
+
+
+def test_cleaning_up_after_the_shop_import(
+    csv_import: Imported, tmp_path: Path, cli_at: Callable[..., Result]
+) -> None:
+    """The README's walkthrough: the shop's list brings four duplicates; merge, undo."""
+    db = _copy_db(csv_import.db, tmp_path / "crm.db")
+    before = cli_at(db, "export", "--format", "jsonl").stdout
+    shop = cli_at(db, "import", str(EXAMPLES / "sklep.csv"), "--mapping",
+                  str(EXAMPLES / "sklep_map.yaml"))  # fmt: skip
+    assert shop.exit_code == 0, shop.output
+    groups = json.loads(cli_at(db, "duplicates", "--format", "json").stdout)
+    assert sorted(group["ids"] for group in groups) == [[2, 41], [3, 42], [5, 43], [8, 44]]
+    assert cli_at(db, "merge", "2", "41").stdout.startswith("Merge 1: 41 into 2.")
+    assert cli_at(db, "merge", "8", "44").exit_code == 0
+    assert "Płaci przelewem" in cli_at(db, "history", "8").stdout
+    refused = cli_at(db, "undo", "import", "2")
+    assert refused.exit_code == 1 and "contacts 41" in refused.output
+    for args in (("undo", "merge", "2"), ("undo", "merge", "1"), ("undo", "import", "2")):
+        assert cli_at(db, *args).exit_code == 0, args
+    assert cli_at(db, "export", "--format", "jsonl").stdout == before
