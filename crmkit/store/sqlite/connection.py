@@ -50,6 +50,7 @@ class Store:
         self._depth = 0
         self._db: sqlite_utils.Database | None = None
         self.migrated_from = self.migrate()
+        self.interrupted_imports = self._mark_interrupted_imports()
 
     # -- schema -----------------------------------------------------------
 
@@ -83,6 +84,12 @@ class Store:
                         )
                     self.conn.execute(f"PRAGMA user_version = {number + 1}")
         return current
+
+    def _mark_interrupted_imports(self) -> list[int]:
+        """Mark the imports whose process died half way; return their ids."""
+        from crmkit.store.sqlite.imports import mark_interrupted
+
+        return mark_interrupted(self)
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
