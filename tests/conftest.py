@@ -51,3 +51,18 @@ def cli(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]
         return runner.invoke(app, ["--db", str(db_path), *args], input=input)
 
     return invoke
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        default=False,
+        help="run the long variants of the tests that have one (same tests, larger sizes)",
+    )
+
+
+@pytest.fixture()
+def slow(request: pytest.FixtureRequest) -> bool:
+    """Whether the run asked for the long variants (`pytest --slow`)."""
+    return bool(request.config.getoption("--slow"))
