@@ -86,7 +86,13 @@ class Store:
         return current
 
     def _mark_interrupted_imports(self) -> list[int]:
-        """Mark the imports whose process died half way; return their ids."""
+        """Mark the imports whose process died half way; return their ids.
+
+        Most opens find no running import, and then load nothing more (a quick
+        `crm lookup` must not pay for the import history's modules).
+        """
+        if self.one("SELECT 1 FROM imports WHERE status = 'running' LIMIT 1") is None:
+            return []
         from crmkit.store.sqlite.imports import mark_interrupted
 
         return mark_interrupted(self)
