@@ -81,3 +81,18 @@ def cli(db_path: Path, cli_at: Callable[..., Result]) -> Callable[..., Result]:
         return cli_at(db_path, *args, input=input)
 
     return invoke
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        default=False,
+        help="run the long variants of the tests that have one (same tests, larger sizes)",
+    )
+
+
+@pytest.fixture()
+def slow(request: pytest.FixtureRequest) -> bool:
+    """Whether the run asked for the long variants (`pytest --slow`)."""
+    return bool(request.config.getoption("--slow"))

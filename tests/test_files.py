@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from processes import python_command, spawn
 from timeline_builders import DATA, person
 
 from crmkit import CRM, CrmError, NotFound
@@ -240,3 +243,76 @@ def test_the_store_is_found_after_a_change_of_folder(
         crm.files.save(info["id"], stream)
         assert stream.getvalue() == b"here"
     assert (tmp_path / "crm.files").is_dir() and not (elsewhere / "crm.files").exists()
+
+
+# A `crm file add` killed (SIGKILL) in the store's write, just before `os.<point>` runs.
+KILLED_STORE = """
+import os
+import signal
+import sys
+
+import crmkit
+from crmkit.store.sqlite import files
+
+db, contact, path, point = sys.argv[1:]
+setattr(files.os, point, lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+with crmkit.open(db) as crm:
+    crm.files.add(int(contact), path)
+"""
+
+
+@pytest.mark.parametrize("point", ["fsync", "replace"])
+def test_a_store_killed_before_the_rename_leaves_no_blob_under_its_name(
+    crm: CRM, db_path: Path, tmp_path: Path, point: str
+) -> None:
+    anna = person(crm, "Anna", "Nowak")
+    content = os.urandom(3 << 20)
+    source = tmp_path / "scan.pdf"
+    source.write_bytes(content)
+    killed = spawn(python_command(KILLED_STORE, str(db_path), str(anna), str(source), point))
+    assert killed.wait() == -signal.SIGKILL
+    store = FileStore.for_store(crm.store)
+    assert not store.blob_path(hashlib.sha256(content).hexdigest()).exists()
+    left = _blobs(crm)
+    assert len(left) == 1 and left[0].name.startswith(".incoming-")
+    assert crm.files.list(anna) == []
+    info = crm.files.add(anna, source).to_record()
+    assert info["already_stored"] is False
+    stream = io.BytesIO()
+    crm.files.save(info["id"], stream)
+    assert stream.getvalue() == content
+    # A young temporary file may be another store's, still writing: it stays;
+    # once left for an hour it is a killed store's, and the next store removes it.
+    assert left[0].exists()
+    an_hour_ago = time.time() - 3700
+    os.utime(left[0], (an_hour_ago, an_hour_ago))
+    crm.files.add(anna, data=b"next", name="next.txt")
+    assert not left[0].exists()
+
+
+def test_a_blob_is_on_disk_before_it_takes_its_name(
+    crm: CRM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anna = person(crm, "Anna", "Nowak")
+    content = b"signed contract" * 1000
+    target = FileStore.for_store(crm.store).blob_path(hashlib.sha256(content).hexdigest())
+    synced: list[int] = []
+    renamed: list[tuple[str, bytes, bool, int]] = []
+    fsync, replace = os.fsync, os.replace
+
+    def noted_fsync(fd: int) -> None:
+        synced.append(fd)
+        fsync(fd)
+
+    def noted_replace(source: str, destination: Path) -> None:
+        renamed.append((Path(source).name, Path(source).read_bytes(), target.exists(), len(synced)))
+        replace(source, destination)
+
+    monkeypatch.setattr(os, "fsync", noted_fsync)
+    monkeypatch.setattr(os, "replace", noted_replace)
+    crm.files.add(anna, data=content, name="umowa.txt")
+    [(name, written, already_there, synced_before)] = renamed
+    assert name.startswith(".incoming-") and written == content and not already_there
+    assert synced_before == 1  # the file itself, before its rename
+    assert len(synced) > synced_before  # then its folder, so that the rename lasts
+    assert target.read_bytes() == content

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -451,3 +452,18 @@ def test_the_writer_takes_rows_over_when_it_waits_for_the_helper(tmp_path: Path)
     # The writer found nothing waiting and switched the handoff on; the helper,
     # still pausing, sent all three rows unparsed for the writer to parse.
     assert rows == [(line, "parsed here", [], None) for line in range(2, 5)]
+
+
+def test_the_helper_ends_when_the_importer_is_gone(tmp_path: Path) -> None:
+    # As when the importing process is killed: its end of the pipe closes unannounced,
+    # and the helper, with rows still to send, must end instead of waiting for ever.
+    path = tmp_path / "rows.csv"
+    path.write_text("first_name\nAnna\n", "utf-8")
+    endless = ((line, [], None) for line in itertools.count(2))
+    with open_source(str(path)) as source:
+        feed = HelperFeed(source, endless, new_persons=True)
+        feed._pipe.close()
+        feed._process.join(timeout=30)
+        alive = feed._process.is_alive()
+        feed.close()
+    assert not alive

@@ -2,7 +2,9 @@
 
 The whole import is one transaction: a dry run or an `--all-or-nothing`
 import with rejected rows rolls it back, and a file-level problem found half
-way (a line in the wrong encoding, say) leaves the database as it was.
+way (a line in the wrong encoding, say) leaves the database as it was. So does
+a process killed half way; its history row, committed before the transaction,
+then reads 'interrupted' (see `store.sqlite.imports`).
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ def import_contacts(
     report.ignored_columns = ignored
     run = ImportRun(store, report, mapping.as_dict() if mapping.columns is not None else None, user)
     sha256 = None
+    run.start(dry_run)
     try:
         with collection_paused(), store.bulk_load(), store.transaction():
             run.begin()
@@ -147,7 +150,8 @@ def import_contacts(
             if dry_run:
                 raise _Rollback
     except _Rollback:
-        report.import_id = None
+        if dry_run:
+            report.import_id = None
         if all_or_nothing and report.rejected:
             report.created = report.updated = report.organizations_created = 0
             status = "nothing written: rows were rejected"
@@ -155,6 +159,11 @@ def import_contacts(
                 report.status = status
             else:
                 run.record_rolled_back(status, sha256)
+    except BaseException as exc:
+        run.stop(exc)
+        raise
+    finally:
+        run.release()
     return report
 
 

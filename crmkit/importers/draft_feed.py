@@ -131,7 +131,7 @@ class HelperFeed:
         self._finish = finish
         self._process = context.Process(
             target=_produce,
-            args=(source, rows, there, not new_persons, self.handoff),
+            args=(source, rows, there, here, not new_persons, self.handoff),
             daemon=True,
         )
         self._process.start()
@@ -217,6 +217,7 @@ def _produce(
     source: SourceFile,
     rows: Iterator[Any],
     pipe: Connection,
+    reading_end: Connection,
     pack: bool,
     handoff: HelperSwitch | None,
 ) -> None:
@@ -229,7 +230,12 @@ def _produce(
 
     A thread writes the encoded batches to the pipe, so reading goes on while the
     writer here is busy with SQLite for a while (it writes in batches of its own).
+    The pipe's reading end, inherited from the importer, is closed first: then
+    the importer's end is the only one, and once the importer is gone (killed,
+    say) the next write fails and the helper ends (`_send_all`) instead of
+    waiting for ever.
     """
+    reading_end.close()
     gc.set_threshold(*_RARE_COLLECTIONS)
     ahead: queue.Queue[bytes | None] = queue.Queue(maxsize=_BATCHES_AHEAD)
     sender = threading.Thread(target=_send_all, args=(ahead, pipe), daemon=True)
@@ -304,8 +310,10 @@ def _send_all(ahead: queue.Queue[bytes | None], pipe: Connection) -> None:
     while (data := ahead.get()) is not None:
         try:
             pipe.send_bytes(data)
-        except OSError:  # the importer stopped listening; nothing left to do
-            return
+        except OSError:
+            # The importer is gone: nothing is left to do, and the reading thread,
+            # which may be waiting for room in `ahead`, must not keep the process.
+            os._exit(0)
 
 
 @contextmanager

@@ -8,7 +8,8 @@ source (the mapping's `source:` setting): rows already imported are skipped and
 counted, so importing the same log twice adds nothing the second time.
 
 The import is one transaction, like a contact import: a dry run and an
-`--all-or-nothing` import with rejected rows roll it back.
+`--all-or-nothing` import with rejected rows roll it back, and its history row
+is committed before it, to read 'interrupted' if the process dies half way.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ def import_events(
     report.ignored_columns = ignored
     kept = {**mapping.as_dict(), "source": mapping.source} if mapping.columns is not None else None
     run = ImportRun(store, report, kept, user)
+    run.start(dry_run)
     try:
         with collection_paused(), store.bulk_load(), store.transaction():
             run.begin()
@@ -128,7 +130,8 @@ def import_events(
             if dry_run:
                 raise _Rollback
     except _Rollback:
-        report.import_id = None
+        if dry_run:
+            report.import_id = None
         if all_or_nothing and report.rejected:
             report.created = report.skipped = 0
             status = "nothing written: rows were rejected"
@@ -136,6 +139,11 @@ def import_events(
                 report.status = status
             else:
                 run.record_rolled_back(status, source.sha256)
+    except BaseException as exc:
+        run.stop(exc)
+        raise
+    finally:
+        run.release()
     return report
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -43,9 +42,7 @@ def backup_store(store: Store, target: str | Path) -> dict[str, Any]:
             FileStore(target.with_name(target.stem + ".files")),
         )
         for sha256 in digests:
-            there = into.blob_path(sha256)
-            there.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source.blob_path(sha256), there)
+            into.copy_from(source, sha256)
         os.replace(partial, target)
     except OSError as exc:
         partial.unlink(missing_ok=True)

@@ -60,6 +60,7 @@ class Store:
         self._depth = 0
         self._db: sqlite_utils.Database | None = None
         self.migrated_from = self.migrate()
+        self.interrupted_imports = self._mark_interrupted_imports()
 
     # -- schema -----------------------------------------------------------
 
@@ -98,6 +99,18 @@ class Store:
                         )
                     self.conn.execute(f"PRAGMA user_version = {number + 1}")
         return current
+
+    def _mark_interrupted_imports(self) -> list[int]:
+        """Mark the imports whose process died half way; return their ids.
+
+        Most opens find no running import, and then load nothing more (a quick
+        `crm lookup` must not pay for the import history's modules).
+        """
+        if self.one("SELECT 1 FROM imports WHERE status = 'running' LIMIT 1") is None:
+            return []
+        from crmkit.store.sqlite.imports import mark_interrupted
+
+        return mark_interrupted(self)
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:

@@ -6,6 +6,15 @@ are attached. The original name, size and media type are rows in `files`; a name
 is only ever displayed or used as a default download name after being cut down to
 a single safe component, and a blob path is built from a checked hex digest only,
 so nothing a user or a file supplies can point outside the folder.
+
+A blob never appears half-written under its name: the bytes go to a temporary
+`.incoming-*` file, are flushed to disk (fsync), and only then renamed to their
+digest (`os.replace`, atomic on one file system), the folder synced after. The
+temporary file sits in the store's top folder, since the digest, and so the
+blob's own folder, is known only after the last byte. A process killed on the
+way leaves at most that temporary file: no blob is ever read from such a
+name, and the next store, or `crm file prune`, removes it once it has been left
+untouched for an hour (younger ones may belong to a store still writing).
 """
 
 from __future__ import annotations
@@ -13,7 +22,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -38,6 +49,9 @@ __all__ = [
 
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 20
+_INCOMING = ".incoming-"
+# A temporary file untouched this long belongs to a store that was killed.
+_STALE_SECONDS = 3600
 _SELECT_FILE = (
     "SELECT id, contact_id, note_id, name, size, media_type, sha256, is_avatar, created_at"
     " FROM files"
@@ -73,10 +87,45 @@ class FileStore:
     def put(self, source: IO[bytes]) -> tuple[str, int, bool]:
         """Store a stream's bytes; return (sha256, size, whether they were new)."""
         self.root.mkdir(exist_ok=True)
+        self.remove_stale_incoming()
+        incoming, sha256, size = self._receive(source)
+        try:
+            target = self.blob_path(sha256)
+            if target.exists():
+                os.unlink(incoming)
+                return sha256, size, False
+            self._install(incoming, target)
+            return sha256, size, True
+        except BaseException:
+            if os.path.exists(incoming):
+                os.unlink(incoming)
+            raise
+
+    def copy_from(self, other: FileStore, sha256: str) -> None:
+        """Copy another store's content under the same name, bytes as they are (a backup).
+
+        A file already there is replaced, in case an older version left it cut short.
+        """
+        target = self.blob_path(sha256)
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(other.blob_path(sha256), "rb") as source:
+            incoming = self._receive(source)[0]
+        try:
+            self._install(incoming, target)
+        except BaseException:
+            if os.path.exists(incoming):
+                os.unlink(incoming)
+            raise
+
+    def _receive(self, source: IO[bytes]) -> tuple[str, str, int]:
+        """Write a stream to a new temporary file, on disk when this returns.
+
+        Return its path, the sha256 of the bytes and their count.
+        """
         digest = hashlib.sha256()
         size = 0
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, kept on disk
-            dir=self.root, prefix=".incoming-", delete=False
+            dir=self.root, prefix=_INCOMING, delete=False
         )
         try:
             with handle:
@@ -84,22 +133,41 @@ class FileStore:
                     digest.update(chunk)
                     size += len(chunk)
                     handle.write(chunk)
-            sha256 = digest.hexdigest()
-            target = self.blob_path(sha256)
-            if target.exists():
-                os.unlink(handle.name)
-                return sha256, size, False
-            target.parent.mkdir(exist_ok=True)
-            if not is_inside(target.parent, self.root):
-                raise CrmError(
-                    f"{target.parent} is not inside {self.root}; refusing to write there"
-                )
-            os.replace(handle.name, target)
-            return sha256, size, True
+                handle.flush()
+                os.fsync(handle.fileno())
         except BaseException:
-            if os.path.exists(handle.name):
-                os.unlink(handle.name)
+            os.unlink(handle.name)
             raise
+        return handle.name, digest.hexdigest(), size
+
+    def _install(self, incoming: str, target: Path) -> None:
+        """Rename a received file to its blob path, and make the rename last."""
+        new_folder = not target.parent.exists()
+        target.parent.mkdir(exist_ok=True)
+        if not is_inside(target.parent, self.root):
+            raise CrmError(f"{target.parent} is not inside {self.root}; refusing to write there")
+        os.replace(incoming, target)
+        _sync_folder(target.parent)
+        if new_folder:
+            _sync_folder(self.root)
+
+    def remove_stale_incoming(self) -> int:
+        """Delete the temporary files that killed stores left; return how many went."""
+        if not self.root.is_dir():
+            return 0
+        removed = 0
+        before = time.time() - _STALE_SECONDS
+        with os.scandir(self.root) as entries:
+            for entry in entries:
+                if not entry.name.startswith(_INCOMING) or entry.is_dir(follow_symlinks=False):
+                    continue
+                try:
+                    if entry.stat(follow_symlinks=False).st_mtime < before:
+                        os.unlink(entry.path)
+                        removed += 1
+                except FileNotFoundError:
+                    pass  # removed meanwhile by another store
+        return removed
 
     def copy_to(self, sha256: str, destination: IO[bytes]) -> int:
         """Write the stored bytes to a stream, checking them against their digest."""
@@ -147,11 +215,9 @@ class FileStore:
         if not self.root.is_dir():
             return 0
         known = {row[0] for row in store.conn.execute("SELECT DISTINCT sha256 FROM files")}
+        self.remove_stale_incoming()
         removed = 0
         for folder in self.root.iterdir():
-            if folder.is_file() and folder.name.startswith(".incoming-"):
-                folder.unlink()
-                continue
             if not folder.is_dir() or folder.is_symlink() or len(folder.name) != 2:
                 continue
             for blob in folder.iterdir():
@@ -159,6 +225,20 @@ class FileStore:
                     blob.unlink()
                     removed += 1
         return removed
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries to disk, so that a rename in it survives a power cut.
+
+    Windows cannot open a folder as a file and keeps its entries itself.
+    """
+    if sys.platform == "win32":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def add_file(
