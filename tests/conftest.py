@@ -17,7 +17,10 @@ DATA = Path(__file__).parent / "data"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--slow", action="store_true", help="also run the long variants of tests marked slow"
+        "--slow",
+        action="store_true",
+        default=False,
+        help="run the long variants: tests marked slow, and larger sizes of the kill test",
     )
 
 
@@ -81,15 +84,6 @@ def cli(db_path: Path, cli_at: Callable[..., Result]) -> Callable[..., Result]:
         return cli_at(db_path, *args, input=input)
 
     return invoke
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--slow",
-        action="store_true",
-        default=False,
-        help="run the long variants of the tests that have one (same tests, larger sizes)",
-    )
 
 
 @pytest.fixture()
