@@ -35,7 +35,7 @@ from crmkit.values.multivalues import split_multi
 from crmkit.values.names import name_key
 from crmkit.values.phones import phone_type as typed_as
 
-__all__ = ["DraftBuilder", "MISSING", "Problem", "UnknownPolicy"]
+__all__ = ["DraftBuilder", "LEFT_OUT", "MISSING", "Problem", "UnknownPolicy"]
 
 # A JSON record's key that is not there at all, unlike one that is null (an empty cell).
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
@@ -43,6 +43,11 @@ MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 UnknownPolicy = Literal["warn", "strict", "create"]
 # (level, column, value, reason); the importer adds the row number.
 Problem = tuple[str, str | None, str | None, str]
+# The level of a value left out for want of its reference data (a tag, user, option or
+# custom field); the reason says what is missing: "tag", "user", "option:KEY" or
+# "field:KEY". The importer sums these up, one warning per missing thing
+# (`importers.left_out`).
+LEFT_OUT = "left out"
 Handler = Callable[[ContactDraft, Any], None]
 
 
@@ -72,10 +77,13 @@ class DraftBuilder:
             for index, (column, target) in enumerate(self.columns)
             if target.kind != "ignore"
         ]
+        # Required checkboxes: an empty cell is an unticked box on a new contact.
         self._checkbox_at = {
             index: target.field.key
             for index, (_, target) in enumerate(self.columns)
-            if target.field is not None and target.field.type == "checkbox"
+            if target.field is not None
+            and target.field.type == "checkbox"
+            and target.field.required
         }
         self._problems: list[Problem] = []
         self._column: str | None = None
@@ -121,9 +129,8 @@ class DraftBuilder:
     def missing_required(self, draft: ContactDraft, kind: str) -> list[Problem]:
         """What a new contact of this kind lacks: a name, or a required custom field.
 
-        A checkbox cell left empty is false on a new contact, so it is filled in here
-        (an update leaves the stored value alone; a key missing from a JSON record is
-        not an empty cell).
+        A required checkbox left empty is an unticked box on a new contact, so it is
+        filled in here (see `creation_defaults`).
         """
         draft.custom.update(self.creation_defaults(draft, kind))
         problems: list[Problem] = []
@@ -140,7 +147,12 @@ class DraftBuilder:
         return problems
 
     def creation_defaults(self, draft: ContactDraft, kind: str) -> dict[str, Any]:
-        """Custom values a new contact gets for the draft's empty cells: false checkboxes."""
+        """Custom values a new contact gets for the draft's empty cells.
+
+        Only a required checkbox gets one (false, an unticked box; `empty_checkboxes`
+        holds no other): any other empty cell leaves the new contact without a
+        value, as the file had none, so an exported contact imports back as it was.
+        """
         if not draft.empty_checkboxes:
             return {}
         return {
@@ -273,6 +285,8 @@ class DraftBuilder:
         if kind == "custom":
             assert target.field is not None
             return self._custom_handler(target.field)
+        if kind == "undefined_field":
+            return self._undefined_field_handler(target.sub or "")
         raise AssertionError(f"no handler for target kind {kind}")
 
     def _phone_list(self, draft: ContactDraft, raw: Any) -> None:
@@ -357,9 +371,7 @@ class DraftBuilder:
                 ident = add_user(self.store, name, exist_ok=True).id
                 self.users[name_key(name)] = ident
             return ident
-        self._problems.append(
-            ("warning", self._column, name, f"unknown {what} {name.strip()!r} left out")
-        )
+        self._problems.append((LEFT_OUT, self._column, name, what))
         return None
 
     def _custom_handler(self, definition: CustomField) -> Handler:
@@ -373,6 +385,18 @@ class DraftBuilder:
             draft.custom[key] = value
 
         return custom
+
+    def _undefined_field_handler(self, key: str) -> Handler:
+        """A `custom.KEY` column with no field KEY: its values are left out (see LEFT_OUT)."""
+
+        def undefined(draft: ContactDraft, raw: Any) -> None:
+            if self.unknown == "strict":
+                raise InvalidValue(
+                    f"custom field {key!r} is not defined; define it with `crm field add`"
+                )
+            self._problems.append((LEFT_OUT, self._column, None, f"field:{key}"))
+
+        return undefined
 
     def _match_options(self, key: str, value: Any) -> Any:
         wanted = value if isinstance(value, list) else [value]
@@ -389,14 +413,7 @@ class DraftBuilder:
                     self.fields[key] = add_field_option(self.store, self.fields[key], option)
                     found = by_key[name_key(option)] = " ".join(option.split())
                 else:
-                    self._problems.append(
-                        (
-                            "warning",
-                            self._column,
-                            option,
-                            f"{option.strip()!r} is not an option of {key!r}; left out",
-                        )
-                    )
+                    self._problems.append((LEFT_OUT, self._column, option, f"option:{key}"))
                     continue
             if found not in matched:
                 matched.append(found)

@@ -227,13 +227,13 @@ def test_json_export_shape_imports_back(ref_crm: CRM, tmp_path: Path) -> None:
     assert sorted(map(strip, again), key=json.dumps) == sorted(map(strip, records), key=json.dumps)
 
 
-def test_empty_checkbox_is_false_on_creation_and_untouched_on_update(
+def test_empty_checkbox_is_no_value_on_creation_and_untouched_on_update(
     ref_crm: CRM, tmp_path: Path
 ) -> None:
     path = tmp_path / "c.csv"
     path.write_text("external_id,first_name,custom.consent\nA,Anna,\nB,Bartek,tak\n")
     ref_crm.imports.run(str(path))
-    assert ref_crm.contacts[1].custom == {"consent": False}
+    assert ref_crm.contacts[1].custom == {}
     again = tmp_path / "d.csv"
     again.write_text("external_id,first_name,custom.consent\nB,Bartek,\n")
     ref_crm.imports.run(str(again))

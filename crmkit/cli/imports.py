@@ -42,10 +42,10 @@ def import_command(
         False, "--dry-run", help="Do all the work and report, but write nothing."
     ),
     create_missing: bool = typer.Option(
-        False, "--create-missing", help="Create unknown tags, users and options."
+        False, "--create-missing", help="Create unknown tags, users, options and custom fields."
     ),
     strict: bool = typer.Option(
-        False, "--strict", help="Reject rows with unknown tags, users or options."
+        False, "--strict", help="Reject rows with unknown tags, users, options or custom fields."
     ),
     all_or_nothing: bool = typer.Option(
         False, "--all-or-nothing", help="Write nothing if any row is rejected."

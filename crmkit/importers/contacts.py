@@ -13,6 +13,7 @@ from itertools import islice
 from crmkit.drafts import DraftBuilder, UnknownPolicy
 from crmkit.errors import CrmError
 from crmkit.importers.draft_feed import DraftFeed, HelperFeed, collection_paused, helper_available
+from crmkit.importers.field_inference import FieldGuess
 from crmkit.importers.json_records import record_rows, record_targets
 from crmkit.importers.known_rows import (
     external_id_clash,
@@ -20,6 +21,7 @@ from crmkit.importers.known_rows import (
     row_digester,
     unchanged_contact,
 )
+from crmkit.importers.left_out import RowProblems, undefined_field_columns
 from crmkit.importers.readers import SourceFile
 from crmkit.importers.row_parsing import (
     HelperSwitch,
@@ -31,6 +33,7 @@ from crmkit.importers.row_parsing import (
 )
 from crmkit.mapping import Mapping
 from crmkit.model import ImportReport
+from crmkit.reference import add_field
 from crmkit.store import Store
 from crmkit.store.sqlite.bulk import DeferredIndexes, indexes_to_defer
 from crmkit.store.sqlite.digest_triggers import digest_triggers_paused
@@ -69,18 +72,24 @@ def import_contacts(
     user: str | None = None,
     progress: Progress | None = None,
     helper: bool | None = None,
+    new_fields: list[FieldGuess] | None = None,
 ) -> ImportReport:
     """Read every row, create or update contacts, and report what happened.
 
     `helper` chooses whether a forked process reads the rows (see `draft_feed`);
-    by default large CSV files do where the machine allows.
+    by default large CSV files do where the machine allows. `new_fields` are
+    the custom fields to define first (`--create-missing`, see `field_inference`).
     """
     report = ImportReport(file=source.name, target="contacts", dry_run=dry_run)
     fields = fields_by_key(store)
+    guesses = new_fields or []
+    fields.update((guess.key, guess.definition()) for guess in guesses)
     header = source.header
     if source.format != "csv" and mapping.columns is None:
         header = record_targets(fields)
     columns, ignored = mapping.resolve_contact_columns(header, fields)
+    if mapping.columns is None:
+        columns = undefined_field_columns(columns)
     if mapping.columns is None and len(ignored) == len(header) and next(source.rows, None):
         # Rows that no column can fill would each be rejected alike: say why once.
         raise CrmError(
@@ -93,6 +102,8 @@ def import_contacts(
     try:
         with collection_paused(), store.bulk_load(), store.transaction():
             run.begin()
+            log = RowProblems(run, unknown)
+            _define_fields(store, guesses, log)
             builder = DraftBuilder(store, columns, mapping.settings, unknown=unknown)
             written = contact_columns_written(target for _, target in columns)
             now = report.started_at or utc_now()
@@ -103,12 +114,13 @@ def import_contacts(
                     store, source, mapping, builder, columns, report, unknown, helper, now
                 )
                 try:
-                    _import_rows(feed, source, mapping, builder, writer, run, progress, deferred)
+                    _import_rows(feed, source, mapping, builder, writer, log, progress, deferred)
                 finally:
                     feed.close()
                 sha256 = feed.sha256
                 writer.flush()
                 deferred.restore()
+            log.summarize()
             report.organizations_created = writer.created - report.created
             if all_or_nothing and report.rejected:
                 raise _Rollback
@@ -126,6 +138,20 @@ def import_contacts(
             else:
                 run.record_rolled_back(status, sha256)
     return report
+
+
+def _define_fields(store: Store, guesses: list[FieldGuess], log: RowProblems) -> None:
+    """Define the custom fields of `--create-missing`, each with a warning saying how."""
+    for guess in guesses:
+        definition = guess.definition()
+        add_field(
+            store,
+            definition.key,
+            definition.type,
+            label=definition.label,
+            options=definition.options,
+        )
+        log.problems(None, [("warning", guess.column, None, guess.sentence())])
 
 
 def _open_feed(
@@ -195,7 +221,7 @@ def _import_rows(
     mapping: Mapping,
     builder: DraftBuilder,
     writer: ContactWriter,
-    run: ImportRun,
+    run: RowProblems,
     progress: Progress | None,
     deferred: DeferredIndexes,
 ) -> None:
@@ -238,7 +264,7 @@ def _create_persons(
     source: SourceFile,
     feed: DraftFeed | HelperFeed,
     writer: ContactWriter,
-    run: ImportRun,
+    run: RowProblems,
     progress: Progress | None,
     deferred: DeferredIndexes,
 ) -> None:
@@ -283,7 +309,7 @@ def _import_window(
     feed: DraftFeed | HelperFeed,
     builder: DraftBuilder,
     writer: ContactWriter,
-    run: ImportRun,
+    run: RowProblems,
     progress: Progress | None,
     deferred: DeferredIndexes,
     mapping: Mapping,
@@ -313,7 +339,7 @@ def _import_row(
     feed: DraftFeed | HelperFeed,
     builder: DraftBuilder,
     writer: ContactWriter,
-    run: ImportRun,
+    run: RowProblems,
     mapping: Mapping,
 ) -> str | None:
     """Create or update the contact of one row: "created", "updated", or None if rejected."""
