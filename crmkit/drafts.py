@@ -206,20 +206,21 @@ class DraftBuilder:
         if kind == "text":
 
             def text(draft: ContactDraft, raw: Any) -> None:
-                draft.scalars[name] = None if raw is None else str(raw).strip()
+                draft.scalars[name] = raw.strip() if raw.__class__ is str else _text(raw)
 
             return text
         if kind == "address":
             part = target.sub or ""
 
             def address(draft: ContactDraft, raw: Any) -> None:
-                draft.scalars[part] = None if raw is None else str(raw).strip()
+                draft.scalars[part] = raw.strip() if raw.__class__ is str else _text(raw)
 
             return address
         if kind == "identifier":
 
             def identifier(draft: ContactDraft, raw: Any) -> None:
-                draft.scalars[name] = None if raw is None else convert_identifier(name, str(raw))
+                value = _text(raw)
+                draft.scalars[name] = None if value is None else convert_identifier(name, value)
 
             return identifier
         if kind == "flag":
@@ -276,7 +277,8 @@ class DraftBuilder:
 
             def organization(draft: ContactDraft, raw: Any) -> None:
                 if isinstance(raw, list):
-                    draft.organizations = [self._membership(item) for item in raw]
+                    links = [self._membership(item) for item in raw if item is not None]
+                    draft.organizations = [link for link in links if link[0]]
                     return
                 names = [] if raw is None else split_multi(str(raw), settings.separator)
                 draft.organizations = [(org, None, None) for org in names]
@@ -319,7 +321,7 @@ class DraftBuilder:
 
     def _membership(self, item: Any) -> tuple[str, str | None, str | None]:
         if not isinstance(item, dict):
-            return (str(item), None, None)
+            return (_text(item) or "", None, None)
         name = str(item.get("name") or "").strip()
         if not name:
             raise InvalidValue("a membership needs the organization's name")
@@ -420,6 +422,17 @@ class DraftBuilder:
         if isinstance(value, list):
             return matched
         return matched[0] if matched else None
+
+
+def _text(raw: Any) -> str | None:
+    """A JSON value as a text field's value: a list or an object is not one."""
+    if raw is None:
+        return None
+    if isinstance(raw, list):
+        raise InvalidValue("a list is not a text value")
+    if isinstance(raw, dict):
+        raise InvalidValue("an object is not a text value")
+    return str(raw).strip()
 
 
 def _looks_like_email(address: str) -> bool:

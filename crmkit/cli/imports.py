@@ -94,7 +94,7 @@ def print_report(report: ImportReport, fmt: OutputFormat) -> None:
         return
     if report.rows_read == 0 and report.status in ("nothing to import", "finished"):
         typer.echo(
-            f"{report.file}: no rows to import (the file has only a header); nothing imported."
+            f"{report.file}: no rows to import (the file holds none); nothing imported."
         )
         return
     prefix = "Dry run, nothing written: " if report.dry_run else ""

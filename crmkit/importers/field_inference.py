@@ -135,7 +135,7 @@ def guess_fields(
     else:
         for _, cells in source.rows:
             record = cells[0]
-            if record is not None:
+            if isinstance(record, dict):
                 for column, key in columns.items():
                     guesses[key].add(record.get(column), typed=True)
     return list(guesses.values())
@@ -147,7 +147,7 @@ def _undefined_record_values(
     """For each JSON record, its (custom.KEY, value) pairs of undefined fields."""
     for _, cells in source.rows:
         record = cells[0]
-        if record is None:
+        if not isinstance(record, dict):
             continue
         flat = flatten_record(record)
         yield [

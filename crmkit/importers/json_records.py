@@ -68,8 +68,9 @@ def record_rows(
     known = set(header)
     for line, cells in source.rows:
         record = cells[0]
-        if record is None:
-            problem: Problem = ("error", None, None, "the item is not a JSON object")
+        if not isinstance(record, dict):
+            # The reader's sentence saying why the line or item is not a record.
+            problem: Problem = ("error", None, None, str(record))
             yield line, None, [problem], None, None, None
             continue
         undefined: list[Problem] = []
