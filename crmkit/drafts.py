@@ -183,6 +183,19 @@ class DraftBuilder:
             column = self.target_columns.get("organization", "organization")
             problems.append(("error", column, None, "an organization cannot belong to another"))
             failed = True
+        org_name = draft.scalars.get("name")
+        if kind == "organization" and org_name and split_multi(org_name) != [org_name]:
+            # Persons name their organizations in one cell, separated by " | ".
+            problems.append(
+                (
+                    "error",
+                    self.target_columns.get("name", "name"),
+                    org_name,
+                    "an organization's name cannot hold ' | ', which separates the"
+                    " organizations a person belongs to",
+                )
+            )
+            failed = True
         for key in draft.custom:
             definition = self.fields[key]
             if not definition.applies(kind):

@@ -93,9 +93,7 @@ def print_report(report: ImportReport, fmt: OutputFormat) -> None:
         typer.echo(dump_json(report.to_record()))
         return
     if report.rows_read == 0 and report.status in ("nothing to import", "finished"):
-        typer.echo(
-            f"{report.file}: no rows to import (the file holds none); nothing imported."
-        )
+        typer.echo(f"{report.file}: no rows to import (the file holds none); nothing imported.")
         return
     prefix = "Dry run, nothing written: " if report.dry_run else ""
     ident = f"Import {report.import_id}" if report.import_id else "Import"

@@ -351,6 +351,8 @@ def _import_row(
         if unchanged is not None:
             updated_at = draft.scalars.get("updated_at") or writer.now
             writer.touch(unchanged, updated_at, draft.organizations)
+            if (draft.kind or mapping.kind) == "organization":
+                writer.organizations.claim(unchanged)
             return "updated"
         # Not the contact the row was written to, or changed since: read it all.
         line, draft, problems, prepared, digest, _ = feed.parse_again(line, cells, digest)
@@ -385,8 +387,12 @@ def _import_row(
     kept = None if problems else digest
     if found:
         writer.update(found[0], draft, kind=kind, digest=kept)
+        if kind == "organization":
+            writer.organizations.claim(found[0])
         return "updated"
-    writer.create(draft, kind, prepared, kept)
+    created = writer.create(draft, kind, prepared, kept)
+    if kind == "organization":
+        writer.organizations.claim(created)
     return "created"
 
 
