@@ -35,7 +35,7 @@ from crmkit.values.multivalues import split_multi
 from crmkit.values.names import name_key
 from crmkit.values.phones import phone_type as typed_as
 
-__all__ = ["DraftBuilder", "MISSING", "Problem", "UnknownPolicy"]
+__all__ = ["DraftBuilder", "LEFT_OUT", "MISSING", "Problem", "UnknownPolicy"]
 
 # A JSON record's key that is not there at all, unlike one that is null (an empty cell).
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
@@ -43,6 +43,11 @@ MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 UnknownPolicy = Literal["warn", "strict", "create"]
 # (level, column, value, reason); the importer adds the row number.
 Problem = tuple[str, str | None, str | None, str]
+# The level of a value left out for want of its reference data (a tag, user, option or
+# custom field); the reason says what is missing: "tag", "user", "option:KEY" or
+# "field:KEY". The importer sums these up, one warning per missing thing
+# (`importers.left_out`).
+LEFT_OUT = "left out"
 Handler = Callable[[ContactDraft, Any], None]
 
 
@@ -73,10 +78,13 @@ class DraftBuilder:
             for index, (column, target) in enumerate(self.columns)
             if target.kind != "ignore"
         ]
+        # Required checkboxes: an empty cell is an unticked box on a new contact.
         self._checkbox_at = {
             index: target.field.key
             for index, (_, target) in enumerate(self.columns)
-            if target.field is not None and target.field.type == "checkbox"
+            if target.field is not None
+            and target.field.type == "checkbox"
+            and target.field.required
         }
         self._problems: list[Problem] = []
         self._column: str | None = None
@@ -122,9 +130,8 @@ class DraftBuilder:
     def missing_required(self, draft: ContactDraft, kind: str) -> list[Problem]:
         """What a new contact of this kind lacks: a name, or a required custom field.
 
-        A checkbox cell left empty is false on a new contact, so it is filled in here
-        (an update leaves the stored value alone; a key missing from a JSON record is
-        not an empty cell).
+        A required checkbox left empty is an unticked box on a new contact, so it is
+        filled in here (see `creation_defaults`).
         """
         draft.custom.update(self.creation_defaults(draft, kind))
         problems: list[Problem] = []
@@ -141,7 +148,12 @@ class DraftBuilder:
         return problems
 
     def creation_defaults(self, draft: ContactDraft, kind: str) -> dict[str, Any]:
-        """Custom values a new contact gets for the draft's empty cells: false checkboxes."""
+        """Custom values a new contact gets for the draft's empty cells.
+
+        Only a required checkbox gets one (false, an unticked box; `empty_checkboxes`
+        holds no other): any other empty cell leaves the new contact without a
+        value, as the file had none, so an exported contact imports back as it was.
+        """
         if not draft.empty_checkboxes:
             return {}
         return {
@@ -172,6 +184,19 @@ class DraftBuilder:
             column = self.target_columns.get("organization", "organization")
             problems.append(("error", column, None, "an organization cannot belong to another"))
             failed = True
+        org_name = draft.scalars.get("name")
+        if kind == "organization" and org_name and split_multi(org_name) != [org_name]:
+            # Persons name their organizations in one cell, separated by " | ".
+            problems.append(
+                (
+                    "error",
+                    self.target_columns.get("name", "name"),
+                    org_name,
+                    "an organization's name cannot hold ' | ', which separates the"
+                    " organizations a person belongs to",
+                )
+            )
+            failed = True
         for key in draft.custom:
             definition = self.fields[key]
             if not definition.applies(kind):
@@ -195,20 +220,21 @@ class DraftBuilder:
         if kind == "text":
 
             def text(draft: ContactDraft, raw: Any) -> None:
-                draft.scalars[name] = None if raw is None else str(raw).strip()
+                draft.scalars[name] = raw.strip() if raw.__class__ is str else _text(raw)
 
             return text
         if kind == "address":
             part = target.sub or ""
 
             def address(draft: ContactDraft, raw: Any) -> None:
-                draft.scalars[part] = None if raw is None else str(raw).strip()
+                draft.scalars[part] = raw.strip() if raw.__class__ is str else _text(raw)
 
             return address
         if kind == "identifier":
 
             def identifier(draft: ContactDraft, raw: Any) -> None:
-                draft.scalars[name] = None if raw is None else convert_identifier(name, str(raw))
+                value = _text(raw)
+                draft.scalars[name] = None if value is None else convert_identifier(name, value)
 
             return identifier
         if kind == "flag":
@@ -265,7 +291,8 @@ class DraftBuilder:
 
             def organization(draft: ContactDraft, raw: Any) -> None:
                 if isinstance(raw, list):
-                    draft.organizations = [self._membership(item) for item in raw]
+                    links = [self._membership(item) for item in raw if item is not None]
+                    draft.organizations = [link for link in links if link[0]]
                     return
                 names = [] if raw is None else split_multi(str(raw), settings.separator)
                 draft.organizations = [(org, None, None) for org in names]
@@ -274,6 +301,8 @@ class DraftBuilder:
         if kind == "custom":
             assert target.field is not None
             return self._custom_handler(target.field)
+        if kind == "undefined_field":
+            return self._undefined_field_handler(target.sub or "")
         raise AssertionError(f"no handler for target kind {kind}")
 
     def _phone_list(self, draft: ContactDraft, raw: Any) -> None:
@@ -306,7 +335,7 @@ class DraftBuilder:
 
     def _membership(self, item: Any) -> tuple[str, str | None, str | None]:
         if not isinstance(item, dict):
-            return (str(item), None, None)
+            return (_text(item) or "", None, None)
         name = str(item.get("name") or "").strip()
         if not name:
             raise InvalidValue("a membership needs the organization's name")
@@ -361,9 +390,7 @@ class DraftBuilder:
                 ident = add_user(self.store, name, exist_ok=True).id
                 self.users[name_key(name)] = ident
             return ident
-        self._problems.append(
-            ("warning", self._column, name, f"unknown {what} {name.strip()!r} left out")
-        )
+        self._problems.append((LEFT_OUT, self._column, name, what))
         return None
 
     def _deactivated(self, full_name: str) -> None:
@@ -389,6 +416,18 @@ class DraftBuilder:
 
         return custom
 
+    def _undefined_field_handler(self, key: str) -> Handler:
+        """A `custom.KEY` column with no field KEY: its values are left out (see LEFT_OUT)."""
+
+        def undefined(draft: ContactDraft, raw: Any) -> None:
+            if self.unknown == "strict":
+                raise InvalidValue(
+                    f"custom field {key!r} is not defined; define it with `crm field add`"
+                )
+            self._problems.append((LEFT_OUT, self._column, None, f"field:{key}"))
+
+        return undefined
+
     def _match_options(self, key: str, value: Any) -> Any:
         wanted = value if isinstance(value, list) else [value]
         matched: list[str] = []
@@ -404,20 +443,24 @@ class DraftBuilder:
                     self.fields[key] = add_field_option(self.store, self.fields[key], option)
                     found = by_key[name_key(option)] = " ".join(option.split())
                 else:
-                    self._problems.append(
-                        (
-                            "warning",
-                            self._column,
-                            option,
-                            f"{option.strip()!r} is not an option of {key!r}; left out",
-                        )
-                    )
+                    self._problems.append((LEFT_OUT, self._column, option, f"option:{key}"))
                     continue
             if found not in matched:
                 matched.append(found)
         if isinstance(value, list):
             return matched
         return matched[0] if matched else None
+
+
+def _text(raw: Any) -> str | None:
+    """A JSON value as a text field's value: a list or an object is not one."""
+    if raw is None:
+        return None
+    if isinstance(raw, list):
+        raise InvalidValue("a list is not a text value")
+    if isinstance(raw, dict):
+        raise InvalidValue("an object is not a text value")
+    return str(raw).strip()
 
 
 def _looks_like_email(address: str) -> bool:

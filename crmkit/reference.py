@@ -43,9 +43,15 @@ __all__ = [
     "add_field",
     "add_field_option",
     "user_id",
+    "is_field_key",
 ]
 
 _FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def is_field_key(key: str) -> bool:
+    """Whether a custom field can have this key: a letter, then a-z, 0-9 and '_'."""
+    return _FIELD_KEY.fullmatch(key) is not None
 
 
 def add_tag(store: Store, name: str, *, exist_ok: bool = False) -> Tag:
@@ -89,7 +95,7 @@ def add_field(
     applies_to: str = "both",
 ) -> CustomField:
     """Define a custom field; select and multiselect fields need their options here."""
-    if not _FIELD_KEY.match(key):
+    if not is_field_key(key):
         raise CrmError(f"field key {key!r} must start with a letter and hold only a-z, 0-9 and '_'")
     if type not in FIELD_TYPES:
         raise CrmError(f"unknown field type {type!r}; use one of: {', '.join(FIELD_TYPES)}")

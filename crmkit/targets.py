@@ -225,6 +225,10 @@ def convert_custom(field_def: CustomField, raw: Any, settings: ConversionSetting
     kind = field_def.type
     if isinstance(raw, str):
         raw = raw.strip()
+    elif isinstance(raw, dict) or (isinstance(raw, list) and kind != "multiselect"):
+        raise InvalidValue(
+            f"{'a list' if isinstance(raw, list) else 'an object'} is not a {kind} value"
+        )
     if kind == "checkbox":
         return parse_checkbox(raw)
     if raw is None or raw == "" or raw == []:
@@ -242,7 +246,9 @@ def convert_custom(field_def: CustomField, raw: Any, settings: ConversionSetting
     if kind == "select":
         return str(raw)
     if isinstance(raw, list):
-        return [str(item).strip() for item in raw if str(item).strip()]
+        if any(isinstance(item, (list, dict)) for item in raw):
+            raise InvalidValue("options are names, not lists or objects")
+        return [str(item).strip() for item in raw if item is not None and str(item).strip()]
     return split_multi(str(raw), settings.separator)
 
 

@@ -289,9 +289,9 @@ def test_import_json_keys_and_history_in_file_order(cli, tmp_path: Path) -> None
     assert list(report["errors"][0]) == ["level", "row", "column", "value", "reason"]
     listing = json.loads(cli("imports", "--format", "json").stdout)
     assert list(listing[0]) == HISTORY_KEYS
-    # A row with a warning (an unknown tag, found first) and an error (a bad phone).
+    # A row with a warning (an unknown tag), then one with an error (a bad phone).
     source = tmp_path / "mixed.csv"
-    source.write_text("tags,first_name,phone.mobile\nNowy,Jan,123\n", encoding="utf-8")
+    source.write_text("tags,first_name,phone.mobile\nNowy,Jan,\n,Ola,123\n", encoding="utf-8")
     cli("import", str(source))
     shown = json.loads(cli("imports", "show", "2", "--format", "json").stdout)
     assert list(shown) == [*HISTORY_KEYS[:4], "mapping", *HISTORY_KEYS[4:], "problems"]

@@ -11,7 +11,7 @@ from crm_calls import import_details, import_history, search_ids
 
 import crmkit
 from crmkit import CRM
-from crmkit.errors import CrmError
+from crmkit.errors import CrmError, InvalidValue
 
 DATA = Path(__file__).parent / "data"
 BASIC = str(DATA / "basic.csv")
@@ -227,13 +227,13 @@ def test_json_export_shape_imports_back(ref_crm: CRM, tmp_path: Path) -> None:
     assert sorted(map(strip, again), key=json.dumps) == sorted(map(strip, records), key=json.dumps)
 
 
-def test_empty_checkbox_is_false_on_creation_and_untouched_on_update(
+def test_empty_checkbox_is_no_value_on_creation_and_untouched_on_update(
     ref_crm: CRM, tmp_path: Path
 ) -> None:
     path = tmp_path / "c.csv"
     path.write_text("external_id,first_name,custom.consent\nA,Anna,\nB,Bartek,tak\n")
     ref_crm.imports.run(str(path))
-    assert ref_crm.contacts[1].custom == {"consent": False}
+    assert ref_crm.contacts[1].custom == {}
     again = tmp_path / "d.csv"
     again.write_text("external_id,first_name,custom.consent\nB,Bartek,\n")
     ref_crm.imports.run(str(again))
@@ -397,3 +397,43 @@ def test_reimporting_the_same_file_rewrites_no_search_document(
     changed.write_text(Path(BASIC).read_text("utf-8").replace("Gliwice", "Żywiec"), "utf-8")
     ref_crm.imports.run(str(changed), mapping=str(mapping))
     assert len(refreshed) == 1 and search_ids(ref_crm, "zywiec") == refreshed
+
+
+def test_organization_rows_of_one_name_stay_apart_but_land_on_a_linked_one(
+    ref_crm: CRM, tmp_path: Path
+) -> None:
+    path = tmp_path / "orgs.csv"
+    path.write_text(
+        "kind,name,first_name,organization,nip\n"
+        "person,,Ala,Huta,\n"
+        "organization,Huta,,,\n"
+        "organization,HUTA,,,5260250274\n"
+        "organization,Huta,,,1234563218\n",
+        encoding="utf-8",
+    )
+    report = ref_crm.imports.run(str(path))
+    # Ala's link made the first Huta, which the first organization row then filled in.
+    assert (report.created, report.updated, report.organizations_created) == (3, 1, 1)
+    huty = sorted((c.id, c.name, c.nip) for c in ref_crm.contacts if c.kind == "organization")
+    assert [(name, nip) for _, name, nip in huty] == [
+        ("Huta", None),
+        ("HUTA", "5260250274"),
+        ("Huta", "1234563218"),
+    ]
+    assert [m.id for m in contact_named(ref_crm, "Ala").organizations] == [huty[0][0]]
+
+
+def test_an_organization_name_holding_the_separator_is_refused(
+    ref_crm: CRM, tmp_path: Path
+) -> None:
+    with pytest.raises(InvalidValue, match="cannot hold ' \\| ', which separates"):
+        ref_crm.contacts.add("organization", {"name": "Kowalski | Nowak s.c."})
+    path = tmp_path / "orgs.csv"
+    path.write_text("kind,name\norganization,Kowalski | Nowak\norganization,A|B\n")
+    report = ref_crm.imports.run(str(path))
+    assert (report.created, report.rejected) == (1, 1)
+    assert report.errors[0].column == "name" and report.errors[0].row == 2
+
+
+def contact_named(crm: CRM, name: str) -> Any:
+    return next(contact for contact in crm.contacts if contact.name == name)

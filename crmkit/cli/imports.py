@@ -42,10 +42,10 @@ def import_command(
         False, "--dry-run", help="Do all the work and report, but write nothing."
     ),
     create_missing: bool = typer.Option(
-        False, "--create-missing", help="Create unknown tags, users and options."
+        False, "--create-missing", help="Create unknown tags, users, options and custom fields."
     ),
     strict: bool = typer.Option(
-        False, "--strict", help="Reject rows with unknown tags, users or options."
+        False, "--strict", help="Reject rows with unknown tags, users, options or custom fields."
     ),
     all_or_nothing: bool = typer.Option(
         False, "--all-or-nothing", help="Write nothing if any row is rejected."
@@ -97,9 +97,7 @@ def print_report(report: ImportReport, fmt: OutputFormat) -> None:
         typer.echo(dump_json(report.to_record()))
         return
     if report.rows_read == 0 and report.status in ("nothing to import", "finished"):
-        typer.echo(
-            f"{report.file}: no rows to import (the file has only a header); nothing imported."
-        )
+        typer.echo(f"{report.file}: no rows to import (the file holds none); nothing imported.")
         return
     prefix = "Dry run, nothing written: " if report.dry_run else ""
     ident = f"Import {report.import_id}" if report.import_id else "Import"

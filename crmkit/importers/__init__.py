@@ -11,7 +11,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -21,6 +24,8 @@ if TYPE_CHECKING:
     from crmkit.drafts import UnknownPolicy
     from crmkit.history import UndoReport
     from crmkit.importers.contacts import Progress
+    from crmkit.importers.field_inference import FieldGuess
+    from crmkit.importers.readers import SourceFile
     from crmkit.mapping import Mapping
     from crmkit.model import ImportReport
     from crmkit.settings import Settings
@@ -55,8 +60,10 @@ class Imports:
 
         `path` is a CSV/TSV, JSON or JSON Lines file (`-` reads `stdin`); `mapping`
         a YAML mapping (its `target` says contacts or events), else the headers
-        must be target names. Unknown tags, users and options are warnings, or
-        row errors with `strict`, or created with `create_missing`. `dry_run`
+        must be target names. Unknown tags, users, options and custom fields are
+        warnings (one for each, however many rows it concerns), or row errors
+        with `strict`, or created with `create_missing` (a custom field typed by
+        its values, see `importers.field_inference`). `dry_run`
         writes nothing; `all_or_nothing` writes nothing if a row is rejected.
         `progress(bytes_read, rows)` is called as the file is read. A row matching a
         person erased under GDPR is skipped with a warning unless `include_erased`.
@@ -147,7 +154,15 @@ def import_file(
     if isinstance(mapping, str):
         mapping = load_mapping(mapping)
     checked = mapping or Mapping(match=["external_id"])
-    with open_source(path, encoding=encoding, delimiter=delimiter, stdin=stdin) as source:
+    # --create-missing reads the file twice (see `_new_fields`), stdin too.
+    spooled = _spooled(stdin) if path == "-" and unknown == "create" else None
+
+    def opened() -> SourceFile:
+        if spooled is not None:
+            spooled.seek(0)
+        return open_source(path, encoding=encoding, delimiter=delimiter, stdin=spooled or stdin)
+
+    with opened() as source:
         if not source.header:
             return ImportReport(file=source.name, status="nothing to import", dry_run=dry_run)
         if checked.target == "events":
@@ -172,4 +187,26 @@ def import_file(
             user=user,
             progress=progress,
             include_erased=include_erased,
+            new_fields=_new_fields(store, source, checked, opened) if unknown == "create" else [],
         )
+
+
+def _new_fields(
+    store: Store, source: SourceFile, mapping: Mapping, opened: Callable[[], SourceFile]
+) -> list[FieldGuess]:
+    """The custom fields the file names and the base lacks, typed by a first reading of it."""
+    from crmkit.importers.field_inference import guess_fields, undefined_columns
+    from crmkit.store.sqlite.reference import fields_by_key
+
+    fields = fields_by_key(store)
+    if undefined_columns(source, mapping, fields) == {}:
+        return []
+    with opened() as again:
+        return guess_fields(again, mapping, fields)
+
+
+def _spooled(stdin: IO[bytes] | None) -> IO[bytes]:
+    """Standard input copied to a file that can be read again."""
+    spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - lives for the import
+    shutil.copyfileobj(stdin if stdin is not None else sys.stdin.buffer, spool)
+    return spool

@@ -15,6 +15,7 @@ from itertools import islice
 from crmkit.drafts import DraftBuilder, UnknownPolicy
 from crmkit.errors import CrmError
 from crmkit.importers.draft_feed import DraftFeed, HelperFeed, collection_paused, helper_available
+from crmkit.importers.field_inference import FieldGuess
 from crmkit.importers.json_records import record_rows, record_targets
 from crmkit.importers.known_rows import (
     external_id_clash,
@@ -22,6 +23,7 @@ from crmkit.importers.known_rows import (
     row_digester,
     unchanged_contact,
 )
+from crmkit.importers.left_out import RowProblems, undefined_field_columns
 from crmkit.importers.readers import SourceFile
 from crmkit.importers.row_parsing import (
     HelperSwitch,
@@ -33,6 +35,7 @@ from crmkit.importers.row_parsing import (
 )
 from crmkit.mapping import Mapping
 from crmkit.model import ImportReport
+from crmkit.reference import add_field
 from crmkit.store import Store
 from crmkit.store.sqlite.bulk import DeferredIndexes, indexes_to_defer
 from crmkit.store.sqlite.digest_triggers import digest_triggers_paused
@@ -74,6 +77,7 @@ def import_contacts(
     progress: Progress | None = None,
     helper: bool | None = None,
     include_erased: bool = False,
+    new_fields: list[FieldGuess] | None = None,
 ) -> ImportReport:
     """Read every row, create or update contacts, and report what happened.
 
@@ -81,14 +85,19 @@ def import_contacts(
     `include_erased`.
 
     `helper` chooses whether a forked process reads the rows (see `draft_feed`);
-    by default large CSV files do where the machine allows.
+    by default large CSV files do where the machine allows. `new_fields` are
+    the custom fields to define first (`--create-missing`, see `field_inference`).
     """
     report = ImportReport(file=source.name, target="contacts", dry_run=dry_run)
     fields = fields_by_key(store)
+    guesses = new_fields or []
+    fields.update((guess.key, guess.definition()) for guess in guesses)
     header = source.header
     if source.format != "csv" and mapping.columns is None:
         header = record_targets(fields)
     columns, ignored = mapping.resolve_contact_columns(header, fields)
+    if mapping.columns is None:
+        columns = undefined_field_columns(columns)
     if mapping.columns is None and len(ignored) == len(header) and next(source.rows, None):
         # Rows that no column can fill would each be rejected alike: say why once.
         raise CrmError(
@@ -102,6 +111,8 @@ def import_contacts(
     try:
         with collection_paused(), store.bulk_load(), store.transaction():
             run.begin()
+            log = RowProblems(run, unknown)
+            _define_fields(store, guesses, log)
             builder = DraftBuilder(store, columns, mapping.settings, unknown=unknown)
             written = contact_columns_written(target for _, target in columns)
             now = report.started_at or utc_now()
@@ -132,7 +143,7 @@ def import_contacts(
                         mapping,
                         builder,
                         writer,
-                        run,
+                        log,
                         progress,
                         deferred,
                         suppression,
@@ -142,6 +153,7 @@ def import_contacts(
                 sha256 = feed.sha256
                 writer.flush()
                 deferred.restore()
+            log.summarize()
             report.organizations_created = writer.created - report.created
             if all_or_nothing and report.rejected:
                 raise _Rollback
@@ -165,6 +177,20 @@ def import_contacts(
     finally:
         run.release()
     return report
+
+
+def _define_fields(store: Store, guesses: list[FieldGuess], log: RowProblems) -> None:
+    """Define the custom fields of `--create-missing`, each with a warning saying how."""
+    for guess in guesses:
+        definition = guess.definition()
+        add_field(
+            store,
+            definition.key,
+            definition.type,
+            label=definition.label,
+            options=definition.options,
+        )
+        log.problems(None, [("warning", guess.column, None, guess.sentence())])
 
 
 def _open_feed(
@@ -236,7 +262,7 @@ def _import_rows(
     mapping: Mapping,
     builder: DraftBuilder,
     writer: ContactWriter,
-    run: ImportRun,
+    run: RowProblems,
     progress: Progress | None,
     deferred: DeferredIndexes,
     suppression: Suppression | None = None,
@@ -282,7 +308,7 @@ def _create_persons(
     source: SourceFile,
     feed: DraftFeed | HelperFeed,
     writer: ContactWriter,
-    run: ImportRun,
+    run: RowProblems,
     progress: Progress | None,
     deferred: DeferredIndexes,
 ) -> None:
@@ -327,7 +353,7 @@ def _import_window(
     feed: DraftFeed | HelperFeed,
     builder: DraftBuilder,
     writer: ContactWriter,
-    run: ImportRun,
+    run: RowProblems,
     progress: Progress | None,
     deferred: DeferredIndexes,
     mapping: Mapping,
@@ -358,7 +384,7 @@ def _import_row(
     feed: DraftFeed | HelperFeed,
     builder: DraftBuilder,
     writer: ContactWriter,
-    run: ImportRun,
+    run: RowProblems,
     mapping: Mapping,
     suppression: Suppression | None = None,
 ) -> str | None:
@@ -372,6 +398,8 @@ def _import_row(
         if unchanged is not None:
             updated_at = draft.scalars.get("updated_at") or writer.now
             writer.touch(unchanged, updated_at, draft.organizations)
+            if (draft.kind or mapping.kind) == "organization":
+                writer.organizations.claim(unchanged)
             return "updated"
         # Not the contact the row was written to, or changed since: read it all.
         line, draft, problems, prepared, digest, _ = feed.parse_again(line, cells, digest)
@@ -411,8 +439,12 @@ def _import_row(
     kept = None if problems else digest
     if found:
         writer.update(found[0], draft, kind=kind, digest=kept)
+        if kind == "organization":
+            writer.organizations.claim(found[0])
         return "updated"
-    writer.create(draft, kind, prepared, kept)
+    created = writer.create(draft, kind, prepared, kept)
+    if kind == "organization":
+        writer.organizations.claim(created)
     return "created"
 
 

@@ -157,8 +157,9 @@ class RowReader:
     def read(self, cells: list[Any]) -> tuple[tuple[Any, ...] | None, list[Problem]]:
         if self.structured:
             record = cells[0]
-            if record is None:
-                return None, [("error", None, None, "the item is not a JSON object")]
+            if not isinstance(record, dict):
+                # The reader's sentence saying why the line or item is not a record.
+                return None, [("error", None, None, str(record))]
             if self.flat:
                 record = flatten_event_record(record)
             cells = [record.get(column) for column in self.header]

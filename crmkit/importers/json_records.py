@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from crmkit.drafts import MISSING, DraftBuilder, Problem
+from crmkit.importers.left_out import undefined_field_problem
 from crmkit.importers.readers import SourceFile
 from crmkit.importers.row_parsing import Parsed
 from crmkit.mapping import Mapping
@@ -67,19 +68,33 @@ def record_rows(
     known = set(header)
     for line, cells in source.rows:
         record = cells[0]
-        if record is None:
-            problem: Problem = ("error", None, None, "the item is not a JSON object")
+        if not isinstance(record, dict):
+            # The reader's sentence saying why the line or item is not a record.
+            problem: Problem = ("error", None, None, str(record))
             yield line, None, [problem], None, None, None
             continue
+        undefined: list[Problem] = []
         if mapping.columns is None:
             flat = flatten_record(record)
-            if len(report.ignored_columns) < 50:
-                note_ignored(report, flat.keys() - known)
+            unknown = flat.keys() - known
+            if unknown:
+                if len(report.ignored_columns) < 50:
+                    note_ignored(report, unknown)
+                undefined = _undefined_fields(flat, unknown, builder)
         else:
             flat = record
         cells = [flat.get(column, MISSING) for column in header]
         draft, problems = builder.build(cells, default_kind)
-        yield line, draft, problems, None, None, None
+        yield line, draft, problems + undefined, None, None, None
+
+
+def _undefined_fields(flat: dict[str, Any], keys: Any, builder: DraftBuilder) -> list[Problem]:
+    """The problems of the record's values for custom fields the base does not define."""
+    return [
+        undefined_field_problem(key, key[len("custom.") :], builder.unknown)
+        for key in sorted(keys)
+        if key.startswith("custom.") and flat[key] not in (None, "", [])
+    ]
 
 
 def note_ignored(report: ImportReport, keys: Any) -> None:

@@ -1,9 +1,12 @@
 """Read CSV, JSON and JSON Lines files as a header and a stream of rows.
 
 Files are streamed: memory does not grow with the file. The encoding is
-detected from a sample (a BOM, else UTF-8, else Windows-1250 as written by a
-Polish Excel), the CSV delimiter from the header line. Every problem with the
-file as a whole is a `CrmError` raised before the first row is returned.
+detected from a sample (a BOM, else UTF-16 told by its NUL bytes, else UTF-8,
+else Windows-1250 as written by a Polish Excel), the CSV delimiter from
+Excel's `sep=` line or the header line. Blank lines are passed over. A problem
+with the file as a whole is a `CrmError`, raised before the first row is
+returned where it can be seen there, else when it is met (the import is then
+rolled back). JSON and JSON Lines are read by `json_reading`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import codecs
 import csv
 import hashlib
 import io
-import json
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -22,12 +25,17 @@ from typing import IO, Any
 
 from crmkit.errors import CrmError
 from crmkit.exporters.escaping import unescape_row
+from crmkit.importers.json_reading import json_rows, jsonl_rows
 
 __all__ = ["SourceFile", "open_source", "detect_encoding", "sniff_delimiter", "cell_count_problem"]
 
 _SAMPLE = 1 << 20
 _DELIMITERS = (",", ";", "\t", "|")
 _ENCODING_NAMES = {"utf8": "utf-8", "windows-1250": "cp1250", "win1250": "cp1250"}
+# Bytes looked at to tell UTF-16 without a byte order mark.
+_UTF16_PROBE = 4096
+# The first line Excel writes to name a CSV file's delimiter: `sep=;`.
+_EXCEL_SEPARATOR = re.compile(r"sep=(.)", re.IGNORECASE)
 csv.field_size_limit(1 << 24)
 
 
@@ -91,7 +99,10 @@ def detect_encoding(sample: bytes) -> str:
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if b"\x00" in sample:
-        raise CrmError("it is not a text file (it holds NUL bytes)")
+        utf16 = _utf16_without_bom(sample)
+        if utf16 is None:
+            raise CrmError("it is not a text file (it holds NUL bytes)")
+        return utf16
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
         return "utf-8"
@@ -104,6 +115,28 @@ def detect_encoding(sample: bytes) -> str:
         raise CrmError(
             "it is not valid text in any supported encoding (UTF-8, UTF-16, Windows-1250)"
         ) from None
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """utf-16-le or utf-16-be for UTF-16 text without a byte order mark, else None.
+
+    Such text is told by its NUL bytes: mostly ASCII, as a CSV header is, it has
+    one in nearly every pair of bytes, always on the same side.
+    """
+    head = sample[:_UTF16_PROBE]
+    head = head[: len(head) - len(head) % 2]
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    for encoding, zeros, others in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros * 2 >= pairs and others * 20 <= pairs:
+            try:
+                codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+            except UnicodeError:
+                continue
+            return encoding
+    return None
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -168,9 +201,11 @@ def _open(
     if encoding:
         encoding = _ENCODING_NAMES.get(encoding.lower(), encoding)
         try:
-            codecs.lookup(encoding)
+            info = codecs.lookup(encoding)
         except LookupError:
             raise CrmError(f"unknown encoding {encoding!r}; try utf-8 or cp1250") from None
+        if not getattr(info, "_is_text_encoding", True):
+            raise CrmError(f"{encoding!r} is not a text encoding; try utf-8 or cp1250")
     else:
         try:
             encoding = detect_encoding(sample)
@@ -190,18 +225,24 @@ def _open(
     handles: list[IO[Any]] = [raw, text]
     decoding = _Decoding(name, raw, encoding)
     if fmt == "csv":
+        first_line = _first_line(sample, encoding)
+        excel = _EXCEL_SEPARATOR.fullmatch(first_line)
         if delimiter is None:
-            first_line = sample.split(b"\n", 1)[0].decode(encoding, errors="replace")
-            delimiter = "\t" if lower.endswith(".tsv") else sniff_delimiter(first_line)
+            if excel is not None:
+                delimiter = excel[1]
+            elif lower.endswith(".tsv"):
+                delimiter = "\t"
+            else:
+                delimiter = sniff_delimiter(first_line)
         elif delimiter in ("\\t", "tab", "TAB"):
             delimiter = "\t"
         if len(delimiter) != 1:
             raise CrmError(f"the delimiter must be one character, not {delimiter!r}")
-        header, rows = _csv_rows(name, text, delimiter, decoding)
+        header, rows = _csv_rows(name, text, delimiter, decoding, skip_line=excel is not None)
     elif fmt == "jsonl":
-        header, rows = _jsonl_rows(name, text, decoding)
+        header, rows = jsonl_rows(name, text, decoding)
     else:
-        header, rows = _json_rows(name, text, decoding)
+        header, rows = json_rows(name, text, decoding)
     source = SourceFile(
         name, fmt, header, rows, size, encoding, delimiter if fmt == "csv" else None
     )
@@ -211,10 +252,36 @@ def _open(
 
 
 class _Decoding:
-    """Builds the error for undecodable bytes, with the exact line found by a rescan."""
+    """The file read again for what only a second look tells.
+
+    Called, it builds the error for undecodable bytes, with the exact line.
+    """
 
     def __init__(self, name: str, raw: IO[bytes], encoding: str) -> None:
         self.name, self.raw, self.encoding = name, raw, encoding
+
+    def ends_in_open_quote(self, delimiter: str) -> bool:
+        """Whether the file ends inside a quoted CSV cell (read again, strictly).
+
+        Rows the strict reader refuses on the way (`"a"b`, which the import reads
+        as `ab`) are passed over: only the end matters here.
+        """
+        if not self.raw.seekable():
+            return False
+        self.raw.seek(0)
+        text = io.TextIOWrapper(self.raw, encoding=self.encoding, newline="")
+        reader = csv.reader(text, delimiter=delimiter, strict=True)
+        try:
+            while True:
+                try:
+                    next(reader)
+                except StopIteration:
+                    return False
+                except csv.Error as exc:
+                    if "unexpected end of data" in str(exc):
+                        return True
+        finally:
+            text.detach()
 
     def __call__(self, approximate_line: int) -> CrmError:
         line = approximate_line
@@ -232,12 +299,25 @@ class _Decoding:
         )
 
 
+def _first_line(sample: bytes, encoding: str) -> str:
+    """The sample's first line of text (a byte order mark left out)."""
+    text = sample[: 1 << 16].decode(encoding, errors="replace")
+    return text.split("\n", 1)[0].rstrip("\r").lstrip("\ufeff")
+
+
 def _csv_rows(
-    name: str, text: IO[str], delimiter: str, decoding: _Decoding
+    name: str, text: IO[str], delimiter: str, decoding: _Decoding, *, skip_line: bool = False
 ) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    reader = csv.reader(text, delimiter=delimiter)
+    """The header (after any blank lines) and the rows; `skip_line` passes Excel's `sep=` line."""
+    skipped = 0
     try:
+        if skip_line:
+            text.readline()
+            skipped = 1
+        reader = csv.reader(text, delimiter=delimiter)
         header = next(reader)
+        while _blank(header):
+            header = next(reader)
     except StopIteration:
         raise CrmError(f"{name} is empty") from None
     except UnicodeError:
@@ -251,19 +331,37 @@ def _csv_rows(
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         previous = reader.line_num
+        last: list[str] = []
+        start = 0
         try:
             for cells in reader:
-                if any(cells):
-                    yield previous + 1, unescape_row(cells)
+                # Most rows start with a cell that is not blank: only others are looked at.
+                if cells and ((cells[0] and not cells[0].isspace()) or not _blank(cells)):
+                    start = previous + 1 + skipped
+                    yield start, unescape_row(cells)
+                    last = cells
                 previous = reader.line_num
         except UnicodeError:
-            raise decoding(reader.line_num + 1) from None
+            raise decoding(reader.line_num + 1 + skipped) from None
         except csv.Error as exc:
             raise CrmError(
-                f"{name}: line {reader.line_num} cannot be read as CSV ({exc})"
+                f"{name}: line {reader.line_num + skipped} cannot be read as CSV ({exc})"
             ) from None
+        # The csv module ends a quoted cell left open at the end of the file without a
+        # word: the rest of the file became that cell.
+        multiline = any("\n" in cell or "\r" in cell for cell in last)
+        if multiline and decoding.ends_in_open_quote(delimiter):
+            raise CrmError(
+                f"{name}: line {start}: a quoted cell runs from here to the end of the"
+                " file; is a quote left open?"
+            )
 
     return header, rows()
+
+
+def _blank(cells: list[str]) -> bool:
+    """Whether a row holds nothing but white space (a blank line, or only delimiters)."""
+    return not "".join(cells).strip()
 
 
 def _check_header(name: str, header: list[str]) -> None:
@@ -274,129 +372,6 @@ def _check_header(name: str, header: list[str]) -> None:
         if column in seen:
             raise CrmError(f"{name}: the header names column {column!r} twice")
         seen.add(column)
-
-
-def _object_keys(name: str, record: Any, where: str) -> dict[str, Any]:
-    if not isinstance(record, dict):
-        raise CrmError(f"{name}: {where} is not a JSON object")
-    return record
-
-
-def _jsonl_rows(
-    name: str, text: IO[str], decoding: _Decoding
-) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    lines = enumerate(text, start=1)
-    first: tuple[int, dict[str, Any]] | None = None
-    try:
-        for number, line in lines:
-            if line.strip():
-                first = (
-                    number,
-                    _object_keys(name, _parse_json(name, line, number), f"line {number}"),
-                )
-                break
-    except UnicodeError:
-        raise decoding(1) from None
-    if first is None:
-        raise CrmError(f"{name} is empty")
-    header = list(first[1])
-
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        assert first is not None
-        yield first[0], [first[1]]
-        number = first[0]
-        try:
-            for number, line in lines:
-                if line.strip():
-                    record = _parse_json(name, line, number)
-                    if not isinstance(record, dict):
-                        yield number, [None]
-                    else:
-                        yield number, [record]
-        except UnicodeError:
-            raise decoding(number + 1) from None
-
-    return header, rows()
-
-
-def _parse_json(name: str, text: str, line: int) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CrmError(f"{name}: line {line} is not valid JSON ({exc.msg})") from None
-
-
-def _json_rows(
-    name: str, text: IO[str], decoding: _Decoding
-) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    items = _iter_json_array(name, text)
-    try:
-        first = next(items, None)
-    except UnicodeError:
-        raise decoding(1) from None
-    if first is None:
-        return [], iter(())
-    header = list(_object_keys(name, first[1], "item 1 of the array"))
-
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        assert first is not None
-        yield first[0], [first[1]]
-        try:
-            for line, item in items:
-                yield line, [item if isinstance(item, dict) else None]
-        except UnicodeError:
-            raise decoding(1) from None
-
-    return header, rows()
-
-
-def _iter_json_array(name: str, text: IO[str]) -> Iterator[tuple[int, Any]]:
-    """Items of a top-level JSON array with the line each starts on, decoded one at a time."""
-    decoder = json.JSONDecoder()
-    buffer = text.read(1 << 16)
-    line = 1  # the line buffer[0] is on
-    position = len(buffer) - len(buffer.lstrip())
-    if buffer[position : position + 1] != "[":
-        raise CrmError(f"{name} is not a JSON array of objects (it must start with '[')")
-    position += 1
-    expect_item = True
-    while True:
-        while True:
-            while position < len(buffer) and buffer[position] in " \t\r\n":
-                position += 1
-            if position < len(buffer):
-                break
-            more = text.read(1 << 16)
-            if not more:
-                raise CrmError(f"{name} is not a complete JSON array (it ends too early)")
-            line += buffer.count("\n", 0, position)
-            buffer = buffer[position:] + more
-            position = 0
-        char = buffer[position]
-        if char == "]":
-            return
-        if char == "," and not expect_item:
-            position += 1
-            expect_item = True
-            continue
-        if not expect_item:
-            raise CrmError(f"{name} is not valid JSON (a ',' or ']' is missing between items)")
-        while True:
-            try:
-                item, end = decoder.raw_decode(buffer, position)
-                break
-            except json.JSONDecodeError as exc:
-                more = text.read(1 << 16)
-                if not more:
-                    raise CrmError(f"{name} is not valid JSON ({exc.msg})") from None
-                line += buffer.count("\n", 0, position)
-                buffer = buffer[position:] + more
-                position = 0
-        yield line + buffer.count("\n", 0, position), item
-        line += buffer.count("\n", 0, end)
-        buffer = buffer[end:]
-        position = 0
-        expect_item = False
 
 
 def cell_count_problem(cells: list[str], width: int) -> str:

@@ -61,13 +61,12 @@ _LIST_SQL = {
 }
 
 
-def custom_text(value: Any, field_type: str | None, applies: bool = True) -> str:
+def custom_text(value: Any, field_type: str | None) -> str:
     """A custom field's stored value as the text an import reads back.
 
-    A checkbox with no value is an unticked box ("no") on contacts it applies to.
+    No value is an empty cell, a checkbox's too: "no" would import back as an
+    unticked box, a value the contact did not have.
     """
-    if field_type == "checkbox" and applies:
-        return "yes" if value else "no"
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -111,18 +110,18 @@ class TabularReader:
             else:
                 select.append(f"coalesce({spec.sql}, '')")
         self._custom = [
-            (position, spec.sub or "", spec.field_type, spec.applies_to)
+            (position, spec.sub or "", spec.field_type)
             for position, spec in enumerate(self.columns)
             if spec.kind == "custom"
         ]
-        extra = ", c.custom, c.kind" if self._custom else ""
+        extra = ", c.custom" if self._custom else ""
         self._select = f"SELECT {', '.join(select)}, c.id{extra} FROM contacts c"
         self._width = len(self.columns)
         self._slots: dict[str, list[tuple[int, str | None]]] = {}
         for position, spec in enumerate(self.columns):
             if spec.kind not in ("sql", "custom"):
                 self._slots.setdefault(spec.kind, []).append((position, spec.sub))
-        self._custom_cache: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        self._custom_cache: dict[str, list[tuple[int, str]]] = {}
         self._organization_cache: dict[int, str] = {}
         self._name_set_cache: dict[str, _NameSets] = {}
 
@@ -196,22 +195,21 @@ class TabularReader:
                     if text is not None:
                         cells[position] = text
             if custom:
-                for position, text in self._custom_cells(row[width + 1], row[width + 2]):
+                for position, text in self._custom_cells(row[width + 1]):
                     cells[position] = text
             if self.keep_id:
                 cells.append(row[width])
             yield cells
 
-    def _custom_cells(self, stored: str, kind: str) -> list[tuple[int, str]]:
-        """(position, text) of the custom columns for a stored JSON text and kind, cached."""
-        found = self._custom_cache.get((stored, kind))
+    def _custom_cells(self, stored: str) -> list[tuple[int, str]]:
+        """(position, text) of the custom columns for a stored JSON text, cached."""
+        found = self._custom_cache.get(stored)
         if found is not None:
             return found
         values = json.loads(stored) if stored else {}
         found = []
-        for position, key, field_type, applies_to in self._custom:
-            applies = applies_to in ("both", kind)
-            text = custom_text(values.get(key), field_type, applies)
+        for position, key, field_type in self._custom:
+            text = custom_text(values.get(key), field_type)
             if (
                 self.escape
                 and field_type not in ("number", "checkbox")
@@ -221,7 +219,7 @@ class TabularReader:
             found.append((position, text))
         if len(self._custom_cache) >= _CUSTOM_CACHE_LIMIT:
             self._custom_cache.clear()
-        self._custom_cache[(stored, kind)] = found
+        self._custom_cache[stored] = found
         return found
 
     def _name_sets(self, kind: str) -> _NameSets:

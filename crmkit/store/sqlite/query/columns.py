@@ -75,7 +75,7 @@ class ColumnSpec(NamedTuple):
 
     `kind` is "sql" (the text of the SQL expression `sql` over `contacts c`, NULL
     for nothing; `guarded` when it may need spreadsheet escaping), "custom" (the
-    custom field `sub` of type `field_type`, for `applies_to` kinds) or a list
+    custom field `sub` of type `field_type`) or a list
     kind: phones (`sub` a phone type, or None for all), emails (`sub` a label,
     NO_LABEL or None for all), tags, guardians, observers, organizations, members.
     """
@@ -86,7 +86,6 @@ class ColumnSpec(NamedTuple):
     sub: str | None = None
     field_type: str | None = None
     guarded: bool = False
-    applies_to: str = "both"
 
 
 def _scalar(header: str, column: str) -> ColumnSpec:
@@ -103,7 +102,6 @@ def _custom(header: str, definition: CustomFieldDef) -> ColumnSpec:
         "custom",
         sub=definition.key,
         field_type=definition.type,
-        applies_to=definition.applies_to,
     )
 
 

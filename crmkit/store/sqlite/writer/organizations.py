@@ -69,6 +69,8 @@ class OrganizationLinks:
         # and the names of those found (folded for documents only if a document needs them).
         self._org_lookups: dict[str, int | None] = {}
         self._org_names: dict[int, str] = {}
+        # Organizations an organization row of this import has landed on.
+        self._claimed: set[int] = set()
 
     def organization_id(self, name_or_nip: str) -> int:
         """The organization with this NIP or name, created (buffered) if there is none."""
@@ -92,15 +94,50 @@ class OrganizationLinks:
         """An existing organization with the draft's NIP, else its name.
 
         Organizations are linked by name or NIP, so an organization row must land on
-        the one a person row may already have created, not beside it.
+        the one a person row may already have created, not beside it. It lands
+        only on one no earlier organization row of the import landed on (see
+        `claim`): two rows of one file are two organizations, though they share a
+        name. By name, it lands only on one without a NIP or with the row's own.
         """
-        for key in ("nip", "name"):
-            value = draft.scalars.get(key)
-            if value:
-                found = self._organization_by(key, value)
-                if found is not None:
-                    return [found]
+        nip = draft.scalars.get("nip")
+        if nip:
+            found = self._unclaimed("nip", nip, None)
+            if found is not None:
+                return [found]
+        name = draft.scalars.get("name")
+        if name:
+            found = self._unclaimed("name", name, nip)
+            if found is not None:
+                return [found]
         return []
+
+    def claim(self, org_id: int) -> None:
+        """An organization row has landed on this organization: no other row may."""
+        self._claimed.add(org_id)
+
+    def _unclaimed(self, key: str, value: str, nip: str | None) -> int | None:
+        """The first organization with this NIP or name that no row has claimed.
+
+        `nip`, when looking by name: the NIP a found organization may have.
+        """
+        claimed = self._claimed
+        pending = self._pending_keys.get(("nip", value)) if key == "nip" else None
+        if key == "name":
+            pending = self._orgs.get(name_key(value))
+        if pending is not None and pending not in claimed:
+            # Buffered in this batch: by name, one a person's row linked (no NIP).
+            return pending
+        if key == "nip":
+            sql = "SELECT id, nip FROM contacts WHERE kind = 'organization' AND nip = ? ORDER BY id"
+        else:
+            sql = (
+                f"SELECT id, nip FROM {_ORGANIZATION_NAMES} WHERE kind = 'organization'"
+                " AND name = ? COLLATE NOCASE ORDER BY id"
+            )
+        for org_id, stored_nip in self.conn.execute(sql, (value,)):
+            if org_id not in claimed and (not nip or stored_nip in (None, "", nip)):
+                return int(org_id)
+        return None
 
     def prefetch(self, cells: set[str]) -> None:
         """Look up by name, in one query, the organizations these cells name.
