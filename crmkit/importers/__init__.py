@@ -11,9 +11,6 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -207,6 +204,10 @@ def _new_fields(
 
 def _spooled(stdin: IO[bytes] | None) -> IO[bytes]:
     """Standard input copied to a file that can be read again."""
+    import shutil
+    import sys
+    import tempfile
+
     spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - lives for the import
     shutil.copyfileobj(stdin if stdin is not None else sys.stdin.buffer, spool)
     return spool
