@@ -21,7 +21,8 @@ can be told apart afterwards.
 
 Then `crm duplicates --format json` runs as a whole process: wall time, peak memory
 (ru_maxrss of the child), groups found, and the recall of the copies (a copy is found
-when it is in one group with its original), in all and per kind of copy.
+when it is in one group with its original), in all and per kind of copy. The target
+at 1M contacts: under 60 s, and no more than 200 MiB (the limit of every command).
 
 Names in gen_contacts.py come from 16 first and 14 last names, so at 1M contacts each
 name is held by some 600 contacts of every city: a name alone cannot tell a copy from
@@ -303,8 +304,8 @@ def main() -> None:
     total = sum(expected.values())
     print(f"{db.name}: {db.stat().st_size / 1e6:.0f} MB")
     print(f"crm duplicates --format json: {seconds:.1f} s ({cpu:.1f} s CPU), peak {peak:.0f} MiB"
-          f"   target < 60 s and < 300 MiB at 1M: "
-          f"{'ok' if seconds < 60 and peak < 300 else 'MISSED'}")  # fmt: skip
+          f"   target at 1M: < 60 s and <= 200 MiB: "
+          f"{'ok' if seconds < 60 and peak <= 200 else 'MISSED'}")  # fmt: skip
     print(
         f"groups found: {len(groups):,} ({contacts:,} contacts);"
         f" {counts['groups_with_copy']:,} hold a copy and its original"
