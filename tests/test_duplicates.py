@@ -227,6 +227,14 @@ def test_a_base_without_duplicates(crm: CRM) -> None:
     assert crm.contacts.duplicates(min_score=0.0) == []
 
 
+def test_finding_leaves_the_connection_as_it_was(crm: CRM, base: dict[str, int]) -> None:
+    assert crm.contacts.duplicates()
+    assert crm.store.one("PRAGMA temp_store") == 2  # memory, as the store keeps it
+    assert crm.store.one("SELECT count(*) FROM temp.sqlite_master") == 0
+    with crm.store.transaction():
+        assert len(crm.contacts.duplicates()) == 5
+
+
 # -- names and blocks ------------------------------------------------------------------------
 
 WORD = st.text(alphabet="abcdefghijklmnoprstuwyząćęłńóśźż", min_size=1, max_size=10)

@@ -3,10 +3,13 @@
 Everything here streams. A key held by two or more contacts is a `GROUP BY ... HAVING
 count(DISTINCT contact_id) > 1` over the index of its column (`phones_number`,
 `emails_address`, `contacts_nip`); PESEL and REGON have no index and are read in one
-scan of the contacts each. Name blocks come out of one sorted query, ordered by block
-and name key, so the caller holds one stretch of one block at a time; SQLite sorts
-them in temporary files (`temp_store = FILE` while the query runs), so a base of
-millions of contacts sorts in the same little memory as a small one.
+scan of the contacts each, and e-mail addresses with letters beyond ASCII (which
+NOCASE does not fold) are grouped by their Python lower case. For name blocks each
+contact's name key is worked out once into a temporary table, then each kind of block
+(city, postal code, organization, e-mail domain) comes out of one query sorted by block
+and name key, so the caller holds one stretch of one block at a time. SQLite sorts in
+temporary files (`temp_store = FILE` meanwhile), so a base of millions of contacts
+sorts in the same little memory as a small one.
 """
 
 from __future__ import annotations
