@@ -34,7 +34,11 @@ imports_app = typer.Typer(help="Import history: `crm imports`, `crm imports show
 
 def import_command(
     ctx: typer.Context,
-    file: str = typer.Argument(..., help="CSV, TSV, JSON array or JSON Lines file; - for stdin."),
+    file: str = typer.Argument(
+        ...,
+        help="CSV, TSV, JSON array, JSON Lines, workbook (.xlsx .xls .ods) or vCard file,"
+        " a mailbox (.mbox) or a folder of .eml messages; - for stdin.",
+    ),
     mapping: str = typer.Option(
         None, "--mapping", "-m", help="YAML mapping of columns to targets."
     ),
@@ -54,6 +58,13 @@ def import_command(
         None, "--encoding", help="Force the file's encoding (e.g. cp1250)."
     ),
     delimiter: str = typer.Option(None, "--delimiter", help="Force the CSV delimiter (, ; tab |)."),
+    sheet: str = typer.Option(
+        None,
+        "--sheet",
+        metavar="NAME|N",
+        help="The workbook's sheet, by name or number from 1 (default: the first whose"
+        " header holds the mapping's columns).",
+    ),
     fmt: ReportFormat = typer.Option(
         ReportFormat.table, "--format", "-f", help="table or json summary."
     ),
@@ -77,6 +88,7 @@ def import_command(
             all_or_nothing=all_or_nothing,
             encoding=encoding,
             delimiter=delimiter,
+            sheet=sheet,
             progress=progress,
         )
     try:
@@ -99,7 +111,10 @@ def print_report(report: ImportReport, fmt: OutputFormat) -> None:
         return
     prefix = "Dry run, nothing written: " if report.dry_run else ""
     ident = f"Import {report.import_id}" if report.import_id else "Import"
-    typer.echo(f"{prefix}{ident} of {report.file}: {report.status}.")
+    where = f", sheet {report.sheet!r}" if report.sheet else ""
+    typer.echo(f"{prefix}{ident} of {report.file}{where}: {report.status}.")
+    if report.preset:
+        typer.echo(f"  read as a {report.preset} export (preset {report.preset})")
     typer.echo(
         f"  rows read {report.rows_read}, created {report.created}, updated {report.updated}, "
         f"skipped {report.skipped}, rejected {report.rejected}, warnings {report.warnings}"

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from crmkit.drafts import UnknownPolicy
     from crmkit.history import UndoReport
     from crmkit.importers.contacts import Progress
+    from crmkit.importers.readers import SourceFile
     from crmkit.mapping import Mapping
     from crmkit.model import ImportReport
     from crmkit.settings import Settings
@@ -47,16 +48,20 @@ class Imports:
         all_or_nothing: bool = False,
         encoding: str | None = None,
         delimiter: str | None = None,
+        sheet: str | int | None = None,
         progress: Progress | None = None,
         stdin: IO[bytes] | None = None,
     ) -> ImportReport:
         """Import contacts or events from a file and return the report.
 
-        `path` is a CSV/TSV, JSON or JSON Lines file (`-` reads `stdin`); `mapping`
-        a YAML mapping (its `target` says contacts or events), else the headers
-        must be target names. Unknown tags, users and options are warnings, or
-        row errors with `strict`, or created with `create_missing`. `dry_run`
-        writes nothing; `all_or_nothing` writes nothing if a row is rejected.
+        `path` is a CSV/TSV, JSON or JSON Lines file (`-` reads `stdin`), a
+        workbook (.xlsx, .xls, .ods; `sheet` is a sheet's name or number from 1,
+        by default the first whose header holds the mapping's columns) or a
+        vCard file; `mapping` a YAML mapping (its `target` says contacts or
+        events), else the headers must be target names. Unknown tags, users and
+        options are warnings, or row errors with `strict`, or created with
+        `create_missing`. `dry_run` writes nothing; `all_or_nothing` writes
+        nothing if a row is rejected.
         `progress(bytes_read, rows)` is called as the file is read.
         Raise `CrmError` for a file or mapping that cannot be used.
         """
@@ -72,6 +77,7 @@ class Imports:
             all_or_nothing=all_or_nothing,
             encoding=encoding,
             delimiter=delimiter,
+            sheet=sheet,
             user=self._settings.user,
             progress=progress,
             stdin=stdin,
@@ -130,35 +136,26 @@ def import_file(
     all_or_nothing: bool = False,
     encoding: str | None = None,
     delimiter: str | None = None,
+    sheet: str | int | None = None,
     user: str | None = None,
     progress: Progress | None = None,
     stdin: IO[bytes] | None = None,
 ) -> ImportReport:
     """Import a file of contacts or events; the mapping's `target` says which."""
-    from crmkit.importers.contacts import import_contacts
-    from crmkit.importers.readers import open_source
+    from crmkit.importers.sources import open_input
     from crmkit.mapping import Mapping, load_mapping
     from crmkit.model import ImportReport
 
     if isinstance(mapping, str):
         mapping = load_mapping(mapping)
-    checked = mapping or Mapping(match=["external_id"])
-    with open_source(path, encoding=encoding, delimiter=delimiter, stdin=stdin) as source:
+    columns = mapping.columns if mapping is not None else None
+    with open_input(
+        path, sheet=sheet, columns=columns, encoding=encoding, delimiter=delimiter, stdin=stdin
+    ) as source:
         if not source.header:
             return ImportReport(file=source.name, status="nothing to import", dry_run=dry_run)
-        if checked.target == "events":
-            from crmkit.importers.events import import_events
-
-            return import_events(
-                store,
-                source,
-                checked,
-                dry_run=dry_run,
-                all_or_nothing=all_or_nothing,
-                user=user,
-                progress=progress,
-            )
-        return import_contacts(
+        checked = mapping or Mapping(match=["external_id"])
+        report = _import_source(
             store,
             source,
             checked,
@@ -168,3 +165,43 @@ def import_file(
             user=user,
             progress=progress,
         )
+        report.sheet = getattr(source, "sheet", None)
+        return report
+
+
+def _import_source(
+    store: Store,
+    source: SourceFile,
+    checked: Mapping,
+    *,
+    dry_run: bool,
+    unknown: UnknownPolicy,
+    all_or_nothing: bool,
+    user: str | None,
+    progress: Progress | None,
+) -> ImportReport:
+    """Import an opened file of contacts or events."""
+    from crmkit.importers.contacts import import_contacts
+
+    if checked.target == "events":
+        from crmkit.importers.events import import_events
+
+        return import_events(
+            store,
+            source,
+            checked,
+            dry_run=dry_run,
+            all_or_nothing=all_or_nothing,
+            user=user,
+            progress=progress,
+        )
+    return import_contacts(
+        store,
+        source,
+        checked,
+        dry_run=dry_run,
+        unknown=unknown,
+        all_or_nothing=all_or_nothing,
+        user=user,
+        progress=progress,
+    )

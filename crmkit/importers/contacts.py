@@ -79,7 +79,7 @@ def import_contacts(
     report = ImportReport(file=source.name, target="contacts", dry_run=dry_run)
     fields = fields_by_key(store)
     header = source.header
-    if source.format != "csv" and mapping.columns is None:
+    if source.records and mapping.columns is None:
         header = record_targets(fields)
     columns, ignored = mapping.resolve_contact_columns(header, fields)
     if mapping.columns is None and len(ignored) == len(header) and next(source.rows, None):
@@ -144,7 +144,7 @@ def _open_feed(
     helper: bool | None,
     now: str,
 ) -> DraftFeed | HelperFeed:
-    if source.format != "csv":
+    if source.records:
         header = [column for column, _ in columns]
         return DraftFeed(source, record_rows(source, mapping, builder, header, report))
     digester = row_digester(source.header, columns, mapping)

@@ -23,7 +23,14 @@ from typing import IO, Any
 from crmkit.errors import CrmError
 from crmkit.exporters.escaping import unescape_row
 
-__all__ = ["SourceFile", "open_source", "detect_encoding", "sniff_delimiter", "cell_count_problem"]
+__all__ = [
+    "SourceFile",
+    "open_source",
+    "detect_encoding",
+    "sniff_delimiter",
+    "cell_count_problem",
+    "check_header",
+]
 
 _SAMPLE = 1 << 20
 _DELIMITERS = (",", ";", "\t", "|")
@@ -64,6 +71,11 @@ class SourceFile:
     delimiter: str | None = None
     _hashing: _HashingReader | None = field(default=None, repr=False)
     _handles: list[IO[Any]] = field(default_factory=list, repr=False)
+
+    @property
+    def records(self) -> bool:
+        """Whether each row is one JSON object (in a one-cell list), not cells under a header."""
+        return self.format in ("json", "jsonl")
 
     @property
     def sha256(self) -> str | None:
@@ -247,7 +259,7 @@ def _csv_rows(
     header = [column.strip() for column in header]
     while header and not header[-1]:
         header.pop()  # a spreadsheet's trailing delimiter; rows may carry it too
-    _check_header(name, header)
+    check_header(name, header)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         previous = reader.line_num
@@ -266,7 +278,8 @@ def _csv_rows(
     return header, rows()
 
 
-def _check_header(name: str, header: list[str]) -> None:
+def check_header(name: str, header: list[str]) -> None:
+    """Raise `CrmError` for a header with a column without a name or named twice."""
     seen: set[str] = set()
     for index, column in enumerate(header, start=1):
         if not column:
