@@ -46,7 +46,10 @@ def write_other_format(
         from crmkit.exporters.vcard import write_vcards
 
         def write(out: IO[str]) -> int:
-            return write_vcards(out, records, version=vcard_version)
+            return write_vcards(out, records, version=vcard_version, avatar=avatar)
+
+        def avatar(contact_id: int) -> tuple[bytes, str] | None:
+            return _avatar(store, contact_id)
 
     elif fmt in ("google", "outlook"):
         from crmkit.exporters.service_csv import write_service_csv
@@ -92,6 +95,19 @@ def _write_workbook(
     if isinstance(target, (str, Path)) or not _is_binary(target):
         raise CrmError("a workbook is binary: give a path or a stream opened with 'wb'")
     return write_xlsx(target, header, kinds, rows)  # type: ignore[arg-type]
+
+
+def _avatar(store: Store, contact_id: int) -> tuple[bytes, str] | None:
+    """The contact's picture and its media type, or None."""
+    from crmkit.store.sqlite.files import FileStore, avatar_file
+
+    info = avatar_file(store, contact_id)
+    if info is None:
+        return None
+    try:
+        return FileStore.for_store(store).read_bytes(info["sha256"]), info["media_type"]
+    except CrmError:
+        return None
 
 
 def _is_binary(stream: IO[str] | IO[bytes]) -> bool:

@@ -143,7 +143,7 @@ def import_file(
 ) -> ImportReport:
     """Import a file of contacts or events; the mapping's `target` says which."""
     from crmkit.importers.sources import open_input
-    from crmkit.mapping import Mapping, load_mapping
+    from crmkit.mapping import load_mapping
     from crmkit.model import ImportReport
 
     if isinstance(mapping, str):
@@ -154,7 +154,7 @@ def import_file(
     ) as source:
         if not source.header:
             return ImportReport(file=source.name, status="nothing to import", dry_run=dry_run)
-        checked = mapping or Mapping(match=["external_id"])
+        checked = mapping or _default_mapping(store, source)
         report = _import_source(
             store,
             source,
@@ -166,7 +166,34 @@ def import_file(
             progress=progress,
         )
         report.sheet = getattr(source, "sheet", None)
+        if source.format == "vcard" and checked.target == "contacts":
+            from crmkit.importers.card_photos import store_card_photos
+            from crmkit.importers.vcards import VcardSource
+
+            assert isinstance(source, VcardSource)
+            store_card_photos(store, source, report, region=checked.region, user=user)
         return report
+
+
+def _default_mapping(store: Store, source: SourceFile) -> Mapping:
+    """The mapping of a file given without one: its headers are targets.
+
+    Cards of a vCard file from a phone or another program find the contacts
+    they were imported as by UID, e-mail or phone; other files (and crmkit's
+    own cards) by the external id.
+    """
+    from crmkit.mapping import Mapping
+
+    if source.format == "vcard":
+        from crmkit.importers.vcards import VcardSource, name_url_column
+        from crmkit.store.sqlite.reference import fields_by_key
+
+        assert isinstance(source, VcardSource)
+        fields = fields_by_key(store)
+        name_url_column(source, [key for key, field in fields.items() if field.type == "url"])
+        if not source.from_crmkit:
+            return Mapping(match=["external_id", "email", "phone"])
+    return Mapping(match=["external_id"])
 
 
 def _import_source(

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from crmkit.errors import CrmError
-from crmkit.importers.readers import SourceFile, check_header
+from crmkit.importers.readers import LoadedSource, check_header
 
 __all__ = ["WORKBOOK_SUFFIXES", "WorkbookSource", "is_workbook", "open_workbook", "cell_text"]
 
@@ -51,23 +51,10 @@ def is_workbook(path: str, head: bytes) -> bool:
 
 
 @dataclass
-class WorkbookSource(SourceFile):
-    """A sheet's rows; progress is counted in rows, shown as a share of the file's size."""
+class WorkbookSource(LoadedSource):
+    """The rows of one sheet (`sheet` is its name)."""
 
     sheet: str | None = None
-    total_rows: int = 0
-    rows_done: int = 0
-    file_sha256: str | None = None
-
-    @property
-    def sha256(self) -> str | None:
-        return self.file_sha256
-
-    @property
-    def bytes_read(self) -> int:
-        if not self.total_rows or not self.size:
-            return 0
-        return self.size * min(self.rows_done, self.total_rows) // self.total_rows
 
 
 def open_workbook(
