@@ -58,6 +58,13 @@ def import_command(
         None, "--encoding", help="Force the file's encoding (e.g. cp1250)."
     ),
     delimiter: str = typer.Option(None, "--delimiter", help="Force the CSV delimiter (, ; tab |)."),
+    preset: str = typer.Option(
+        None,
+        "--preset",
+        metavar="google|outlook|crmkit",
+        help="Read a Google Contacts or Outlook CSV export, or target-named headers"
+        " (default without --mapping: recognised from the header).",
+    ),
     sheet: str = typer.Option(
         None,
         "--sheet",
@@ -89,6 +96,7 @@ def import_command(
             encoding=encoding,
             delimiter=delimiter,
             sheet=sheet,
+            preset=preset,
             progress=progress,
         )
     try:
@@ -114,7 +122,9 @@ def print_report(report: ImportReport, fmt: OutputFormat) -> None:
     where = f", sheet {report.sheet!r}" if report.sheet else ""
     typer.echo(f"{prefix}{ident} of {report.file}{where}: {report.status}.")
     if report.preset:
-        typer.echo(f"  read as a {report.preset} export (preset {report.preset})")
+        typer.echo(
+            f"  preset: {report.preset} (the columns were read as {_PRESET_WORDS[report.preset]})"
+        )
     typer.echo(
         f"  rows read {report.rows_read}, created {report.created}, updated {report.updated}, "
         f"skipped {report.skipped}, rejected {report.rejected}, warnings {report.warnings}"
@@ -132,6 +142,13 @@ def print_report(report: ImportReport, fmt: OutputFormat) -> None:
     shown = len(report.errors) + len(report.warning_details)
     if shown < report.rejected + report.warnings and report.import_id:
         typer.echo(f"  ... all of them: crm imports show {report.import_id}")
+
+
+_PRESET_WORDS = {
+    "google": "a Google Contacts export",
+    "outlook": "an Outlook export",
+    "crmkit": "crmkit's target names",
+}
 
 
 class _progress:

@@ -49,6 +49,7 @@ class Imports:
         encoding: str | None = None,
         delimiter: str | None = None,
         sheet: str | int | None = None,
+        preset: str | None = None,
         progress: Progress | None = None,
         stdin: IO[bytes] | None = None,
     ) -> ImportReport:
@@ -58,7 +59,8 @@ class Imports:
         workbook (.xlsx, .xls, .ods; `sheet` is a sheet's name or number from 1,
         by default the first whose header holds the mapping's columns) or a
         vCard file; `mapping` a YAML mapping (its `target` says contacts or
-        events), else the headers must be target names. Unknown tags, users and
+        events), else a `preset` (google, outlook, crmkit) reads it, by default
+        the one recognised from the header (`report.preset` names it). Unknown tags, users and
         options are warnings, or row errors with `strict`, or created with
         `create_missing`. `dry_run` writes nothing; `all_or_nothing` writes
         nothing if a row is rejected.
@@ -78,6 +80,7 @@ class Imports:
             encoding=encoding,
             delimiter=delimiter,
             sheet=sheet,
+            preset=preset,
             user=self._settings.user,
             progress=progress,
             stdin=stdin,
@@ -137,12 +140,17 @@ def import_file(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | int | None = None,
+    preset: str | None = None,
     user: str | None = None,
     progress: Progress | None = None,
     stdin: IO[bytes] | None = None,
 ) -> ImportReport:
-    """Import a file of contacts or events; the mapping's `target` says which."""
-    from crmkit.importers.sources import open_input
+    """Import a file of contacts or events; the mapping's `target` says which.
+
+    Without a mapping, a `preset` (google, outlook, crmkit) reads the file, or
+    the one recognised from its header; the report names it.
+    """
+    from crmkit.importers.sources import choose_mapping, open_input
     from crmkit.mapping import load_mapping
     from crmkit.model import ImportReport
 
@@ -154,10 +162,10 @@ def import_file(
     ) as source:
         if not source.header:
             return ImportReport(file=source.name, status="nothing to import", dry_run=dry_run)
-        checked = mapping or _default_mapping(store, source)
+        read, checked, chosen = choose_mapping(store, source, mapping, preset)
         report = _import_source(
             store,
-            source,
+            read,
             checked,
             dry_run=dry_run,
             unknown=unknown,
@@ -166,6 +174,7 @@ def import_file(
             progress=progress,
         )
         report.sheet = getattr(source, "sheet", None)
+        report.preset = chosen
         if source.format == "vcard" and checked.target == "contacts":
             from crmkit.importers.card_photos import store_card_photos
             from crmkit.importers.vcards import VcardSource
@@ -173,27 +182,6 @@ def import_file(
             assert isinstance(source, VcardSource)
             store_card_photos(store, source, report, region=checked.region, user=user)
         return report
-
-
-def _default_mapping(store: Store, source: SourceFile) -> Mapping:
-    """The mapping of a file given without one: its headers are targets.
-
-    Cards of a vCard file from a phone or another program find the contacts
-    they were imported as by UID, e-mail or phone; other files (and crmkit's
-    own cards) by the external id.
-    """
-    from crmkit.mapping import Mapping
-
-    if source.format == "vcard":
-        from crmkit.importers.vcards import VcardSource, name_url_column
-        from crmkit.store.sqlite.reference import fields_by_key
-
-        assert isinstance(source, VcardSource)
-        fields = fields_by_key(store)
-        name_url_column(source, [key for key, field in fields.items() if field.type == "url"])
-        if not source.from_crmkit:
-            return Mapping(match=["external_id", "email", "phone"])
-    return Mapping(match=["external_id"])
 
 
 def _import_source(

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from crmkit.errors import CrmError
-from crmkit.importers.readers import LoadedSource, detect_encoding
+from crmkit.importers.readers import LoadedSource, SourceFile, detect_encoding
 
-__all__ = ["VcardSource", "CardPhoto", "open_vcards", "name_url_column"]
+__all__ = ["VcardSource", "CardPhoto", "open_vcards", "name_url_column", "typed_by_number"]
 
 # The columns a card can fill, in the order of the header (e-mail labels and extra
 # targets follow where they come).
@@ -117,7 +117,7 @@ def open_vcards(
     return source
 
 
-def name_url_column(source: VcardSource, url_fields: list[str]) -> None:
+def name_url_column(source: SourceFile, url_fields: list[str]) -> None:
     """Let the base's first custom field of type url take the cards' URL (else it is ignored)."""
     if url_fields and "url" in source.header:
         source.header = [
@@ -302,10 +302,10 @@ def _phone_target(types: set[str], number: str) -> str:
         return "phone.landline"
     if "other" in types:
         return "phone.other"
-    return _typed_by_number(number)
+    return typed_by_number(number)
 
 
-def _typed_by_number(number: str) -> str:
+def typed_by_number(number: str) -> str:
     """A number without a type: a mobile or a landline by the number itself, else other."""
     from crmkit.errors import InvalidValue
     from crmkit.values.phones import normalize_phone, phone_type
