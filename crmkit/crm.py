@@ -264,11 +264,14 @@ class CRM:
         view: str | None = None,
         escape: bool = True,
         bom: bool = False,
+        vcard_version: str = "4.0",
     ) -> int:
         """Write contacts to a path, a text or binary stream, or stdout; return the count.
 
-        `format` is csv, json or jsonl. CSV headers are mapping targets, so the file
-        imports back with no mapping; a path is written atomically. Cells that a
+        `format` is csv, json, jsonl, xlsx, vcard (`vcard_version` 3.0 or 4.0),
+        google or outlook. CSV and xlsx headers are mapping targets, so the file
+        imports back with no mapping, as do JSON and vCard; a path is written
+        atomically. Cells that a
         spreadsheet would run as formulas get a leading apostrophe unless
         `escape=False`.
 
@@ -285,7 +288,14 @@ class CRM:
             columns=columns,
             export_order=True,
         )
-        return selection.write(target, format=format, columns=columns, escape=escape, bom=bom)
+        return selection.write(
+            target,
+            format=format,
+            columns=columns,
+            escape=escape,
+            bom=bom,
+            vcard_version=vcard_version,
+        )
 
     def _moment(self, value: str | None, option: str) -> str | None:
         if value is None or not value.strip():

@@ -275,6 +275,8 @@ class ImportReport:
     import_id: int | None = None
     target: str = "contacts"
     status: str = "running"
+    sheet: str | None = None
+    preset: str | None = None
     dry_run: bool = False
     rows_read: int = 0
     created: int = 0
@@ -309,6 +311,14 @@ class ImportReport:
     def to_record(self) -> dict[str, Any]:
         """Return the summary as `crm import --format json` prints it."""
         data = {key: getattr(self, key) for key in _REPORT_ORDER}
+        if self.sheet is not None or self.preset is not None:
+            # Named after the file only for workbooks and files read by a preset.
+            shown = {"sheet": self.sheet, "preset": self.preset}
+            data = {
+                **{key: data[key] for key in ("import_id", "target", "file")},
+                **{key: value for key, value in shown.items() if value is not None},
+                **data,
+            }
         data["ignored_columns"] = list(self.ignored_columns)
         data["errors"] = [p.to_record() for p in self.errors]
         data["warning_details"] = [p.to_record() for p in self.warning_details]

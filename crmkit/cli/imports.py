@@ -34,7 +34,11 @@ imports_app = typer.Typer(help="Import history: `crm imports`, `crm imports show
 
 def import_command(
     ctx: typer.Context,
-    file: str = typer.Argument(..., help="CSV, TSV, JSON array or JSON Lines file; - for stdin."),
+    file: str = typer.Argument(
+        ...,
+        help="CSV, TSV, JSON array, JSON Lines, workbook (.xlsx .xls .ods) or vCard file,"
+        " a mailbox (.mbox) or a folder of .eml messages; - for stdin.",
+    ),
     mapping: str = typer.Option(
         None, "--mapping", "-m", help="YAML mapping of columns to targets."
     ),
@@ -54,6 +58,20 @@ def import_command(
         None, "--encoding", help="Force the file's encoding (e.g. cp1250)."
     ),
     delimiter: str = typer.Option(None, "--delimiter", help="Force the CSV delimiter (, ; tab |)."),
+    preset: str = typer.Option(
+        None,
+        "--preset",
+        metavar="google|outlook|crmkit",
+        help="Read a Google Contacts or Outlook CSV export, or target-named headers"
+        " (default without --mapping: recognised from the header).",
+    ),
+    sheet: str = typer.Option(
+        None,
+        "--sheet",
+        metavar="NAME|N",
+        help="The workbook's sheet, by name or number from 1 (default: the first whose"
+        " header holds the mapping's columns).",
+    ),
     fmt: ReportFormat = typer.Option(
         ReportFormat.table, "--format", "-f", help="table or json summary."
     ),
@@ -80,6 +98,8 @@ def import_command(
             all_or_nothing=all_or_nothing,
             encoding=encoding,
             delimiter=delimiter,
+            sheet=sheet,
+            preset=preset,
             progress=progress,
             include_erased=include_erased,
         )
@@ -101,7 +121,12 @@ def print_report(report: ImportReport, fmt: OutputFormat) -> None:
         return
     prefix = "Dry run, nothing written: " if report.dry_run else ""
     ident = f"Import {report.import_id}" if report.import_id else "Import"
-    typer.echo(f"{prefix}{ident} of {report.file}: {report.status}.")
+    where = f", sheet {report.sheet!r}" if report.sheet else ""
+    typer.echo(f"{prefix}{ident} of {report.file}{where}: {report.status}.")
+    if report.preset:
+        typer.echo(
+            f"  preset: {report.preset} (the columns were read as {_PRESET_WORDS[report.preset]})"
+        )
     typer.echo(
         f"  rows read {report.rows_read}, created {report.created}, updated {report.updated}, "
         f"skipped {report.skipped}, rejected {report.rejected}, warnings {report.warnings}"
@@ -119,6 +144,13 @@ def print_report(report: ImportReport, fmt: OutputFormat) -> None:
     shown = len(report.errors) + len(report.warning_details)
     if shown < report.rejected + report.warnings and report.import_id:
         typer.echo(f"  ... all of them: crm imports show {report.import_id}")
+
+
+_PRESET_WORDS = {
+    "google": "a Google Contacts export",
+    "outlook": "an Outlook export",
+    "crmkit": "crmkit's target names",
+}
 
 
 class _progress:

@@ -26,6 +26,10 @@ class ExportFormat(str, Enum):
     csv = "csv"
     json = "json"
     jsonl = "jsonl"
+    xlsx = "xlsx"
+    vcard = "vcard"
+    google = "google"
+    outlook = "outlook"
 
 
 FILTER = typer.Option(
@@ -105,7 +109,13 @@ def export(
     text: str = typer.Option(None, "--text", help="Only contacts found by this full-text search."),
     columns: str = COLUMNS,
     fmt: ExportFormat = typer.Option(
-        ExportFormat.csv, "--format", "-f", help="csv, json or jsonl."
+        ExportFormat.csv,
+        "--format",
+        "-f",
+        help="csv, json, jsonl, xlsx (needs -o), vcard, or google/outlook (their CSV).",
+    ),
+    vcard_version: str = typer.Option(
+        "4.0", "--vcard-version", metavar="3.0|4.0", help="vCard version of --format vcard."
     ),
     output: str = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
     no_escape: bool = typer.Option(
@@ -117,9 +127,11 @@ def export(
     include_hidden: bool = HIDDEN,
     view: str = VIEW,
 ) -> None:
-    """Write contacts as CSV (re-importable with no mapping), JSON or JSON Lines.
+    """Write contacts as CSV (re-importable with no mapping), JSON, JSON Lines, an Excel
+    workbook, vCard cards, or CSV files for Google Contacts and Outlook.
 
-    Examples: `crm export -o kontakty.csv --bom`, `crm export --filter tag=VIP --format jsonl`
+    Examples: `crm export -o kontakty.csv --bom`, `crm export --filter tag=VIP --format jsonl`,
+    `crm export --format xlsx -o kontakty.xlsx`, `crm export --format vcard -o telefon.vcf`
     """
     count = get_crm(ctx, create=False).export(
         output,
@@ -133,6 +145,7 @@ def export(
         view=view,
         escape=not no_escape,
         bom=bom,
+        vcard_version=vcard_version,
     )
     if output and output != "-":
         noun = "contact" if count == 1 else "contacts"

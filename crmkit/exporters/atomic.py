@@ -21,19 +21,19 @@ __all__ = ["atomic_text_file", "atomic_binary_file"]
 @contextmanager
 def atomic_text_file(path: str | Path) -> Iterator[IO[str]]:
     """A UTF-8 text stream (no newline translation) that becomes `path` on success."""
-    with _atomic_file(path, "w", encoding="utf-8", newline="") as stream:
+    with _atomic_file(path, binary=False) as stream:
         yield stream
 
 
 @contextmanager
 def atomic_binary_file(path: str | Path) -> Iterator[IO[bytes]]:
-    """A binary stream that becomes `path` on success."""
-    with _atomic_file(path, "wb") as stream:
+    """A binary stream that becomes `path` on success (a workbook, say)."""
+    with _atomic_file(path, binary=True) as stream:
         yield stream
 
 
 @contextmanager
-def _atomic_file(path: str | Path, mode: str, **options: str) -> Iterator[IO[Any]]:
+def _atomic_file(path: str | Path, *, binary: bool) -> Iterator[IO[Any]]:
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
@@ -45,7 +45,12 @@ def _atomic_file(path: str | Path, mode: str, **options: str) -> Iterator[IO[Any
     except OSError as exc:
         raise CrmError(f"cannot write to folder {folder}: {exc.strerror}") from None
     try:
-        with os.fdopen(handle, mode, **options) as stream:  # type: ignore[call-overload]
+        opened = (
+            os.fdopen(handle, "wb")
+            if binary
+            else os.fdopen(handle, "w", encoding="utf-8", newline="")
+        )
+        with opened as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())

@@ -49,21 +49,27 @@ class Imports:
         all_or_nothing: bool = False,
         encoding: str | None = None,
         delimiter: str | None = None,
+        sheet: str | int | None = None,
+        preset: str | None = None,
         progress: Progress | None = None,
         stdin: IO[bytes] | None = None,
         include_erased: bool = False,
     ) -> ImportReport:
         """Import contacts or events from a file and return the report.
 
-        `path` is a CSV/TSV, JSON or JSON Lines file (`-` reads `stdin`); `mapping`
-        a YAML mapping (its `target` says contacts or events), else the headers
-        must be target names. Unknown tags, users, options and custom fields are
-        warnings (one for each, however many rows it concerns), or row errors
-        with `strict`, or created with `create_missing` (a custom field typed by
-        its values, see `importers.field_inference`). `dry_run`
-        writes nothing; `all_or_nothing` writes nothing if a row is rejected.
-        `progress(bytes_read, rows)` is called as the file is read. A row matching a
-        person erased under GDPR is skipped with a warning unless `include_erased`.
+        `path` is a CSV/TSV, JSON or JSON Lines file (`-` reads `stdin`), a
+        workbook (.xlsx, .xls, .ods; `sheet` is a sheet's name or number from 1,
+        by default the first whose header holds the mapping's columns) or a
+        vCard file; `mapping` a YAML mapping (its `target` says contacts or
+        events), else a `preset` (google, outlook, crmkit) reads it, by default
+        the one recognised from the header (`report.preset` names it). Unknown
+        tags, users, options and custom fields are warnings (one for each, however
+        many rows it concerns), or row errors with `strict`, or created with
+        `create_missing` (a custom field typed by its values, see
+        `importers.field_inference`). `dry_run` writes nothing; `all_or_nothing`
+        writes nothing if a row is rejected. `progress(bytes_read, rows)` is called
+        as the file is read. A row matching a person erased under GDPR is skipped
+        with a warning unless `include_erased`.
         Raise `CrmError` for a file or mapping that cannot be used.
         """
         if create_missing and strict:
@@ -78,6 +84,8 @@ class Imports:
             all_or_nothing=all_or_nothing,
             encoding=encoding,
             delimiter=delimiter,
+            sheet=sheet,
+            preset=preset,
             user=self._settings.user,
             progress=progress,
             stdin=stdin,
@@ -137,46 +145,47 @@ def import_file(
     all_or_nothing: bool = False,
     encoding: str | None = None,
     delimiter: str | None = None,
+    sheet: str | int | None = None,
+    preset: str | None = None,
     user: str | None = None,
     progress: Progress | None = None,
     stdin: IO[bytes] | None = None,
     include_erased: bool = False,
 ) -> ImportReport:
-    """Import a file of contacts or events; the mapping's `target` says which."""
-    from crmkit.importers.contacts import import_contacts
-    from crmkit.importers.readers import open_source
-    from crmkit.mapping import Mapping, load_mapping
+    """Import a file of contacts or events; the mapping's `target` says which.
+
+    Without a mapping, a `preset` (google, outlook, crmkit) reads the file, or
+    the one recognised from its header; the report names it.
+    """
+    from crmkit.importers.sources import choose_mapping, open_input
+    from crmkit.mapping import load_mapping
     from crmkit.model import ImportReport
 
     if isinstance(mapping, str):
         mapping = load_mapping(mapping)
-    checked = mapping or Mapping(match=["external_id"])
+    columns = mapping.columns if mapping is not None else None
     # --create-missing reads the file twice (see `_new_fields`), stdin too.
     spooled = _spooled(stdin) if path == "-" and unknown == "create" else None
 
     def opened() -> SourceFile:
         if spooled is not None:
             spooled.seek(0)
-        return open_source(path, encoding=encoding, delimiter=delimiter, stdin=spooled or stdin)
+        return open_input(
+            path,
+            sheet=sheet,
+            columns=columns,
+            encoding=encoding,
+            delimiter=delimiter,
+            stdin=spooled or stdin,
+        )
 
     with opened() as source:
         if not source.header:
             return ImportReport(file=source.name, status="nothing to import", dry_run=dry_run)
-        if checked.target == "events":
-            from crmkit.importers.events import import_events
-
-            return import_events(
-                store,
-                source,
-                checked,
-                dry_run=dry_run,
-                all_or_nothing=all_or_nothing,
-                user=user,
-                progress=progress,
-            )
-        return import_contacts(
+        read, checked, chosen = choose_mapping(store, source, mapping, preset)
+        report = _import_source(
             store,
-            source,
+            read,
             checked,
             dry_run=dry_run,
             unknown=unknown,
@@ -186,6 +195,57 @@ def import_file(
             include_erased=include_erased,
             new_fields=_new_fields(store, source, checked, opened) if unknown == "create" else [],
         )
+        report.sheet = getattr(source, "sheet", None)
+        report.preset = chosen
+        if source.format == "vcard" and checked.target == "contacts":
+            from crmkit.importers.card_photos import store_card_photos
+            from crmkit.importers.vcards import VcardSource
+
+            assert isinstance(source, VcardSource)
+            store_card_photos(store, source, report, region=checked.region, user=user)
+        return report
+
+
+def _import_source(
+    store: Store,
+    source: SourceFile,
+    checked: Mapping,
+    *,
+    dry_run: bool,
+    unknown: UnknownPolicy,
+    all_or_nothing: bool,
+    user: str | None,
+    progress: Progress | None,
+    include_erased: bool,
+    new_fields: list[FieldGuess],
+) -> ImportReport:
+    """Import an opened file of contacts or events."""
+    from crmkit.importers.contacts import import_contacts
+
+    if checked.target == "events":
+        from crmkit.importers.events import import_events
+
+        return import_events(
+            store,
+            source,
+            checked,
+            dry_run=dry_run,
+            all_or_nothing=all_or_nothing,
+            user=user,
+            progress=progress,
+        )
+    return import_contacts(
+        store,
+        source,
+        checked,
+        dry_run=dry_run,
+        unknown=unknown,
+        all_or_nothing=all_or_nothing,
+        user=user,
+        progress=progress,
+        include_erased=include_erased,
+        new_fields=new_fields,
+    )
 
 
 def _new_fields(

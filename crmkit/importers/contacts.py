@@ -93,7 +93,7 @@ def import_contacts(
     guesses = new_fields or []
     fields.update((guess.key, guess.definition()) for guess in guesses)
     header = source.header
-    if source.format != "csv" and mapping.columns is None:
+    if source.records and mapping.columns is None:
         header = record_targets(fields)
     columns, ignored = mapping.resolve_contact_columns(header, fields)
     if mapping.columns is None:
@@ -206,7 +206,7 @@ def _open_feed(
     *,
     persons_fast: bool = True,
 ) -> DraftFeed | HelperFeed:
-    if source.format != "csv":
+    if source.records:
         header = [column for column, _ in columns]
         return DraftFeed(source, record_rows(source, mapping, builder, header, report))
     digester = row_digester(source.header, columns, mapping)

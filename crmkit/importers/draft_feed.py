@@ -85,7 +85,7 @@ class DraftFeed:
 def helper_available(source: SourceFile, unknown: str) -> bool:
     """Whether this import may read its rows in a forked helper process."""
     return (
-        source.format == "csv"
+        not source.records
         and unknown != "create"
         and (source.size or 0) >= MIN_HELPER_BYTES
         and (os.cpu_count() or 1) > 1

@@ -27,7 +27,15 @@ from crmkit.errors import CrmError
 from crmkit.exporters.escaping import unescape_row
 from crmkit.importers.json_reading import json_rows, jsonl_rows
 
-__all__ = ["SourceFile", "open_source", "detect_encoding", "sniff_delimiter", "cell_count_problem"]
+__all__ = [
+    "SourceFile",
+    "LoadedSource",
+    "open_source",
+    "detect_encoding",
+    "sniff_delimiter",
+    "cell_count_problem",
+    "check_header",
+]
 
 _SAMPLE = 1 << 20
 _DELIMITERS = (",", ";", "\t", "|")
@@ -74,6 +82,11 @@ class SourceFile:
     _handles: list[IO[Any]] = field(default_factory=list, repr=False)
 
     @property
+    def records(self) -> bool:
+        """Whether each row is one JSON object (in a one-cell list), not cells under a header."""
+        return self.format in ("json", "jsonl")
+
+    @property
     def sha256(self) -> str | None:
         return self._hashing.digest.hexdigest() if self._hashing else None
 
@@ -90,6 +103,28 @@ class SourceFile:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass
+class LoadedSource(SourceFile):
+    """A file read whole before its rows are given out (a workbook's sheet, vCard cards).
+
+    Progress is counted in rows, shown as that share of the file's size.
+    """
+
+    total_rows: int = 0
+    rows_done: int = 0
+    file_sha256: str | None = None
+
+    @property
+    def sha256(self) -> str | None:
+        return self.file_sha256
+
+    @property
+    def bytes_read(self) -> int:
+        if not self.total_rows or not self.size:
+            return 0
+        return self.size * min(self.rows_done, self.total_rows) // self.total_rows
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -327,7 +362,7 @@ def _csv_rows(
     header = [column.strip() for column in header]
     while header and not header[-1]:
         header.pop()  # a spreadsheet's trailing delimiter; rows may carry it too
-    _check_header(name, header)
+    check_header(name, header)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         previous = reader.line_num
@@ -364,7 +399,8 @@ def _blank(cells: list[str]) -> bool:
     return not "".join(cells).strip()
 
 
-def _check_header(name: str, header: list[str]) -> None:
+def check_header(name: str, header: list[str]) -> None:
+    """Raise `CrmError` for a header with a column without a name or named twice."""
     seen: set[str] = set()
     for index, column in enumerate(header, start=1):
         if not column:

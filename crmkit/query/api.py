@@ -148,15 +148,34 @@ class ContactSelection:
         escape: bool = True,
         bom: bool = False,
         every_field: bool = True,
+        vcard_version: str = "4.0",
     ) -> int:
         """Write the contacts to a path (atomically), a text or binary stream, or stdout.
 
-        `format` is csv, json or jsonl. CSV columns default to the selection's,
-        else every field as a mapping target (so the file imports back with no
-        mapping), or with `every_field=False` the columns `crm search` lists.
+        `format` is csv, json, jsonl, xlsx (a workbook with the CSV columns), vcard
+        (cards of `vcard_version` 3.0 or 4.0), google or outlook (their CSV files).
+        CSV columns default to the selection's, else every field as a mapping
+        target (so the file imports back with no mapping), or with
+        `every_field=False` the columns `crm search` lists.
         The JSON records of a blacklisted number's owners carry `blacklisted`
         and `blacklist_reason`. Return how many contacts were written.
         """
+        from crmkit.exporters.formats import OTHER_FORMATS
+
+        if format in OTHER_FORMATS:
+            from crmkit.exporters.formats import write_other_format
+
+            if bom:
+                raise CrmError("--bom is for CSV files (it tells Excel the file is UTF-8)")
+            chosen_columns = name_list(columns) or None
+            return write_other_format(
+                self._store,
+                self._selection,
+                target,
+                fmt=format,
+                columns=chosen_columns,
+                vcard_version=vcard_version,
+            )
         from crmkit.exporters.outputs import text_output, text_stream
         from crmkit.store.sqlite.export import export_selection
 

@@ -30,7 +30,7 @@ from crmkit.store.sqlite.query.fields import QuerySchema
 from crmkit.store.sqlite.query.selection import Selection
 from crmkit.store.sqlite.tabular import CHUNK, TabularReader
 
-__all__ = ["EXPORT_FORMATS", "export_selection", "csv_columns"]
+__all__ = ["EXPORT_FORMATS", "export_selection", "export_table", "csv_columns"]
 
 EXPORT_FORMATS = ("csv", "json", "jsonl")
 _ID_RANGE = "SELECT (SELECT min(id) FROM contacts), (SELECT max(id) FROM contacts)"
@@ -104,3 +104,16 @@ def csv_columns(store: Store, columns: list[str] | None) -> list[ColumnSpec]:
     """The chosen columns, or every column of a round-trip export."""
     schema = QuerySchema(store.conn)
     return resolve_columns(columns, schema) if columns else export_columns(store.conn, schema)
+
+
+def export_table(
+    store: Store, selection: Selection, columns: list[str] | None = None
+) -> tuple[list[ColumnSpec], Iterator[list[str]]]:
+    """The columns of a round-trip export (or those chosen) and the text rows, unescaped.
+
+    For writers that type their cells themselves (a workbook), where CSV's
+    protection against formulas does not apply.
+    """
+    specs = csv_columns(store, columns)
+    reader = TabularReader(store.conn, specs, escape=False)
+    return specs, reader.rows_for_selection(selection)
