@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from crmkit.blacklist import Blacklist
+from crmkit.campaigns import Campaigns
 from crmkit.contacts import Contacts
 from crmkit.importers import Imports
 from crmkit.merges import Merges
@@ -72,6 +73,7 @@ class CRM:
     | `events`, `notes`, `files` | a contact's timeline and documents      |
     | `merges`        | merges of duplicates: list them, undo one        |
     | `blacklist`     | blocked phone numbers                            |
+    | `campaigns`     | outbound campaigns: statuses, call-backs         |
     """
 
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
@@ -88,6 +90,7 @@ class CRM:
         self.files = Files(store, self.settings)
         self.merges = Merges(store, self.settings)
         self.blacklist = Blacklist(store, self.settings)
+        self.campaigns = Campaigns(store, self.settings)
 
     @property
     def path(self) -> Path:

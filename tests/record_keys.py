@@ -26,6 +26,7 @@ PERSON_KEYS = [
     "note",
     "created_at",
     "updated_at",
+    "campaigns",
 ]
 ORGANIZATION_KEYS = [
     "id",
@@ -51,4 +52,5 @@ ORGANIZATION_KEYS = [
     "note",
     "created_at",
     "updated_at",
+    "campaigns",
 ]

@@ -14,6 +14,7 @@ from itertools import islice
 from typing import Any
 
 from crmkit.store.sqlite.connection import Store
+from crmkit.store.sqlite.record_parts import campaigns_of
 from crmkit.store.sqlite.reference import tag_names, user_names
 from crmkit.store.sqlite.schema import CONTACT_COLUMNS
 
@@ -93,11 +94,12 @@ def _records_for(
             links[person].append({"id": org, "name": org_name, "since": since, "until": until})
         if org in rows:
             links[org].append({"id": person, "name": person_name, "since": since, "until": until})
+    campaigns = campaigns_of(store, payload, user_names)
     for contact_id in batch:
         row = rows.get(contact_id)
         if row is None:
             continue
-        yield _record(
+        record = _record(
             row,
             phones.get(contact_id, []),
             emails.get(contact_id, []),
@@ -106,6 +108,8 @@ def _records_for(
             sorted(people.get((contact_id, "observer"), []), key=str.casefold),
             links.get(contact_id, []),
         )
+        record["campaigns"] = campaigns.get(contact_id, [])
+        yield record
 
 
 def _record(
