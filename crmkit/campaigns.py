@@ -206,9 +206,7 @@ class Campaigns:
                 order="name",
             ).compiled
         elif not ids:
-            raise CrmError(
-                "name the contacts to enroll: IDs, --filter, --text, --view or --all"
-            )
+            raise CrmError("name the contacts to enroll: IDs, --filter, --text, --view or --all")
         counts = enroll_contacts(
             self._store,
             campaign,
@@ -282,9 +280,7 @@ class Campaigns:
         """Take a contact out of a campaign; return the place it had."""
         from crmkit.store.sqlite.campaigns import delete_enrollment
 
-        row = delete_enrollment(
-            self._store, self._row(name), int(contact_id), self._settings.user
-        )
+        row = delete_enrollment(self._store, self._row(name), int(contact_id), self._settings.user)
         return Enrollment(**row)
 
     def _row(self, name: str) -> dict[str, Any]:

@@ -222,28 +222,39 @@ class CRM:
         """Return the terminal card as plain text."""
         from crmkit.card import card_text
         from crmkit.card_data import custom_field_rows
+        from crmkit.card_sections import card_sections
 
         data = self.card(contact_id)
-        return card_text(data, custom_field_rows(self.store, data), width=width)
+        return card_text(
+            data,
+            custom_field_rows(self.store, data),
+            width=width,
+            sections=card_sections(self.store, data),
+        )
 
     def show_card(self, contact_id: int) -> None:
         """Print the card on the terminal, with colour where it has it."""
         from crmkit.card import render_card
         from crmkit.card_data import custom_field_rows
+        from crmkit.card_sections import card_sections
 
         data = self.card(contact_id)
-        render_card(data, custom_field_rows(self.store, data))
+        render_card(
+            data, custom_field_rows(self.store, data), sections=card_sections(self.store, data)
+        )
 
     def card_html(self, contact_id: int, path: str | Path | None = None) -> str:
         """Return the self-contained HTML card; write it to `path` when given."""
         from crmkit.card_data import avatar_data_uri, custom_field_rows
         from crmkit.card_html import card_html, write_card_html
+        from crmkit.card_sections import card_sections
 
         data = self.card(contact_id)
         page = card_html(
             data,
             custom_field_rows(self.store, data),
             avatar_data_uri(self.store, data["avatar"]["file_id"]),
+            sections=card_sections(self.store, data),
         )
         if path is not None:
             write_card_html(path, page)

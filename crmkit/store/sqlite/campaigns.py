@@ -377,11 +377,10 @@ def _log_event(
     values: dict[str, Any],
     note: str | None,
 ) -> int:
-    """Log the outcome as an event of kind `campaign`; return its id."""
+    """Log the outcome as an event of kind `campaign` whose channel is the campaign's
+    name; return its id."""
     new_status = values["status"]
-    subject = f"{campaign['name']}: " + (
-        new_status if new_status == old_status else f"{old_status} → {new_status}"
-    )
+    subject = new_status if new_status == old_status else f"{old_status} → {new_status}"
     if values["callback_at"]:
         subject += f" (call-back {values['callback_at']})"
     now = utc_now()
