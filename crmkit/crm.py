@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 from crmkit.blacklist import Blacklist
 from crmkit.campaigns import Campaigns
 from crmkit.contacts import Contacts
+from crmkit.groups import FieldGroups, GroupRecords
 from crmkit.importers import Imports
 from crmkit.merges import Merges
 from crmkit.query.api import Views
@@ -74,6 +75,7 @@ class CRM:
     | `merges`        | merges of duplicates: list them, undo one        |
     | `blacklist`     | blocked phone numbers                            |
     | `campaigns`     | outbound campaigns: statuses, call-backs         |
+    | `groups`, `records` | groups of special fields, their records on contacts |
     """
 
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
@@ -91,6 +93,8 @@ class CRM:
         self.merges = Merges(store, self.settings)
         self.blacklist = Blacklist(store, self.settings)
         self.campaigns = Campaigns(store, self.settings)
+        self.groups = FieldGroups(store, self.settings)
+        self.records = GroupRecords(store, self.settings)
 
     @property
     def path(self) -> Path:

@@ -154,6 +154,7 @@ class Contact:
     hidden: bool = False
     note: str | None = None
     campaigns: list[dict[str, Any]] = field(default_factory=list)
+    groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Contact:
@@ -177,7 +178,7 @@ _RECORD_ORDER = (
     "id", "kind", "external_id", "first_name", "last_name", "name", "position", "stage",
     "source", "segment", "phones", "emails", "address", "pesel", "id_document", "nip", "krs",
     "regon", "tags", "guardians", "observers", "organizations", "members", "custom", "vip",
-    "hidden", "note", "created_at", "updated_at", "campaigns",
+    "hidden", "note", "created_at", "updated_at", "campaigns", "groups",
 )  # fmt: skip
 
 

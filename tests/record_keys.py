@@ -27,6 +27,7 @@ PERSON_KEYS = [
     "created_at",
     "updated_at",
     "campaigns",
+    "groups",
 ]
 ORGANIZATION_KEYS = [
     "id",
@@ -53,4 +54,5 @@ ORGANIZATION_KEYS = [
     "created_at",
     "updated_at",
     "campaigns",
+    "groups",
 ]

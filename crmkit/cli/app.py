@@ -151,6 +151,7 @@ def _register() -> None:
         blacklist,
         campaigns,
         contacts,
+        groups,
         history,
         imports,
         reference,
@@ -158,7 +159,9 @@ def _register() -> None:
         timeline,
     )
 
-    for module in (contacts, imports, search, timeline, history, reference, blacklist, campaigns):
+    for module in (contacts, imports, search, timeline, history, reference, blacklist):
+        module.register(app)
+    for module in (campaigns, groups):
         module.register(app)
 
 

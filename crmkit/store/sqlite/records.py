@@ -115,6 +115,7 @@ def _records_for(
         )
         more = extra.get(contact_id, {})
         record["campaigns"] = more.get("campaigns", [])
+        record["groups"] = more.get("groups", {})
         yield record
 
 

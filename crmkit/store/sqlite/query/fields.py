@@ -20,6 +20,8 @@ __all__ = [
     "CustomFieldDef",
     "CampaignDef",
     "CAMPAIGN_PARTS",
+    "FILTER_HEADS",
+    "GroupDef",
     "FieldSpec",
     "QuerySchema",
     "resolve_filter_field",
@@ -75,6 +77,10 @@ _LIST_FIELDS: dict[str, str] = {
 }
 # What `campaign.NAME.PART` may name of a contact's place in a campaign.
 CAMPAIGN_PARTS: tuple[str, ...] = ("status", "callback", "agent")
+# Names a filter field starts with on every base; a group of special fields takes none.
+FILTER_HEADS = frozenset(
+    {*_SCALAR_KINDS, *_LIST_FIELDS, "address", "custom", "phone", "email", "campaign"}
+)
 
 
 class CustomFieldDef(NamedTuple):
@@ -94,15 +100,25 @@ class CampaignDef(NamedTuple):
     statuses: tuple[str, ...]
 
 
+class GroupDef(NamedTuple):
+    """A group of special fields as the query code needs it: id, key and its fields."""
+
+    id: int
+    key: str
+    fields: dict[str, CustomFieldDef]
+
+
 class FieldSpec(NamedTuple):
     """A checked field name.
 
     `kind` is one of: number, kind, flag, datetime, text, identifier (a column of
     `contacts`), tag, guardian, observer, phone, email, organization, member (lists
     a contact has), blacklisted (whether a number it has is), custom, campaign (the
-    campaigns a contact is in), campaign_status, campaign_callback, campaign_agent.
+    campaigns a contact is in), campaign_status, campaign_callback, campaign_agent,
+    group_field (a field of any record of a group), group_count (how many records).
     `column` is the contacts column, `sub` a phone type or e-mail label, `custom`
-    the custom field, `campaign` the campaign of a `campaign.NAME.PART` field.
+    the custom field (or the group's field), `campaign` the campaign of a
+    `campaign.NAME.PART` field, `group` the group of `GROUP.FIELD` or `GROUP.count`.
     """
 
     name: str
@@ -111,6 +127,7 @@ class FieldSpec(NamedTuple):
     sub: str | None = None
     custom: CustomFieldDef | None = None
     campaign: CampaignDef | None = None
+    group: GroupDef | None = None
 
 
 class QuerySchema:
@@ -122,6 +139,7 @@ class QuerySchema:
         self._tags: dict[str, tuple[int, str]] | None = None
         self._users: dict[str, tuple[int, str]] | None = None
         self._campaigns: dict[str, CampaignDef] | None = None
+        self._groups: dict[str, GroupDef] | None = None
 
     @property
     def custom_fields(self) -> dict[str, CustomFieldDef]:
@@ -166,12 +184,29 @@ class QuerySchema:
             }
         return self._campaigns
 
+    @property
+    def groups(self) -> dict[str, GroupDef]:
+        """Key -> group of special fields."""
+        if self._groups is None:
+            self._groups = {}
+            for ident, key, fields in self.conn.execute("SELECT id, key, fields FROM field_groups"):
+                defined = {
+                    entry["key"]: CustomFieldDef(
+                        entry["key"], entry["type"], tuple(entry["options"])
+                    )
+                    for entry in json.loads(fields)
+                }
+                self._groups[key] = GroupDef(ident, key, defined)
+        return self._groups
+
     def filter_field_names(self) -> list[str]:
         names = [*_SCALAR_KINDS]
         names += ["tag", "guardian", "observer", "phone", "phone.<type>", "email", "email.<label>"]
         names += ["organization", "member", "blacklisted", "campaign"]
         names += [f"campaign.<name>.{part}" for part in CAMPAIGN_PARTS]
         names += [f"custom.{key}" for key in self.custom_fields]
+        for key, group in self.groups.items():
+            names += [f"{key}.{field}" for field in group.fields] + [f"{key}.count"]
         return names
 
 
@@ -199,6 +234,17 @@ def resolve_filter_field(name: str, schema: QuerySchema) -> FieldSpec:
         return FieldSpec(clean, "custom", custom=definition)
     if head in ("campaign", "campaigns") and tail:
         return _campaign_field(clean, tail, schema)
+    group = schema.groups.get(head) if tail else None
+    if group is not None:
+        if tail == "count":
+            return FieldSpec(clean, "group_count", group=group)
+        definition = group.fields.get(tail)
+        if definition is None:
+            raise CrmError(
+                f"group {head!r} has no field {tail!r} in filter; fields:"
+                f" {', '.join([*group.fields, 'count'])}"
+            )
+        return FieldSpec(clean, "group_field", custom=definition, group=group)
     if head in ("phone", "phones") and tail:
         raise CrmError(
             f"unknown phone type {tail!r} in filter field {name!r};"
