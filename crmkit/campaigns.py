@@ -260,7 +260,7 @@ class Campaigns:
         limit: int | None = None,
     ) -> Iterator[Enrollment]:
         """Return a campaign's contacts, streamed: with `due`, those whose call-back is now
-        or past, earliest first (an agent's work list); else in the order enrolled."""
+        or past, earliest first (an agent's work list); else by contact id."""
         from crmkit.store.sqlite.campaigns import enrolled_rows
         from crmkit.values.datetimes import utc_now
 

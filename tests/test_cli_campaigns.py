@@ -67,9 +67,9 @@ def test_add_enroll_set_list_and_remove(cli: CLI, base: list[int]) -> None:
     ]  # fmt: skip
     table = cli("campaign", "list", NAME, "--status", "Nowy", "-c", "id,name,status")
     assert [line.split()[0] for line in table.stdout.splitlines()[2:]] == [
-        str(base[3]),
         str(base[0]),
         str(base[2]),
+        str(base[3]),
     ]
     listed = json.loads(cli("campaigns", "--format", "json").stdout)
     assert [(c["name"], c["enrolled"], c["due"]) for c in listed] == [

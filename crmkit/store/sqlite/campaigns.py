@@ -269,7 +269,8 @@ def enrolled_rows(
     limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Return the contacts of a campaign, streamed: by call-back when `due_before` is
-    given (call-backs at or before it, earliest first), else in the order enrolled."""
+    given (call-backs at or before it, earliest first), else by contact id (the order of
+    the unique index: no sort, so a million rows stream in little memory)."""
     where = ["cc.campaign_id = ?"]
     params: list[Any] = [campaign["id"]]
     if contact_id is not None:
@@ -281,7 +282,7 @@ def enrolled_rows(
     if agent is not None:
         where.append("cc.agent_id = ?")
         params.append(_known_user_id(store, agent))
-    order = "cc.id"
+    order = "cc.contact_id"
     if due_before is not None:
         where.append("cc.callback_at IS NOT NULL AND cc.callback_at <= ?")
         params.append(due_before)
