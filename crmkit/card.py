@@ -6,7 +6,7 @@ markup strings, so a name such as `[bold]x[/]` prints as typed.
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console, Group
@@ -17,6 +17,9 @@ from rich.text import Text
 
 from crmkit.card_data import DETAIL_FIELDS, period_text, phone_text, size_text
 from crmkit.timeline import format_duration
+
+if TYPE_CHECKING:
+    from crmkit.card_sections import CardSection
 
 __all__ = ["render_card", "card_text"]
 
@@ -30,8 +33,10 @@ def render_card(
     *,
     file: IO[str] | None = None,
     width: int | None = None,
+    sections: list[CardSection] | None = None,
 ) -> None:
-    """Print the card of `card_data(...)` to a terminal (or to `file`)."""
+    """Print the card of `card_data(...)` to a terminal (or to `file`), with the tables
+    of `card_sections(...)` after the custom fields."""
     console = Console(file=file, width=width, highlight=False, soft_wrap=False)
     console.print(_profile(data))
     console.print(_details(data))
@@ -42,17 +47,24 @@ def render_card(
             (c["channel"], f"{c['state']} ({c['basis']}, {c['at'][:10]})") for c in data["consents"]
         ]
         console.print(_pairs_table("Consents (RODO)", rows))
+    for section in sections or []:
+        console.print(_section_table(section))
     console.print(_files(data))
     console.print(_timeline(data))
     console.print(_history(data))
 
 
-def card_text(data: dict[str, Any], custom_rows: list[tuple[str, str]], width: int = 100) -> str:
+def card_text(
+    data: dict[str, Any],
+    custom_rows: list[tuple[str, str]],
+    width: int = 100,
+    sections: list[CardSection] | None = None,
+) -> str:
     """The card as plain text (no colours), e.g. for tests and e-mails."""
     import io
 
     buffer = io.StringIO()
-    render_card(data, custom_rows, file=buffer, width=width)
+    render_card(data, custom_rows, file=buffer, width=width, sections=sections)
     return buffer.getvalue()
 
 
@@ -144,6 +156,15 @@ def _pairs_table(title: str, rows: list[tuple[str, str]]) -> Table:
     table.add_column(overflow="fold")
     for label, value in rows:
         table.add_row(Text(label), Text(value))
+    return table
+
+
+def _section_table(section: CardSection) -> Table:
+    table = Table(title=section.title, title_justify="left", box=box.SIMPLE, expand=True)
+    for header in section.headers:
+        table.add_column(header, overflow="fold")
+    for row in section.rows:
+        table.add_row(*(Text(_short(cell)) for cell in row))
     return table
 
 

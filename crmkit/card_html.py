@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmkit.card_data import DETAIL_FIELDS, period_text, phone_text, size_text
 from crmkit.errors import CrmError
 from crmkit.timeline import format_duration
+
+if TYPE_CHECKING:
+    from crmkit.card_sections import CardSection
 
 __all__ = ["card_html", "write_card_html"]
 
@@ -41,9 +44,13 @@ _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
 def card_html(
-    data: dict[str, Any], custom_rows: list[tuple[str, str]], avatar_uri: str | None
+    data: dict[str, Any],
+    custom_rows: list[tuple[str, str]],
+    avatar_uri: str | None,
+    sections: list[CardSection] | None = None,
 ) -> str:
-    """The page for `card_data(...)`; `avatar_uri` is a `data:` URI or None."""
+    """The page for `card_data(...)`; `avatar_uri` is a `data:` URI or None; `sections`
+    the tables of `card_sections(...)`."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -61,6 +68,7 @@ def card_html(
             (c["channel"], f"{c['state']} ({c['basis']}, {c['at'][:10]})") for c in data["consents"]
         ]
         parts.append(_pairs("Consents (RODO)", rows))
+    parts.extend(_section(section) for section in sections or [])
     parts.append(_files(data.get("files") or []))
     parts.append(_timeline(data))
     parts.append("</main></body></html>\n")
@@ -178,6 +186,15 @@ def _pairs(title: str, rows: list[tuple[str, str]]) -> str:
         f"<tr><th>{_e(label)}</th><td><pre>{_e(value)}</pre></td></tr>" for label, value in rows
     )
     return f"<section><h2>{_e(title)}</h2><table>{body}</table></section>"
+
+
+def _section(section: CardSection) -> str:
+    head = "<tr>" + "".join(f"<th>{_e(header)}</th>" for header in section.headers) + "</tr>"
+    rows = "".join(
+        "<tr>" + "".join(f"<td><pre>{_e(cell)}</pre></td>" for cell in row) + "</tr>"
+        for row in section.rows
+    )
+    return f"<section><h2>{_e(section.title)}</h2><table>{head}{rows}</table></section>"
 
 
 def _files(files: list[dict[str, Any]]) -> str:

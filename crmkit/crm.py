@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from crmkit.blacklist import Blacklist
+from crmkit.campaigns import Campaigns
 from crmkit.contacts import Contacts
 from crmkit.gdpr import Consents, PersonalData
+from crmkit.groups import FieldGroups, GroupRecords
 from crmkit.importers import Imports
 from crmkit.merges import Merges
 from crmkit.query.api import Views
@@ -74,6 +76,8 @@ class CRM:
     | `merges`        | merges of duplicates: list them, undo one        |
     | `blacklist`     | blocked phone numbers                            |
     | `gdpr`, `consents` | a person's data: find, export, erase; consents |
+    | `campaigns`     | outbound campaigns: statuses, call-backs         |
+    | `groups`, `records` | groups of special fields, their records on contacts |
     """
 
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
@@ -92,6 +96,9 @@ class CRM:
         self.blacklist = Blacklist(store, self.settings)
         self.gdpr = PersonalData(self)
         self.consents = Consents(self)
+        self.campaigns = Campaigns(store, self.settings)
+        self.groups = FieldGroups(store, self.settings)
+        self.records = GroupRecords(store, self.settings)
 
     @property
     def path(self) -> Path:
@@ -223,28 +230,39 @@ class CRM:
         """Return the terminal card as plain text."""
         from crmkit.card import card_text
         from crmkit.card_data import custom_field_rows
+        from crmkit.card_sections import card_sections
 
         data = self.card(contact_id)
-        return card_text(data, custom_field_rows(self.store, data), width=width)
+        return card_text(
+            data,
+            custom_field_rows(self.store, data),
+            width=width,
+            sections=card_sections(self.store, data),
+        )
 
     def show_card(self, contact_id: int) -> None:
         """Print the card on the terminal, with colour where it has it."""
         from crmkit.card import render_card
         from crmkit.card_data import custom_field_rows
+        from crmkit.card_sections import card_sections
 
         data = self.card(contact_id)
-        render_card(data, custom_field_rows(self.store, data))
+        render_card(
+            data, custom_field_rows(self.store, data), sections=card_sections(self.store, data)
+        )
 
     def card_html(self, contact_id: int, path: str | Path | None = None) -> str:
         """Return the self-contained HTML card; write it to `path` when given."""
         from crmkit.card_data import avatar_data_uri, custom_field_rows
         from crmkit.card_html import card_html, write_card_html
+        from crmkit.card_sections import card_sections
 
         data = self.card(contact_id)
         page = card_html(
             data,
             custom_field_rows(self.store, data),
             avatar_data_uri(self.store, data["avatar"]["file_id"]),
+            sections=card_sections(self.store, data),
         )
         if path is not None:
             write_card_html(path, page)

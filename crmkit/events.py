@@ -49,6 +49,7 @@ _KIND_WORDS: dict[str, str] = {
     "notatka": "note",
     "zamowienie": "order",
     "inne": "other",
+    "kampania": "campaign",
 }
 _DIRECTION_WORDS: dict[str, str] = {
     "in": "in",

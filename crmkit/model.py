@@ -58,6 +58,7 @@ EVENT_KINDS: tuple[str, ...] = (
     "note",
     "order",
     "other",
+    "campaign",
 )
 FIELD_TYPES: tuple[str, ...] = (
     "text",
@@ -153,6 +154,8 @@ class Contact:
     vip: bool = False
     hidden: bool = False
     note: str | None = None
+    campaigns: list[dict[str, Any]] = field(default_factory=list)
+    groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Contact:
@@ -176,7 +179,7 @@ _RECORD_ORDER = (
     "id", "kind", "external_id", "first_name", "last_name", "name", "position", "stage",
     "source", "segment", "phones", "emails", "address", "pesel", "id_document", "nip", "krs",
     "regon", "tags", "guardians", "observers", "organizations", "members", "custom", "vip",
-    "hidden", "note", "created_at", "updated_at",
+    "hidden", "note", "created_at", "updated_at", "campaigns", "groups",
 )  # fmt: skip
 
 

@@ -167,7 +167,9 @@ def resolve_target(name: str, fields: dict[str, CustomField]) -> Target:
     head, _, tail = clean.partition(".")
     if head == "address" and tail in ADDRESS_PARTS:
         return Target(clean, "address", tail)
-    if clean in ("id", "members"):
+    if clean in ("id", "members", "campaigns", "groups", "cases"):
+        # Kept in tables of their own (an organization's members are its persons' links;
+        # campaigns, group records and cases have their commands and the dump).
         return Target(clean, "ignore")
     if clean == "phones":
         return Target("phones", "phone_list")

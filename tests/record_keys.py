@@ -26,6 +26,8 @@ PERSON_KEYS = [
     "note",
     "created_at",
     "updated_at",
+    "campaigns",
+    "groups",
 ]
 ORGANIZATION_KEYS = [
     "id",
@@ -51,4 +53,6 @@ ORGANIZATION_KEYS = [
     "note",
     "created_at",
     "updated_at",
+    "campaigns",
+    "groups",
 ]

@@ -85,6 +85,14 @@ def build_rich_base(path: Path) -> dict[str, int]:
         )
         crm.files.set_avatar(ewa, data=PNG, name="ewa.png")
         crm.views.save("vip", filters=["tag=VIP"], columns="name,phones", sort="-name")
+        crm.campaigns.add("Jesień 2025")
+        crm.campaigns.enroll("Jesień 2025", [anna, ewa], filters=["tag=VIP"])
+        crm.campaigns.set(
+            "Jesień 2025", anna, status="Oddzwonić", callback="2024-03-06 10:00", note="Po 10"
+        )
+        crm.groups.add("orders", label="Zamówienia", fields=["product:text", "amount:number"])
+        crm.records.add(anna, "orders", {"product": "Serwis", "amount": "1 200"})
+        crm.records.add(anna, "orders", {"product": "Części"})
         gone = crm.contacts.add("person", first_name="Usunięty").id
         crm.contacts.delete(gone)
         crm.contacts.add("person", first_name="Ukryty", hidden=True)
@@ -166,6 +174,10 @@ def test_the_restored_base_answers_as_the_original(
     assert json.loads(same("search", "lacka", "--format", "json"))[0]["id"] == ids["ewa"]
     assert json.loads(same("search", "--filter", "tag=VIP", "--format", "json"))
     assert json.loads(same("lookup", "601 234 567", "--format", "json"))[0]["id"] == ids["anna"]
+    assert json.loads(same("campaign", "list", "Jesień 2025", "--due", "--format", "json"))
+    assert json.loads(same("campaigns", "--format", "json"))[0]["enrolled"] > 1
+    assert len(json.loads(same("record", "list", str(ids["anna"]), "--format", "json"))) == 2
+    assert json.loads(same("search", "--filter", "orders.amount>1000", "--format", "json"))
     with crmkit.open(original) as before, crmkit.open(copy) as after:
         for contact in (ids["anna"], ids["ewa"]):
             files = before.files.list(contact)

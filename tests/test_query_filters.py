@@ -29,6 +29,12 @@ from crmkit.query.filters import Comparison, parse_filter
         ("email=", "email", "=", ()),
         ("phone.mobile=601 234 567", "phone.mobile", "=", ("601 234 567",)),
         ("city=>x", "city", "=", (">x",)),
+        (
+            "campaign.Jesień 2025.status = Dzwonić",
+            "campaign.jesień 2025.status",
+            "=",
+            ("Dzwonić",),
+        ),
     ],
 )
 def test_valid_filters(text: str, field: str, op: str, values: tuple[str, ...]) -> None:
@@ -45,7 +51,7 @@ def test_negative_operator_is_marked() -> None:
 @pytest.mark.parametrize(
     "text",
     ["", "city", "Gliwice", "=Gliwice", "city Gliwice", "ci ty=Gliwice", "city;drop=1", "1city=x",
-     "custom.=x", "a.b.c=1", "(city)=x"],
+     "custom.=x", "a.b.c.d=1", "campaign.X.=1", "campaign. X.status=1", "(city)=x"],
 )  # fmt: skip
 def test_malformed_filters_are_refused(text: str) -> None:
     with pytest.raises(CrmError, match="FIELD OP VALUE"):

@@ -149,9 +149,11 @@ def get_crm(ctx: typer.Context, *, create: bool = True) -> CRM:
 def _register() -> None:
     from crmkit.cli import (
         blacklist,
+        campaigns,
         contacts,
         duplicates,
         gdpr,
+        groups,
         history,
         imports,
         reference,
@@ -161,6 +163,8 @@ def _register() -> None:
 
     modules = (contacts, imports, search, duplicates, timeline, history, reference, blacklist)
     for module in (*modules, gdpr):
+        module.register(app)
+    for module in (campaigns, groups):
         module.register(app)
 
 

@@ -51,6 +51,9 @@ def record_targets(fields: dict[str, Any]) -> list[str]:
         "organizations",
         "id",
         "members",
+        "campaigns",
+        "groups",
+        "cases",
     ]
     names += [f"custom.{key}" for key in fields]
     return names

@@ -109,6 +109,11 @@ class ContactSelection:
             "blacklist_reason": self.blacklist_reason,
         }
 
+    @property
+    def compiled(self) -> Selection:
+        """Return the compiled query, for writes that take a whole selection in SQL."""
+        return self._selection
+
     def ids(self) -> Iterator[int]:
         """Return the ids of the selected contacts, in order, streamed."""
         return self._selection.ids()

@@ -18,8 +18,11 @@ __all__ = ["OPERATORS", "ALTERNATIVE_SEPARATOR", "Comparison", "parse_filter", "
 OPERATORS: tuple[str, ...] = (">=", "<=", "!=", "=", "~", ">", "<")
 ALTERNATIVE_SEPARATOR = " | "
 
+# A field is a name, optionally `.part`, optionally `.part` again; a middle part may be a
+# name with letters of any language and spaces (`campaign.Jesień 2025.status`).
 _FILTER = re.compile(
-    r"\s*(?P<field>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)?)\s*"
+    r"\s*(?P<field>[A-Za-z_][A-Za-z0-9_]*"
+    r"(?:\.[^\s.=<>!~|](?:[^.=<>!~|]*[^\s.=<>!~|])?(?:\.[A-Za-z_][A-Za-z0-9_]*)?)?)\s*"
     r"(?P<op>>=|<=|!=|=|~|>|<)"
     r"(?P<value>.*)",
     re.DOTALL,
@@ -45,7 +48,8 @@ class Comparison(NamedTuple):
 
 
 def parse_filter(text: str) -> Comparison:
-    """Read `city=Gliwice`, `tag=VIP | Lead`, `custom.budget>=1000`; CrmError if malformed."""
+    """Read `city=Gliwice`, `tag=VIP | Lead`, `custom.budget>=1000`,
+    `campaign.Jesień 2025.status=Dzwonić`; CrmError if malformed."""
     match = _FILTER.fullmatch(text)
     if match is None:
         raise CrmError(

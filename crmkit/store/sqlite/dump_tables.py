@@ -54,6 +54,8 @@ DUMPED_TABLES: tuple[DumpedTable, ...] = (
     DumpedTable("users", "id"),
     DumpedTable("custom_fields", "id"),
     DumpedTable("views", "id"),
+    DumpedTable("campaigns", "id"),
+    DumpedTable("field_groups", "id"),
     # contacts and what hangs on them
     DumpedTable("contacts", "id", derived=("row_digest",)),
     DumpedTable("phones", "contact_id, position"),
@@ -63,6 +65,9 @@ DUMPED_TABLES: tuple[DumpedTable, ...] = (
     DumpedTable("memberships", "id"),
     DumpedTable("blacklist", "number"),
     DumpedTable("consents", "contact_id, channel"),
+    DumpedTable("campaign_contacts", "id"),
+    DumpedTable("group_records", "id"),
+    DumpedTable("cases", "id"),
     # merges, and what they keep for their undo
     DumpedTable("merges", "id"),
     DumpedTable("merged_contacts", "contact_id"),

@@ -27,8 +27,9 @@ __all__ = [
 LIST_FIELDS = ("phones", "emails", "tags", "guardians", "observers", "organizations")
 _ADDRESS = ("street", "street2", "postal_code", "city", "region", "country")
 _SCALARS = frozenset(CONTACT_COLUMNS) - {"kind", "custom", *_ADDRESS}
-# Derived from other contacts' fields (an organization's members are its persons' links).
-_NOT_FIELDS = frozenset({"id", "kind", "members", "address", "custom"})
+# Derived from other contacts' fields (an organization's members are its persons' links),
+# or kept with entries of their own (a contact's campaigns and group records).
+_NOT_FIELDS = frozenset({"id", "kind", "members", "address", "custom", "campaigns", "groups"})
 _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 

@@ -14,6 +14,7 @@ from itertools import islice
 from typing import Any
 
 from crmkit.store.sqlite.connection import Store
+from crmkit.store.sqlite.record_parts import RecordParts
 from crmkit.store.sqlite.reference import tag_names, user_names
 from crmkit.store.sqlite.schema import CONTACT_COLUMNS
 
@@ -39,15 +40,20 @@ def iter_records(store: Store, ids: Iterable[int], chunk: int = _CHUNK) -> Itera
     iterator = iter(ids)
     tags = tag_names(store)
     users = user_names(store)
+    parts = RecordParts(store, users)
     while True:
         batch = list(islice(iterator, chunk))
         if not batch:
             return
-        yield from _records_for(store, batch, tags, users)
+        yield from _records_for(store, batch, tags, users, parts)
 
 
 def _records_for(
-    store: Store, batch: list[int], tag_names: dict[int, str], user_names: dict[int, str]
+    store: Store,
+    batch: list[int],
+    tag_names: dict[int, str],
+    user_names: dict[int, str],
+    parts: RecordParts,
 ) -> Iterator[dict[str, Any]]:
     conn = store.conn
     payload = json.dumps(batch)
@@ -93,11 +99,12 @@ def _records_for(
             links[person].append({"id": org, "name": org_name, "since": since, "until": until})
         if org in rows:
             links[org].append({"id": person, "name": person_name, "since": since, "until": until})
+    extra = parts.read(batch)
     for contact_id in batch:
         row = rows.get(contact_id)
         if row is None:
             continue
-        yield _record(
+        record = _record(
             row,
             phones.get(contact_id, []),
             emails.get(contact_id, []),
@@ -106,6 +113,10 @@ def _records_for(
             sorted(people.get((contact_id, "observer"), []), key=str.casefold),
             links.get(contact_id, []),
         )
+        more = extra.get(contact_id, {})
+        record["campaigns"] = more.get("campaigns", [])
+        record["groups"] = more.get("groups", {})
+        yield record
 
 
 def _record(

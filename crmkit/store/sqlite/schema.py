@@ -422,5 +422,98 @@ CREATE TABLE secrets (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+# V7: campaigns with each contact's status, agent and call-back; groups of special fields
+# with their records; cases that gather a contact's events and notes. Events are rebuilt
+# (with foreign keys off, as in V2) to allow the kind `campaign` (a status change) and
+# to carry their case.
+_V7 = """
+CREATE TABLE campaigns (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    key TEXT NOT NULL UNIQUE,
+    statuses TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    user TEXT
+);
+CREATE TABLE campaign_contacts (
+    id INTEGER PRIMARY KEY,
+    campaign_id INTEGER NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+    contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    agent_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    callback_at TEXT,
+    note TEXT,
+    enrolled_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (campaign_id, contact_id)
+);
+CREATE INDEX campaign_contacts_contact ON campaign_contacts (contact_id);
+CREATE INDEX campaign_contacts_status ON campaign_contacts (campaign_id, status);
+CREATE INDEX campaign_contacts_callback ON campaign_contacts (campaign_id, callback_at)
+    WHERE callback_at IS NOT NULL;
+
+CREATE TABLE field_groups (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    label TEXT NOT NULL,
+    fields TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE group_records (
+    id INTEGER PRIMARY KEY,
+    group_id INTEGER NOT NULL REFERENCES field_groups (id) ON DELETE CASCADE,
+    contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    fields TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    import_id INTEGER
+);
+CREATE INDEX group_records_contact ON group_records (contact_id, group_id);
+CREATE INDEX group_records_group ON group_records (group_id, contact_id);
+
+CREATE TABLE cases (
+    id INTEGER PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    title TEXT NOT NULL,
+    guardian_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    opened_at TEXT NOT NULL,
+    closed_at TEXT,
+    user TEXT
+);
+CREATE INDEX cases_contact ON cases (contact_id);
+
+CREATE TABLE events_v6 (
+    id INTEGER PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind = 'call' OR kind = 'email' OR kind = 'sms' OR kind = 'chat'
+        OR kind = 'meeting' OR kind = 'ticket' OR kind = 'task' OR kind = 'note'
+        OR kind = 'order' OR kind = 'other' OR kind = 'campaign'),
+    direction TEXT CHECK (direction IN ('in', 'out')),
+    occurred_at TEXT NOT NULL,
+    duration INTEGER,
+    subject TEXT,
+    body TEXT,
+    channel TEXT,
+    agent_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    source TEXT NOT NULL DEFAULT '',
+    external_id TEXT,
+    created_at TEXT NOT NULL,
+    import_id INTEGER,
+    case_id INTEGER REFERENCES cases (id) ON DELETE SET NULL
+);
+INSERT INTO events_v6 (id, contact_id, kind, direction, occurred_at, duration, subject, body,
+    channel, agent_id, source, external_id, created_at, import_id)
+    SELECT id, contact_id, kind, direction, occurred_at, duration, subject, body, channel,
+    agent_id, source, external_id, created_at, import_id FROM events;
+DROP TABLE events;
+ALTER TABLE events_v6 RENAME TO events;
+CREATE INDEX events_contact_time ON events (contact_id, occurred_at);
+CREATE UNIQUE INDEX events_external ON events (source, external_id)
+    WHERE external_id IS NOT NULL;
+CREATE INDEX events_import ON events (import_id) WHERE import_id IS NOT NULL;
+CREATE INDEX events_case ON events (case_id) WHERE case_id IS NOT NULL;
+ALTER TABLE notes ADD COLUMN case_id INTEGER REFERENCES cases (id) ON DELETE SET NULL;
+CREATE INDEX notes_case ON notes (case_id) WHERE case_id IS NOT NULL;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,8 +22,10 @@ from typing import Any
 
 from crmkit.errors import CrmError, InvalidValue
 from crmkit.query.filters import Comparison
+from crmkit.store.sqlite.query.campaign_filters import CAMPAIGN_COMPILERS
 from crmkit.store.sqlite.query.custom_filters import compile_custom
 from crmkit.store.sqlite.query.fields import FieldSpec, QuerySchema, resolve_filter_field
+from crmkit.store.sqlite.query.group_filters import GROUP_COMPILERS
 from crmkit.store.sqlite.query.list_filters import IDENTIFIER_SEPARATORS, LIST_COMPILERS
 from crmkit.store.sqlite.query.predicates import (
     ORDER_OPS,
@@ -163,5 +165,7 @@ _COMPILERS: dict[str, _Compiler] = {
     "number": _number,
     "datetime": _datetime,
     **LIST_COMPILERS,
+    **CAMPAIGN_COMPILERS,
+    **GROUP_COMPILERS,
     "custom": compile_custom,
 }

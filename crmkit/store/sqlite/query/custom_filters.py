@@ -33,18 +33,24 @@ __all__ = ["compile_custom"]
 
 
 def compile_custom(
-    spec: FieldSpec, comparison: Comparison, schema: QuerySchema, settings: FilterSettings
+    spec: FieldSpec,
+    comparison: Comparison,
+    schema: QuerySchema,
+    settings: FilterSettings,
+    source: str = "c.custom",
 ) -> Predicate:
+    """The predicate on a custom field, whose values are the JSON object `source`
+    (a contact's custom values; a group's record, for `GROUP.FIELD` filters)."""
     definition = spec.custom
     assert definition is not None
     path = f"$.{definition.key}"
-    expr = Predicate("json_extract(c.custom, ?)", (path,))
+    expr = Predicate(f"json_extract({source}, ?)", (path,))
     kind = definition.type
     op = comparison.op
     if kind == "checkbox":
         return _custom_checkbox(spec, comparison, expr)
     if kind == "multiselect":
-        return _multiselect(spec, comparison, path)
+        return _multiselect(spec, comparison, path, source)
     if not comparison.values:
         return empty_text(expr, comparison)
     if kind in ("number", "date", "datetime"):
@@ -94,7 +100,7 @@ def _options(spec: FieldSpec, comparison: Comparison) -> list[str]:
     return found
 
 
-def _multiselect(spec: FieldSpec, comparison: Comparison, path: str) -> Predicate:
+def _multiselect(spec: FieldSpec, comparison: Comparison, path: str, source: str) -> Predicate:
     op = comparison.op
     if op in ORDER_OPS:
         raise refuse(spec, comparison, "=, != or ~")
@@ -102,7 +108,8 @@ def _multiselect(spec: FieldSpec, comparison: Comparison, path: str) -> Predicat
         if op == "~":
             raise CrmError(f"filter {comparison.text!r} needs a value after ~")
         has_any = Predicate(
-            "EXISTS (SELECT 1 FROM json_each(c.custom, ?) WHERE json_each.type <> 'null')", (path,)
+            f"EXISTS (SELECT 1 FROM json_each({source}, ?) WHERE json_each.type <> 'null')",
+            (path,),
         )
         return has_any if op == "!=" else negate(has_any)
     if op == "~":
@@ -113,6 +120,6 @@ def _multiselect(spec: FieldSpec, comparison: Comparison, path: str) -> Predicat
         options = _options(spec, comparison)
         inner = Predicate(f"value IN ({placeholders(len(options))})", tuple(options))
     has = Predicate(
-        f"EXISTS (SELECT 1 FROM json_each(c.custom, ?) WHERE {inner.sql})", (path, *inner.params)
+        f"EXISTS (SELECT 1 FROM json_each({source}, ?) WHERE {inner.sql})", (path, *inner.params)
     )
     return negate(has) if op == "!=" else has

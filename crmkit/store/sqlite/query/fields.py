@@ -18,6 +18,10 @@ __all__ = [
     "PHONE_TYPES",
     "ADDRESS_PARTS",
     "CustomFieldDef",
+    "CampaignDef",
+    "CAMPAIGN_PARTS",
+    "FILTER_HEADS",
+    "GroupDef",
     "FieldSpec",
     "QuerySchema",
     "resolve_filter_field",
@@ -68,7 +72,15 @@ _LIST_FIELDS: dict[str, str] = {
     "members": "member",
     # yes: the contact has a blacklisted number; no: none of its numbers is.
     "blacklisted": "blacklisted",
+    "campaign": "campaign",
+    "campaigns": "campaign",
 }
+# What `campaign.NAME.PART` may name of a contact's place in a campaign.
+CAMPAIGN_PARTS: tuple[str, ...] = ("status", "callback", "agent")
+# Names a filter field starts with on every base; a group of special fields takes none.
+FILTER_HEADS = frozenset(
+    {*_SCALAR_KINDS, *_LIST_FIELDS, "address", "custom", "phone", "email", "campaign"}
+)
 
 
 # The channels a consent is kept for (see `store.sqlite.consents`).
@@ -84,13 +96,33 @@ class CustomFieldDef(NamedTuple):
     applies_to: str = "both"
 
 
+class CampaignDef(NamedTuple):
+    """A campaign as the query code needs it: id, name and the statuses it allows."""
+
+    id: int
+    name: str
+    statuses: tuple[str, ...]
+
+
+class GroupDef(NamedTuple):
+    """A group of special fields as the query code needs it: id, key and its fields."""
+
+    id: int
+    key: str
+    fields: dict[str, CustomFieldDef]
+
+
 class FieldSpec(NamedTuple):
     """A checked field name.
 
     `kind` is one of: number, kind, flag, datetime, text, identifier (a column of
     `contacts`), tag, guardian, observer, phone, email, organization, member (lists
-    a contact has), blacklisted (whether a number it has is), custom. `column` is
-    the contacts column, `sub` a phone type or e-mail label, `custom` the custom field.
+    a contact has), blacklisted (whether a number it has is), custom, campaign (the
+    campaigns a contact is in), campaign_status, campaign_callback, campaign_agent,
+    group_field (a field of any record of a group), group_count (how many records).
+    `column` is the contacts column, `sub` a phone type or e-mail label, `custom`
+    the custom field (or the group's field), `campaign` the campaign of a
+    `campaign.NAME.PART` field, `group` the group of `GROUP.FIELD` or `GROUP.count`.
     """
 
     name: str
@@ -98,6 +130,8 @@ class FieldSpec(NamedTuple):
     column: str | None = None
     sub: str | None = None
     custom: CustomFieldDef | None = None
+    campaign: CampaignDef | None = None
+    group: GroupDef | None = None
 
 
 class QuerySchema:
@@ -108,6 +142,8 @@ class QuerySchema:
         self._fields: dict[str, CustomFieldDef] | None = None
         self._tags: dict[str, tuple[int, str]] | None = None
         self._users: dict[str, tuple[int, str]] | None = None
+        self._campaigns: dict[str, CampaignDef] | None = None
+        self._groups: dict[str, GroupDef] | None = None
 
     @property
     def custom_fields(self) -> dict[str, CustomFieldDef]:
@@ -140,11 +176,41 @@ class QuerySchema:
             }
         return self._users
 
+    @property
+    def campaigns(self) -> dict[str, CampaignDef]:
+        """Matching key -> campaign."""
+        if self._campaigns is None:
+            self._campaigns = {
+                key: CampaignDef(ident, name, tuple(json.loads(statuses)))
+                for ident, name, key, statuses in self.conn.execute(
+                    "SELECT id, name, key, statuses FROM campaigns"
+                )
+            }
+        return self._campaigns
+
+    @property
+    def groups(self) -> dict[str, GroupDef]:
+        """Key -> group of special fields."""
+        if self._groups is None:
+            self._groups = {}
+            for ident, key, fields in self.conn.execute("SELECT id, key, fields FROM field_groups"):
+                defined = {
+                    entry["key"]: CustomFieldDef(
+                        entry["key"], entry["type"], tuple(entry["options"])
+                    )
+                    for entry in json.loads(fields)
+                }
+                self._groups[key] = GroupDef(ident, key, defined)
+        return self._groups
+
     def filter_field_names(self) -> list[str]:
         names = [*_SCALAR_KINDS]
         names += ["tag", "guardian", "observer", "phone", "phone.<type>", "email", "email.<label>"]
-        names += ["organization", "member", "blacklisted", "consent.<channel>"]
+        names += ["organization", "member", "blacklisted", "consent.<channel>", "campaign"]
+        names += [f"campaign.<name>.{part}" for part in CAMPAIGN_PARTS]
         names += [f"custom.{key}" for key in self.custom_fields]
+        for key, group in self.groups.items():
+            names += [f"{key}.{field}" for field in group.fields] + [f"{key}.count"]
         return names
 
 
@@ -177,6 +243,19 @@ def resolve_filter_field(name: str, schema: QuerySchema) -> FieldSpec:
             known = ", ".join(f"custom.{key}" for key in schema.custom_fields) or "none defined yet"
             raise CrmError(f"unknown custom field {tail!r} in filter; custom fields: {known}")
         return FieldSpec(clean, "custom", custom=definition)
+    if head in ("campaign", "campaigns") and tail:
+        return _campaign_field(clean, tail, schema)
+    group = schema.groups.get(head) if tail else None
+    if group is not None:
+        if tail == "count":
+            return FieldSpec(clean, "group_count", group=group)
+        definition = group.fields.get(tail)
+        if definition is None:
+            raise CrmError(
+                f"group {head!r} has no field {tail!r} in filter; fields:"
+                f" {', '.join([*group.fields, 'count'])}"
+            )
+        return FieldSpec(clean, "group_field", custom=definition, group=group)
     if head in ("phone", "phones") and tail:
         raise CrmError(
             f"unknown phone type {tail!r} in filter field {name!r};"
@@ -185,6 +264,23 @@ def resolve_filter_field(name: str, schema: QuerySchema) -> FieldSpec:
     raise CrmError(
         f"unknown filter field {name!r}; valid fields are: {', '.join(schema.filter_field_names())}"
     )
+
+
+def _campaign_field(name: str, tail: str, schema: QuerySchema) -> FieldSpec:
+    """`campaign.NAME.status`, `.callback` or `.agent`: a part of a contact's place in NAME."""
+    from crmkit.values.names import name_key
+
+    campaign_name, _, part = tail.rpartition(".")
+    if not campaign_name or part not in CAMPAIGN_PARTS:
+        raise CrmError(
+            f"filter field {name!r}: write campaign.NAME.PART, PART being one of"
+            f" {', '.join(CAMPAIGN_PARTS)} (e.g. campaign.Jesień 2025.status=Dzwonić)"
+        )
+    campaign = schema.campaigns.get(name_key(campaign_name))
+    if campaign is None:
+        known = ", ".join(sorted(c.name for c in schema.campaigns.values())) or "none yet"
+        raise CrmError(f"no campaign named {campaign_name!r} in filter; campaigns: {known}")
+    return FieldSpec(name, f"campaign_{part}", campaign=campaign)
 
 
 def resolve_sort_field(name: str, schema: QuerySchema) -> FieldSpec:
