@@ -147,9 +147,18 @@ def get_crm(ctx: typer.Context, *, create: bool = True) -> CRM:
 
 
 def _register() -> None:
-    from crmkit.cli import blacklist, contacts, history, imports, reference, search, timeline
+    from crmkit.cli import (
+        blacklist,
+        contacts,
+        history,
+        imports,
+        mapping,
+        reference,
+        search,
+        timeline,
+    )
 
-    for module in (contacts, imports, search, timeline, history, reference, blacklist):
+    for module in (contacts, imports, mapping, search, timeline, history, reference, blacklist):
         module.register(app)
 
 

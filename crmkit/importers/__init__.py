@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from crmkit.model import ImportReport
     from crmkit.settings import Settings
     from crmkit.store import Store
+    from crmkit.suggest import MappingSuggestion
 
 __all__ = ["Imports", "import_file"]
 
@@ -84,6 +85,28 @@ class Imports:
             user=self._settings.user,
             progress=progress,
             stdin=stdin,
+        )
+
+    def suggest(
+        self,
+        path: str | Path,
+        *,
+        sheet: str | int | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+    ) -> MappingSuggestion:
+        """Guess a mapping for a file from its header and a sample of its values.
+
+        The suggestion's `text` is a commented YAML mapping that `run` takes as
+        it is; tags, users and custom fields of this base are recognised in the
+        values. Raise `CrmError` for a file that cannot be read.
+
+            >>> Path("map.yaml").write_text(crm.imports.suggest("kontakty.csv").text)
+        """
+        from crmkit.suggest import suggest_mapping
+
+        return suggest_mapping(
+            self._store, path, sheet=sheet, encoding=encoding, delimiter=delimiter
         )
 
     def undo(self, import_id: int, *, dry_run: bool = False, force: bool = False) -> UndoReport:
