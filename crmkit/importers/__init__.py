@@ -61,7 +61,9 @@ class Imports:
         by default the first whose header holds the mapping's columns) or a
         vCard file; `mapping` a YAML mapping (its `target` says contacts or
         events), else a `preset` (google, outlook, crmkit) reads it, by default
-        the one recognised from the header (`report.preset` names it). Unknown tags, users and
+        the one recognised from the header (`report.preset` names it). A mailbox
+        (.mbox) or a folder of .eml files becomes `email` events on the contacts
+        its messages name (see `crmkit.importers.mail`). Unknown tags, users and
         options are warnings, or row errors with `strict`, or created with
         `create_missing`. `dry_run` writes nothing; `all_or_nothing` writes
         nothing if a row is rejected.
@@ -173,10 +175,15 @@ def import_file(
     Without a mapping, a `preset` (google, outlook, crmkit) reads the file, or
     the one recognised from its header; the report names it.
     """
-    from crmkit.importers.sources import choose_mapping, open_input
+    from crmkit.importers.mail import import_mail, is_mail
+    from crmkit.importers.sources import choose_mapping, file_head, open_input
     from crmkit.mapping import load_mapping
     from crmkit.model import ImportReport
 
+    if is_mail(path, file_head(path, 5)):
+        if mapping is not None or preset is not None or sheet is not None:
+            raise CrmError(f"{path} is e-mail: it is imported with no mapping, preset or sheet")
+        return import_mail(store, path, dry_run=dry_run, user=user)
     if isinstance(mapping, str):
         mapping = load_mapping(mapping)
     columns = mapping.columns if mapping is not None else None
