@@ -155,10 +155,12 @@ def _register() -> None:
         mapping,
         reference,
         search,
+        serve,
         timeline,
     )
 
-    for module in (contacts, imports, mapping, search, timeline, history, reference, blacklist):
+    modules = (contacts, imports, mapping, search, timeline, history, reference, blacklist, serve)
+    for module in modules:
         module.register(app)
 
 
