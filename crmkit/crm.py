@@ -268,6 +268,18 @@ class CRM:
             write_card_html(path, page)
         return page
 
+    def serve(self, *, host: str = "127.0.0.1", port: int = 8001) -> None:
+        """Show the base in a browser through Datasette until interrupted (`crmkit[web]`).
+
+        Tables have readable titles, internal ones are hidden, contacts are faceted
+        by stage, city, tags and guardians, canned queries look up a caller and a
+        contact's timeline, and `/-/card/ID` is a contact's card. Raise `CrmError`
+        when Datasette is not installed.
+        """
+        from crmkit.serve import serve
+
+        serve(self.path, host=host, port=port)
+
     def export(
         self,
         target: str | Path | IO[str] | IO[bytes] | None = None,

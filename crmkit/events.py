@@ -27,6 +27,7 @@ __all__ = [
     "parse_kind",
     "parse_direction",
     "parse_event_duration",
+    "EVENT_KIND_WORDS",
 ]
 
 # Words Polish and English logs use for the kinds, folded (lower case, no diacritics).
@@ -51,6 +52,8 @@ _KIND_WORDS: dict[str, str] = {
     "inne": "other",
     "kampania": "campaign",
 }
+# The words above, for guessing which column of a log holds the kinds.
+EVENT_KIND_WORDS = frozenset(_KIND_WORDS)
 _DIRECTION_WORDS: dict[str, str] = {
     "in": "in",
     "out": "out",

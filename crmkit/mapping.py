@@ -30,7 +30,9 @@ _SETTINGS = {
     "match",
     "columns",
     "source",
+    "preset",
 }
+_PRESETS = ("google", "outlook", "crmkit")
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Mapping:
     columns: dict[str, str | None] | None = None
     source: str = ""
     origin: str = "mapping"
+    preset: str | None = None
 
     @property
     def settings(self) -> ConversionSettings:
@@ -63,6 +66,7 @@ class Mapping:
             "separator": self.separator,
             "match": self.match,
             "columns": self.columns,
+            **({"preset": self.preset} if self.preset else {}),
         }
 
     def resolve_contact_columns(
@@ -161,6 +165,16 @@ def parse_mapping(data: Any, origin: str = "mapping") -> Mapping:
     mapping.separator = separator
     mapping.match = _match(data.get("match", []), origin, target)
     mapping.source = str(data.get("source") or "")
+    preset = data.get("preset")
+    if preset is not None:
+        if preset not in _PRESETS:
+            raise CrmError(f"{origin}: preset must be one of {', '.join(_PRESETS)}, not {preset!r}")
+        if target != "contacts":
+            raise CrmError(f"{origin}: a preset reads contacts; it cannot go with target events")
+        if data.get("columns") is not None:
+            raise CrmError(f"{origin}: a preset reads the columns itself; leave columns out")
+        mapping.preset = preset
+        return mapping
     columns = data.get("columns")
     if columns is None:
         raise CrmError(f"{origin}: it has no columns section (file column -> target)")

@@ -178,3 +178,21 @@ def test_vcard_export_imports_back_as_the_same_contacts(
     report = again.imports.run(path)
     assert (report.rejected, report.warnings) == (0, 0), report.problems
     assert by_column(records(again)) == by_column(records(crm))
+
+
+def test_the_phone_example_joins_the_contacts_example(tmp_path: Path) -> None:
+    from test_formats_suggest import examples_base
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    crm = examples_base(tmp_path / "crm.db")
+    crm.imports.run(examples / "kontakty.csv", mapping=examples / "map.yaml")
+    report = crm.imports.run(examples / "telefon.vcf")
+    assert (report.created, report.updated, report.rejected) == (3, 1, 0)
+    [anna] = crm.contacts.search(filters={"phone": "601234567"})
+    assert (anna.external_id, anna.name) == ("K-1001", "Anna Nowak")  # found by the card's phone
+    [bartek] = crm.contacts.search("Kołodziej")
+    assert bartek.note == (
+        "Hydraulik, polecony przez p. Wróbel. Dzwonić rano, najlepiej przed 8:00."
+    )
+    [clinic] = crm.contacts.search("Przychodnia")
+    assert (clinic.kind, clinic.address.city) == ("organization", "Gliwice")

@@ -156,13 +156,15 @@ def _register() -> None:
         groups,
         history,
         imports,
+        mapping,
         reference,
         search,
+        serve,
         timeline,
     )
 
-    modules = (contacts, imports, search, duplicates, timeline, history, reference, blacklist)
-    for module in (*modules, gdpr):
+    modules = (contacts, imports, mapping, search, duplicates, timeline, history, reference)
+    for module in (*modules, blacklist, serve, gdpr):
         module.register(app)
     for module in (campaigns, groups):
         module.register(app)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from crmkit.model import ImportReport
     from crmkit.settings import Settings
     from crmkit.store import Store
+    from crmkit.suggest import MappingSuggestion
 
 __all__ = ["Imports", "import_file"]
 
@@ -62,14 +63,16 @@ class Imports:
         by default the first whose header holds the mapping's columns) or a
         vCard file; `mapping` a YAML mapping (its `target` says contacts or
         events), else a `preset` (google, outlook, crmkit) reads it, by default
-        the one recognised from the header (`report.preset` names it). Unknown
-        tags, users, options and custom fields are warnings (one for each, however
-        many rows it concerns), or row errors with `strict`, or created with
-        `create_missing` (a custom field typed by its values, see
-        `importers.field_inference`). `dry_run` writes nothing; `all_or_nothing`
-        writes nothing if a row is rejected. `progress(bytes_read, rows)` is called
-        as the file is read. A row matching a person erased under GDPR is skipped
-        with a warning unless `include_erased`.
+        the one recognised from the header (`report.preset` names it). A mailbox
+        (.mbox) or a folder of .eml files becomes `email` events on the contacts
+        its messages name (see `crmkit.importers.mail`). Unknown tags, users,
+        options and custom fields are warnings (one for each, however many rows it
+        concerns), or row errors with `strict`, or created with `create_missing` (a
+        custom field typed by its values, see `importers.field_inference`).
+        `dry_run` writes nothing; `all_or_nothing` writes nothing if a row is
+        rejected. `progress(bytes_read, rows)` is called as the file is read. A
+        row matching a person erased under GDPR is skipped with a warning unless
+        `include_erased`.
         Raise `CrmError` for a file or mapping that cannot be used.
         """
         if create_missing and strict:
@@ -90,6 +93,28 @@ class Imports:
             progress=progress,
             stdin=stdin,
             include_erased=include_erased,
+        )
+
+    def suggest(
+        self,
+        path: str | Path,
+        *,
+        sheet: str | int | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+    ) -> MappingSuggestion:
+        """Guess a mapping for a file from its header and a sample of its values.
+
+        The suggestion's `text` is a commented YAML mapping that `run` takes as
+        it is; tags, users and custom fields of this base are recognised in the
+        values. Raise `CrmError` for a file that cannot be read.
+
+            >>> Path("map.yaml").write_text(crm.imports.suggest("kontakty.csv").text)
+        """
+        from crmkit.suggest import suggest_mapping
+
+        return suggest_mapping(
+            self._store, path, sheet=sheet, encoding=encoding, delimiter=delimiter
         )
 
     def undo(self, import_id: int, *, dry_run: bool = False, force: bool = False) -> UndoReport:
@@ -157,10 +182,15 @@ def import_file(
     Without a mapping, a `preset` (google, outlook, crmkit) reads the file, or
     the one recognised from its header; the report names it.
     """
-    from crmkit.importers.sources import choose_mapping, open_input
+    from crmkit.importers.mail import import_mail, is_mail
+    from crmkit.importers.sources import choose_mapping, file_head, open_input
     from crmkit.mapping import load_mapping
     from crmkit.model import ImportReport
 
+    if is_mail(path, file_head(path, 5)):
+        if mapping is not None or preset is not None or sheet is not None:
+            raise CrmError(f"{path} is e-mail: it is imported with no mapping, preset or sheet")
+        return import_mail(store, path, dry_run=dry_run, user=user)
     if isinstance(mapping, str):
         mapping = load_mapping(mapping)
     columns = mapping.columns if mapping is not None else None

@@ -29,7 +29,6 @@ from crmkit.importers.json_reading import json_rows, jsonl_rows
 
 __all__ = [
     "SourceFile",
-    "LoadedSource",
     "open_source",
     "detect_encoding",
     "sniff_delimiter",
@@ -103,28 +102,6 @@ class SourceFile:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-@dataclass
-class LoadedSource(SourceFile):
-    """A file read whole before its rows are given out (a workbook's sheet, vCard cards).
-
-    Progress is counted in rows, shown as that share of the file's size.
-    """
-
-    total_rows: int = 0
-    rows_done: int = 0
-    file_sha256: str | None = None
-
-    @property
-    def sha256(self) -> str | None:
-        return self.file_sha256
-
-    @property
-    def bytes_read(self) -> int:
-        if not self.total_rows or not self.size:
-            return 0
-        return self.size * min(self.rows_done, self.total_rows) // self.total_rows
 
 
 def detect_encoding(sample: bytes) -> str:

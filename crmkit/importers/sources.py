@@ -72,12 +72,15 @@ def choose_mapping(
 ) -> tuple[SourceFile, Mapping, str | None]:
     """The rows to import, the mapping that reads them, and the preset used (if any).
 
-    A mapping given is used as it is. Without one, the preset given or recognised
-    from the header reads a Google or Outlook file; headers that are target names
+    A mapping given is used as it is, unless it names a preset (`preset: google`:
+    its settings apply, the preset reads the columns). Without one, the preset given
+    or recognised from the header reads a Google or Outlook file; headers that are target names
     are the `crmkit` preset. Cards of a vCard file from a phone or another program
     find the contacts they were imported as by UID, e-mail or phone; other files
     (and crmkit's own cards) by the external id.
     """
+    from dataclasses import replace
+
     from crmkit.importers.presets import PRESETS, apply_preset, recognise_preset
     from crmkit.importers.vcards import VcardSource, name_url_column
     from crmkit.mapping import Mapping
@@ -88,7 +91,9 @@ def choose_mapping(
     if mapping is not None:
         if preset is not None:
             raise CrmError("give --mapping or --preset, not both")
-        return source, mapping, None
+        if mapping.preset is None:
+            return source, mapping, None
+        preset = mapping.preset
     fields = fields_by_key(store)
     url_fields = [key for key, field in fields.items() if field.type == "url"]
     if isinstance(source, VcardSource):
@@ -102,11 +107,12 @@ def choose_mapping(
             raise CrmError(f"--preset is for CSV files and workbooks, not for {source.name}")
         return source, Mapping(match=["external_id"]), preset
     chosen = preset or recognise_preset(source.header) or _crmkit_preset(source.header, fields)
+    settings = mapping or Mapping()
     if chosen in ("google", "outlook"):
         read = apply_preset(chosen, source)
         name_url_column(read, url_fields)
-        return read, Mapping(match=list(_PRESET_MATCH)), chosen
-    return source, Mapping(match=["external_id"]), chosen
+        return read, replace(settings, match=settings.match or list(_PRESET_MATCH)), chosen
+    return source, replace(settings, match=settings.match or ["external_id"]), chosen
 
 
 def _crmkit_preset(header: list[str], fields: dict[str, Any]) -> str | None:

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from crmkit.errors import CrmError
-from crmkit.importers.readers import LoadedSource, SourceFile, detect_encoding
+from crmkit.importers.loaded import LoadedSource
+from crmkit.importers.readers import SourceFile, detect_encoding
 
 __all__ = ["VcardSource", "CardPhoto", "open_vcards", "name_url_column", "typed_by_number"]
 

@@ -10,7 +10,8 @@ the first row, may lie anywhere below the top); empty rows are skipped.
 
 The sheet: the one given (`--sheet NAME` or its number from 1), else the first whose
 header row holds every column of the mapping (a title above the header is passed
-over), else, with no mapping, the first with anything in it.
+over), else, with no mapping, the one whose header (its widest row near the top) is
+widest: the data, not a sheet of notes.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ import datetime as dt
 import hashlib
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from crmkit.errors import CrmError
-from crmkit.importers.readers import LoadedSource, check_header
+from crmkit.importers.loaded import LoadedSource
+from crmkit.importers.readers import check_header
 
 __all__ = ["WORKBOOK_SUFFIXES", "WorkbookSource", "is_workbook", "open_workbook", "cell_text"]
 
@@ -130,6 +133,8 @@ def _choose_sheet(
             raise CrmError(f"sheet {name!r} of {path} is empty")
         return (name, *found)
     lacking: list[tuple[int, str, list[str]]] = []
+    if wanted is None:
+        return _widest_sheet(path, book, visible or names)
     for name in visible or names:
         found = _find_header(book, name, wanted)
         if found is not None:
@@ -146,6 +151,24 @@ def _choose_sheet(
         f"no sheet of {path} has a header row with the mapping's columns; sheet {name!r}"
         f" comes closest but lacks {shown} (choose a sheet with --sheet)"
     )
+
+
+def _widest_sheet(
+    path: str, book: Any, names: list[str]
+) -> tuple[str, Iterator[list[Any]], int, list[str]]:
+    """With no mapping, the sheet whose header is widest (the first of equals): the data."""
+    chosen: tuple[int, str] | None = None
+    for name in names:
+        found = _find_header(book, name, None)
+        if found is not None:
+            width = sum(1 for text in found[2] if text)
+            if chosen is None or width > chosen[0]:
+                chosen = (width, name)
+    if chosen is None:
+        raise CrmError(f"{path} is empty (no sheet holds anything)")
+    found = _find_header(book, chosen[1], None)
+    assert found is not None
+    return (chosen[1], *found)
 
 
 def _named_sheet(path: str, names: list[str], sheet: str | int) -> str:
@@ -170,20 +193,28 @@ def _named_sheet(path: str, names: list[str], sheet: str | int) -> str:
 def _find_header(
     book: Any, name: str, wanted: Collection[str] | None
 ) -> tuple[Iterator[list[Any]], int, list[str]] | None:
-    """The header row of a sheet: the first holding every wanted column, else the first
-    row with anything in it (None if there is none among the first rows)."""
+    """The header row of a sheet, among its first rows: the first holding every wanted
+    column, or with none wanted the widest (a title above it is passed over); None if
+    no row fits."""
     rows = iter(book.get_sheet_by_name(name).iter_rows())
+    seen: list[list[Any]] = []
+    best: tuple[int, int, list[str]] | None = None  # (width, index, names)
     for index, cells in enumerate(rows):
-        if index >= _HEADER_ROWS:
-            return None
+        seen.append(cells)
         texts = [cell_text(cell).strip() for cell in cells]
-        if not any(texts):
-            continue
-        if wanted is None or set(wanted) <= set(texts):
-            while texts and not texts[-1]:
-                texts.pop()
+        while texts and not texts[-1]:
+            texts.pop()
+        if texts and wanted is not None and set(wanted) <= set(texts):
             return rows, index + 1, texts
-    return None
+        width = sum(1 for text in texts if text)
+        if texts and wanted is None and (best is None or width > best[0]):
+            best = (width, index, texts)
+        if len(seen) >= _HEADER_ROWS:
+            break
+    if best is None:
+        return None
+    _, index, texts = best
+    return chain(seen[index + 1 :], rows), index + 1, texts
 
 
 def _fewest_missing(book: Any, name: str, wanted: set[str]) -> list[str] | None:

@@ -1,7 +1,8 @@
-"""Contacts found by the keys a file gives for them: external id, e-mail addresses, phones.
+"""Records found by the keys a file gives for them: contacts by external id, e-mail
+address or phone, users by e-mail address, events by external id.
 
-For what an import does once its rows are written: a vCard's picture goes to the
-contact its card became, a message to the contacts whose addresses it names.
+For what an import does beside its rows: a vCard's picture goes to the contact its
+card became, a message to the contacts whose addresses it names.
 """
 
 from __future__ import annotations
@@ -10,7 +11,13 @@ from collections.abc import Iterable
 
 from crmkit.store import Store
 
-__all__ = ["contact_with_keys", "contacts_by_email", "user_emails", "avatar_sha256"]
+__all__ = [
+    "contact_with_keys",
+    "contacts_by_email",
+    "user_emails",
+    "avatar_sha256",
+    "event_with_external_id",
+]
 
 
 def contact_with_keys(
@@ -53,10 +60,17 @@ def contacts_by_email(store: Store, addresses: Iterable[str]) -> dict[str, list[
     return found
 
 
-def user_emails(store: Store) -> dict[str, str]:
-    """The users' e-mail addresses (lower-cased) and their full names."""
-    rows = store.conn.execute("SELECT lower(email), full_name FROM users WHERE email IS NOT NULL")
-    return {email: name for email, name in rows if email}
+def user_emails(store: Store) -> dict[str, int]:
+    """The users' e-mail addresses (lower-cased) and their ids."""
+    rows = store.conn.execute("SELECT lower(email), id FROM users WHERE email IS NOT NULL")
+    return {email: user_id for email, user_id in rows if email}
+
+
+def event_with_external_id(store: Store, source: str, external_id: str) -> int | None:
+    """The id of the event that source and external id name, or None."""
+    return store.one(
+        "SELECT id FROM events WHERE source = ? AND external_id = ?", (source, external_id)
+    )
 
 
 def avatar_sha256(store: Store, contact_id: int) -> str | None:

@@ -515,5 +515,23 @@ ALTER TABLE notes ADD COLUMN case_id INTEGER REFERENCES cases (id) ON DELETE SET
 CREATE INDEX notes_case ON notes (case_id) WHERE case_id IS NOT NULL;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+# V8 (formats): one row per contact with its first phone and e-mail, and its tags and
+# guardians as JSON arrays, for tools that browse the file (`crm serve` facets on them).
+_V8 = """
+CREATE VIEW contacts_overview AS
+SELECT c.id, c.kind, c.name, c.stage, c.source, c.segment, c.city, c.region,
+    (SELECT p.number FROM phones p WHERE p.contact_id = c.id ORDER BY p.position LIMIT 1)
+        AS phone,
+    (SELECT e.address FROM emails e WHERE e.contact_id = c.id ORDER BY e.position LIMIT 1)
+        AS email,
+    (SELECT json_group_array(name) FROM (SELECT t.name FROM contact_tags ct
+        JOIN tags t ON t.id = ct.tag_id WHERE ct.contact_id = c.id ORDER BY t.name)) AS tags,
+    (SELECT json_group_array(full_name) FROM (SELECT u.full_name FROM contact_users cu
+        JOIN users u ON u.id = cu.user_id
+        WHERE cu.contact_id = c.id AND cu.role = 'guardian' ORDER BY u.full_name)) AS guardians,
+    c.vip, c.hidden, c.created_at, c.updated_at
+FROM contacts c;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 SCHEMA_VERSION = len(MIGRATIONS)
