@@ -272,6 +272,8 @@ class ImportReport:
 
     `problems` holds the reasons rows were rejected (level error) and the warnings,
     in the order of the file; `errors` and `warning_details` are each level alone.
+    `sheet` is the workbook sheet read, `preset` the preset that read the columns
+    (google, outlook, crmkit); the JSON summary names them after `file` when set.
     """
 
     file: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -213,3 +214,45 @@ def test_xlsx_export_imports_back_as_the_same_contacts(
     report = again.imports.run(folder / "out.xlsx")
     assert (report.rejected, report.warnings) == (0, 0), report.problems
     assert by_column(records(again)) == by_column(records(crm))
+
+
+ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content office:version="1.2"
+ xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">
+<office:body><office:spreadsheet><table:table table:name="Arkusz1">
+<table:table-row>
+ <table:table-cell office:value-type="string"><text:p>first_name</text:p></table:table-cell>
+ <table:table-cell office:value-type="string"><text:p>phone.mobile</text:p></table:table-cell>
+ <table:table-cell office:value-type="string"><text:p>created_at</text:p></table:table-cell>
+</table:table-row>
+<table:table-row>
+ <table:table-cell office:value-type="string"><text:p>Łucja</text:p></table:table-cell>
+ <table:table-cell office:value-type="float" office:value="601234567"/>
+ <table:table-cell office:value-type="date" office:date-value="2024-03-05T14:30:00"/>
+</table:table-row>
+</table:table></office:spreadsheet></office:body></office:document-content>"""
+
+ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest manifest:version="1.2"
+ xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">
+<manifest:file-entry manifest:full-path="/"
+ manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>"""
+
+
+def test_an_opendocument_spreadsheet(crm: CRM, tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "kontakty.ods"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        # As office suites write it: no white space between the elements.
+        archive.writestr("content.xml", re.sub(r">\s+<", "><", ODS_CONTENT))
+        archive.writestr("META-INF/manifest.xml", ODS_MANIFEST)
+    report = crm.imports.run(path)
+    assert (report.sheet, report.created, report.rejected) == ("Arkusz1", 1, 0)
+    [lucja] = crm.contacts.search("Łucja")
+    assert (lucja.phones[0].number, lucja.created_at) == ("+48601234567", "2024-03-05T14:30:00Z")

@@ -81,7 +81,10 @@ def import_command(
 ) -> None:
     """Import contacts (or events, with a `target: events` mapping).
 
-    Example: `crm import kontakty.csv --mapping map.yaml --dry-run`
+    Google and Outlook exports and vCard files need no mapping; a mailbox or a folder
+    of .eml files becomes e-mail events on the contacts its messages name.
+    Examples: `crm import kontakty.csv --mapping map.yaml --dry-run`,
+    `crm import kontakty.xlsx --sheet Klienci --mapping map.yaml`, `crm import telefon.vcf`
     """
     crm = get_crm(ctx)
     shown = OutputFormat(fmt.value)
