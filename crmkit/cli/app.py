@@ -150,6 +150,7 @@ def _register() -> None:
     from crmkit.cli import (
         blacklist,
         campaigns,
+        cases,
         contacts,
         groups,
         history,
@@ -161,7 +162,7 @@ def _register() -> None:
 
     for module in (contacts, imports, search, timeline, history, reference, blacklist):
         module.register(app)
-    for module in (campaigns, groups):
+    for module in (campaigns, groups, cases):
         module.register(app)
 
 

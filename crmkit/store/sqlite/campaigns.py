@@ -18,6 +18,7 @@ from crmkit.errors import CrmError, NotFound
 from crmkit.store.sqlite.connection import Store
 from crmkit.store.sqlite.events import INSERT_EVENT
 from crmkit.store.sqlite.history import HistoryLog, Origin
+from crmkit.store.sqlite.reference import active_user_id
 from crmkit.values.datetimes import utc_now
 from crmkit.values.names import name_key
 
@@ -32,7 +33,6 @@ __all__ = [
     "save_outcome",
     "delete_enrollment",
     "enrolled_rows",
-    "active_user_id",
 ]
 
 _ENROLLED = (
@@ -307,18 +307,6 @@ def enrolled_rows(
             "enrolled_at": enrolled,
             "updated_at": updated,
         }
-
-
-def active_user_id(store: Store, name: str) -> int:
-    """Return the id of an active user named so; `NotFound` or `CrmError` say why not."""
-    found = store.conn.execute(
-        "SELECT id, full_name, active FROM users WHERE key = ?", (name_key(name),)
-    ).fetchone()
-    if found is None:
-        raise NotFound(f"no user named {name.strip()!r}; add one with `crm user add`")
-    if not found[2]:
-        raise CrmError(f"user {found[1]!r} is deactivated")
-    return int(found[0])
 
 
 def _known_user_id(store: Store, name: str) -> int:
