@@ -157,21 +157,18 @@ def enroll_contacts(
 
 
 def _selection_sources(selection: Selection) -> list[tuple[str, tuple[Any, ...]]]:
-    """Return a SELECT of contact ids for each pass of a compiled (unranked) selection."""
-    if selection.ranked is not None:
-        raise CrmError("a ranked search cannot be enrolled; compile it with a sort order")
-    sources = []
-    for sql_pass in selection.passes:
-        sql = f"SELECT c.id AS id FROM contacts c WHERE {sql_pass.where}"
-        params = sql_pass.params
-        if selection.limit is not None:
-            sql = f"SELECT id FROM ({sql} ORDER BY {sql_pass.order} LIMIT ?)"
-            params = (*params, selection.limit)
-        else:
-            # The pass's parameters end with those of its ORDER BY, left out here.
-            params = params[: sql_pass.where.count("?")]
-        sources.append((sql, params))
-    return sources
+    """Return a SELECT of contact ids for each pass of a compiled selection, which must be
+    unranked and unlimited (an enrollment takes all of it, in no order)."""
+    if selection.ranked is not None or selection.limit is not None:
+        raise CrmError("a ranked or limited search cannot be enrolled; give filters or text")
+    # A pass's parameters end with those of its ORDER BY, left out here.
+    return [
+        (
+            f"SELECT c.id AS id FROM contacts c WHERE {sql_pass.where}",
+            sql_pass.params[: sql_pass.where.count("?")],
+        )
+        for sql_pass in selection.passes
+    ]
 
 
 def save_outcome(
