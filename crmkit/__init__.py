@@ -13,8 +13,11 @@ implementation.
 
 from __future__ import annotations
 
+from crmkit.campaigns import Campaign, Enrollment, EnrollReport
+from crmkit.cases import Case
 from crmkit.crm import CRM, open
 from crmkit.errors import CrmError, InvalidValue, MergedContact, NotFound
+from crmkit.groups import FieldGroup, GroupRecord
 from crmkit.history import Change, HistoryEntry, UndoReport
 from crmkit.merges import Merge
 from crmkit.model import (
@@ -63,6 +66,12 @@ __all__ = [
     "Change",
     "Merge",
     "UndoReport",
+    "Campaign",
+    "Enrollment",
+    "EnrollReport",
+    "FieldGroup",
+    "GroupRecord",
+    "Case",
     "__version__",
 ]
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
-"""The card's tables beyond the profile: campaigns, and a table per group of special fields.
+"""The card's tables beyond the profile: campaigns, a table per group of special fields,
+and cases.
 
 Both cards (terminal and HTML) draw the same `CardSection`s, so they show the same
 rows: each section is a title, column headers and rows of text cells.
@@ -26,8 +27,27 @@ class CardSection:
 
 def card_sections(store: Store, data: dict[str, Any]) -> list[CardSection]:
     """Return the sections of a card's data (`card_data`) that have rows."""
-    sections = [_campaigns(data), *_groups(store, data)]
+    sections = [_campaigns(data), *_groups(store, data), _cases(data)]
     return [section for section in sections if section.rows]
+
+
+def _cases(data: dict[str, Any]) -> CardSection:
+    """The contact's cases, newest first: title, status, guardian, opened and closed."""
+    return CardSection(
+        "Cases",
+        ["#", "title", "status", "guardian", "opened", "closed"],
+        [
+            [
+                str(case["id"]),
+                case["title"],
+                case["status"],
+                case.get("guardian") or "",
+                (case.get("opened_at") or "")[:10],
+                (case.get("closed_at") or "")[:10],
+            ]
+            for case in reversed(data.get("cases") or [])
+        ],
+    )
 
 
 def _groups(store: Store, data: dict[str, Any]) -> list[CardSection]:

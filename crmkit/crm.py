@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from crmkit.blacklist import Blacklist
 from crmkit.campaigns import Campaigns
+from crmkit.cases import Cases
 from crmkit.contacts import Contacts
 from crmkit.gdpr import Consents, PersonalData
 from crmkit.groups import FieldGroups, GroupRecords
@@ -78,6 +79,7 @@ class CRM:
     | `gdpr`, `consents` | a person's data: find, export, erase; consents |
     | `campaigns`     | outbound campaigns: statuses, call-backs         |
     | `groups`, `records` | groups of special fields, their records on contacts |
+    | `cases`         | a contact's matters, gathering events and notes  |
     """
 
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
@@ -99,6 +101,7 @@ class CRM:
         self.campaigns = Campaigns(store, self.settings)
         self.groups = FieldGroups(store, self.settings)
         self.records = GroupRecords(store, self.settings)
+        self.cases = Cases(store, self.settings)
 
     @property
     def path(self) -> Path:
@@ -196,13 +199,15 @@ class CRM:
         limit: int | None = None,
         agent: str | None = None,
         channel: str | None = None,
+        case: int | None = None,
     ) -> list[TimelineItem]:
         """Return a contact's events and notes, newest first.
 
         An organization's timeline holds its members' events from their membership
         periods too. `kinds` are words such as `call` (or `call,email`); `since` and
-        `until` any accepted date or time spelling (`until` exclusive). Raise
-        `NotFound` for an unknown contact or agent.
+        `until` any accepted date or time spelling (`until` exclusive); `case` keeps
+        the items of one case (`crm.cases`). Raise `NotFound` for an unknown contact,
+        agent or case.
         """
         from crmkit.model import TimelineItem
         from crmkit.store.sqlite.timeline import timeline_items
@@ -217,6 +222,7 @@ class CRM:
             limit=limit,
             agent=agent,
             channel=channel,
+            case=case,
         )
         return [TimelineItem.from_record(item) for item in items]
 

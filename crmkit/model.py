@@ -156,6 +156,7 @@ class Contact:
     note: str | None = None
     campaigns: list[dict[str, Any]] = field(default_factory=list)
     groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    cases: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Contact:
@@ -180,6 +181,7 @@ _RECORD_ORDER = (
     "source", "segment", "phones", "emails", "address", "pesel", "id_document", "nip", "krs",
     "regon", "tags", "guardians", "observers", "organizations", "members", "custom", "vip",
     "hidden", "note", "created_at", "updated_at", "campaigns", "groups",
+    "cases",
 )  # fmt: skip
 
 

@@ -10,8 +10,9 @@ the values and write them in one transaction, recording the change.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from crmkit.model import StoredFile, TimelineItem
 
@@ -42,32 +43,40 @@ class Events:
         channel: str | None = None,
         agent: str | None = None,
         external_id: str | None = None,
+        case: int | None = None,
     ) -> TimelineItem:
         """Log one event and return it.
 
         `kind` is one of `EVENT_KINDS` (`call`, `email`, ...); `at` defaults to now,
         a naive time is in CRM_TIMEZONE; `duration` is seconds or `[h:]mm:ss`;
-        `agent` a user's full name. Raise `NotFound` or `CrmError` for what is wrong.
+        `agent` a user's full name; `case` an open case (`crm.cases`) of the contact,
+        or of an organization it was a member of then. Raise `NotFound` or `CrmError`
+        for what is wrong (nothing is logged then).
         """
         from crmkit.events import add_event
 
-        item = add_event(
-            self._store,
-            contact_id,
-            kind=kind,
-            occurred_at=at,
-            direction=direction,
-            duration=duration,
-            subject=subject,
-            body=body,
-            channel=channel,
-            agent=agent,
-            external_id=external_id,
-            source="",
-            timezone=self._settings.timezone,
-            dayfirst=self._settings.dayfirst,
-            user=self._settings.user,
-        )
+        with _joining_case(self._store, case):
+            item = add_event(
+                self._store,
+                contact_id,
+                kind=kind,
+                occurred_at=at,
+                direction=direction,
+                duration=duration,
+                subject=subject,
+                body=body,
+                channel=channel,
+                agent=agent,
+                external_id=external_id,
+                source="",
+                timezone=self._settings.timezone,
+                dayfirst=self._settings.dayfirst,
+                user=self._settings.user,
+            )
+            if case is not None:
+                from crmkit.store.sqlite.cases import attach_to_case
+
+                attach_to_case(self._store, "events", item["id"], int(case))
         return TimelineItem.from_record(item)
 
     def __getitem__(self, event_id: int) -> TimelineItem:
@@ -91,13 +100,21 @@ class Notes:
         self._store = store
         self._settings = settings
 
-    def add(self, contact_id: int, text: str, *, event_id: int | None = None) -> TimelineItem:
-        """Add a note to the profile (or to `event_id` on its timeline) and return it."""
+    def add(
+        self, contact_id: int, text: str, *, event_id: int | None = None, case: int | None = None
+    ) -> TimelineItem:
+        """Add a note to the profile (or to `event_id` on its timeline) and return it;
+        `case`: an open case it belongs to (see `Events.add`)."""
         from crmkit.store.sqlite.notes import add_note
 
-        note = add_note(
-            self._store, contact_id, text, event_id=event_id, author=self._settings.user
-        )
+        with _joining_case(self._store, case):
+            note = add_note(
+                self._store, contact_id, text, event_id=event_id, author=self._settings.user
+            )
+            if case is not None:
+                from crmkit.store.sqlite.cases import attach_to_case
+
+                attach_to_case(self._store, "notes", note["id"], int(case))
         return TimelineItem.from_record(note)
 
     def __getitem__(self, note_id: int) -> TimelineItem:
@@ -207,3 +224,8 @@ class Files:
         from crmkit.store.sqlite.files import clear_avatar
 
         return clear_avatar(self._store, contact_id, user=self._settings.user)
+
+
+def _joining_case(store: Store, case: int | None) -> AbstractContextManager[Any]:
+    """One transaction for a write and its joining a case; none needed without a case."""
+    return store.transaction() if case is not None else nullcontext()

@@ -28,6 +28,7 @@ PERSON_KEYS = [
     "updated_at",
     "campaigns",
     "groups",
+    "cases",
 ]
 ORGANIZATION_KEYS = [
     "id",
@@ -55,4 +56,5 @@ ORGANIZATION_KEYS = [
     "updated_at",
     "campaigns",
     "groups",
+    "cases",
 ]

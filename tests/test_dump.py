@@ -93,6 +93,9 @@ def build_rich_base(path: Path) -> dict[str, int]:
         crm.groups.add("orders", label="Zamówienia", fields=["product:text", "amount:number"])
         crm.records.add(anna, "orders", {"product": "Serwis", "amount": "1 200"})
         crm.records.add(anna, "orders", {"product": "Części"})
+        case = crm.cases.open(firm, "Reklamacja 2024/05", guardian="Piotr Maj")
+        crm.events.add(firm, kind="ticket", at="2024-05-06 10:00", case=case.id)
+        crm.notes.add(firm, "Przyjęta", case=case.id)
         gone = crm.contacts.add("person", first_name="Usunięty").id
         crm.contacts.delete(gone)
         crm.contacts.add("person", first_name="Ukryty", hidden=True)
@@ -178,6 +181,9 @@ def test_the_restored_base_answers_as_the_original(
     assert json.loads(same("campaigns", "--format", "json"))[0]["enrolled"] > 1
     assert len(json.loads(same("record", "list", str(ids["anna"]), "--format", "json"))) == 2
     assert json.loads(same("search", "--filter", "orders.amount>1000", "--format", "json"))
+    [case] = json.loads(same("case", "list", "--format", "json"))
+    assert (case["events"], case["notes"]) == (1, 1)
+    assert len(json.loads(same("timeline", str(ids["firm"]), "--case", "1", "-f", "json"))) == 2
     with crmkit.open(original) as before, crmkit.open(copy) as after:
         for contact in (ids["anna"], ids["ewa"]):
             files = before.files.list(contact)

@@ -150,6 +150,7 @@ def _register() -> None:
     from crmkit.cli import (
         blacklist,
         campaigns,
+        cases,
         contacts,
         duplicates,
         gdpr,
@@ -166,7 +167,7 @@ def _register() -> None:
     modules = (contacts, imports, mapping, search, duplicates, timeline, history, reference)
     for module in (*modules, blacklist, serve, gdpr):
         module.register(app)
-    for module in (campaigns, groups):
+    for module in (campaigns, groups, cases):
         module.register(app)
 
 

@@ -95,6 +95,9 @@ def timeline(
     channel: Annotated[
         str | None, typer.Option("--channel", help="Only events of this queue, campaign, mailbox.")
     ] = None,
+    case: Annotated[
+        int | None, typer.Option("--case", help="Only the events and notes of this case.")
+    ] = None,
     fmt: Format = OutputFormat.table,
 ) -> None:
     """Events and notes, newest first; an organization's includes its members' events
@@ -112,6 +115,7 @@ def timeline(
         limit=limit,
         agent=agent,
         channel=channel,
+        case=case,
     )
     records = [item.to_record() for item in items]
     write_timeline(records, fmt.value, sys.stdout, contact_id=contact_id)
@@ -142,6 +146,7 @@ def event_add(
     external_id: Annotated[
         str | None, typer.Option("--external-id", help="Id in the source system (unique).")
     ] = None,
+    case: Annotated[int | None, typer.Option("--case", help="Part of this open case.")] = None,
     fmt: Format = OutputFormat.table,
 ) -> None:
     """Log an event: `crm event add 7 --kind call --at "2024-03-05 14:30" --duration 1:35`."""
@@ -156,6 +161,7 @@ def event_add(
         channel=channel,
         agent=agent,
         external_id=external_id,
+        case=case,
     )
     if _structured(fmt):
         typer.echo(dump_json(item.to_record()))
@@ -182,10 +188,11 @@ def note_add(
     event_id: Annotated[
         int | None, typer.Option("--event", help="Put the note on this event.")
     ] = None,
+    case: Annotated[int | None, typer.Option("--case", help="Part of this open case.")] = None,
     fmt: Format = OutputFormat.table,
 ) -> None:
     """Add a note (author: --as / CRM_USER): `crm note add 7 "Oddzwonić jutro" --event 12`."""
-    note = get_crm(ctx).notes.add(contact_id, text, event_id=event_id)
+    note = get_crm(ctx).notes.add(contact_id, text, event_id=event_id, case=case)
     if _structured(fmt):
         typer.echo(dump_json(note.to_record()))
         return

@@ -18,6 +18,7 @@ from crmkit.errors import CrmError, NotFound
 from crmkit.store.sqlite.connection import Store
 from crmkit.store.sqlite.events import INSERT_EVENT
 from crmkit.store.sqlite.history import HistoryLog, Origin
+from crmkit.store.sqlite.reference import active_user_id
 from crmkit.values.datetimes import utc_now
 from crmkit.values.names import name_key
 
@@ -32,7 +33,6 @@ __all__ = [
     "save_outcome",
     "delete_enrollment",
     "enrolled_rows",
-    "active_user_id",
 ]
 
 _ENROLLED = (
@@ -157,21 +157,18 @@ def enroll_contacts(
 
 
 def _selection_sources(selection: Selection) -> list[tuple[str, tuple[Any, ...]]]:
-    """Return a SELECT of contact ids for each pass of a compiled (unranked) selection."""
-    if selection.ranked is not None:
-        raise CrmError("a ranked search cannot be enrolled; compile it with a sort order")
-    sources = []
-    for sql_pass in selection.passes:
-        sql = f"SELECT c.id AS id FROM contacts c WHERE {sql_pass.where}"
-        params = sql_pass.params
-        if selection.limit is not None:
-            sql = f"SELECT id FROM ({sql} ORDER BY {sql_pass.order} LIMIT ?)"
-            params = (*params, selection.limit)
-        else:
-            # The pass's parameters end with those of its ORDER BY, left out here.
-            params = params[: sql_pass.where.count("?")]
-        sources.append((sql, params))
-    return sources
+    """Return a SELECT of contact ids for each pass of a compiled selection, which must be
+    unranked and unlimited (an enrollment takes all of it, in no order)."""
+    if selection.ranked is not None or selection.limit is not None:
+        raise CrmError("a ranked or limited search cannot be enrolled; give filters or text")
+    # A pass's parameters end with those of its ORDER BY, left out here.
+    return [
+        (
+            f"SELECT c.id AS id FROM contacts c WHERE {sql_pass.where}",
+            sql_pass.params[: sql_pass.where.count("?")],
+        )
+        for sql_pass in selection.passes
+    ]
 
 
 def save_outcome(
@@ -307,18 +304,6 @@ def enrolled_rows(
             "enrolled_at": enrolled,
             "updated_at": updated,
         }
-
-
-def active_user_id(store: Store, name: str) -> int:
-    """Return the id of an active user named so; `NotFound` or `CrmError` say why not."""
-    found = store.conn.execute(
-        "SELECT id, full_name, active FROM users WHERE key = ?", (name_key(name),)
-    ).fetchone()
-    if found is None:
-        raise NotFound(f"no user named {name.strip()!r}; add one with `crm user add`")
-    if not found[2]:
-        raise CrmError(f"user {found[1]!r} is deactivated")
-    return int(found[0])
 
 
 def _known_user_id(store: Store, name: str) -> int:

@@ -34,6 +34,8 @@ _MOVED = (
     ("files", "contact_id"),
     ("memberships", "person_id"),
     ("memberships", "organization_id"),
+    ("group_records", "contact_id"),
+    ("cases", "contact_id"),
 )
 
 

@@ -28,8 +28,10 @@ LIST_FIELDS = ("phones", "emails", "tags", "guardians", "observers", "organizati
 _ADDRESS = ("street", "street2", "postal_code", "city", "region", "country")
 _SCALARS = frozenset(CONTACT_COLUMNS) - {"kind", "custom", *_ADDRESS}
 # Derived from other contacts' fields (an organization's members are its persons' links),
-# or kept with entries of their own (a contact's campaigns and group records).
-_NOT_FIELDS = frozenset({"id", "kind", "members", "address", "custom", "campaigns", "groups"})
+# or kept with entries of their own (a contact's campaigns, group records and cases).
+_NOT_FIELDS = frozenset(
+    {"id", "kind", "members", "address", "custom", "campaigns", "groups", "cases"}
+)
 _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 

@@ -1,5 +1,5 @@
-"""The parts of a JSON record that hang on a contact beyond its own lists: its campaigns
-and the records of its groups of special fields.
+"""The parts of a JSON record that hang on a contact beyond its own lists: its campaigns,
+the records of its groups of special fields, and its cases.
 
 `RecordParts` is made once per read of records (it holds the few names it needs)
 and reads the parts of a chunk of contacts with one query per part, like the rest
@@ -20,9 +20,9 @@ __all__ = ["RecordParts"]
 
 
 class RecordParts:
-    """Reader of the campaigns and group records of chunks of contacts.
+    """Reader of the campaigns, group records and cases of chunks of contacts.
 
-    A base without campaigns (or groups) is not asked about them at all.
+    A base without campaigns (or groups, or cases) is not asked about them at all.
     """
 
     def __init__(self, store: Store, user_names: dict[int, str]) -> None:
@@ -30,10 +30,11 @@ class RecordParts:
         self.user_names = user_names
         self.campaign_names = dict(store.conn.execute("SELECT id, name FROM campaigns"))
         self.group_keys = dict(store.conn.execute("SELECT id, key FROM field_groups"))
+        self.any_cases = store.one("SELECT 1 FROM cases LIMIT 1") is not None
 
     def read(self, batch: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Return, for each contact of the batch that has any, its `campaigns` (a list by
-        campaign name) and `groups` (group key -> its records by id)."""
+        campaign name), `groups` (group key -> its records by id) and `cases` (by id)."""
         found: dict[int, dict[str, Any]] = {}
         if self.campaign_names:
             for contact_id, campaigns in self._campaigns(batch).items():
@@ -41,6 +42,31 @@ class RecordParts:
         if self.group_keys:
             for contact_id, groups in self._groups(batch).items():
                 found.setdefault(contact_id, {})["groups"] = groups
+        if self.any_cases:
+            for contact_id, cases in self._cases(batch).items():
+                found.setdefault(contact_id, {})["cases"] = cases
+        return found
+
+    def _cases(self, batch: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """Each contact's cases: id, title, status, guardian, when opened and closed."""
+        condition, params = batch_condition(batch)
+        users = self.user_names
+        found: dict[int, list[dict[str, Any]]] = {}
+        for cid, case_id, title, guardian_id, opened, closed in self.store.conn.execute(
+            "SELECT contact_id, id, title, guardian_id, opened_at, closed_at FROM cases"
+            f" WHERE contact_id {condition} ORDER BY contact_id, id",
+            params,
+        ):
+            found.setdefault(cid, []).append(
+                {
+                    "id": case_id,
+                    "title": title,
+                    "status": "open" if closed is None else "closed",
+                    "guardian": users.get(guardian_id) if guardian_id is not None else None,
+                    "opened_at": opened,
+                    "closed_at": closed,
+                }
+            )
         return found
 
     def _groups(self, batch: Sequence[int]) -> dict[int, dict[str, list[dict[str, Any]]]]:

@@ -116,6 +116,7 @@ def _records_for(
         more = extra.get(contact_id, {})
         record["campaigns"] = more.get("campaigns", [])
         record["groups"] = more.get("groups", {})
+        record["cases"] = more.get("cases", [])
         yield record
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from crmkit.errors import CrmError, NotFound
 from crmkit.model import CustomField, Tag, User
 from crmkit.store.sqlite.connection import Store
+from crmkit.values.names import name_key
 
 __all__ = [
     "find_tag",
@@ -32,6 +34,7 @@ __all__ = [
     "tag_names",
     "user_names",
     "find_user_id",
+    "active_user_id",
 ]
 
 
@@ -172,3 +175,15 @@ def user_names(store: Store) -> dict[int, str]:
 def find_user_id(store: Store, key: str) -> int | None:
     found = store.one("SELECT id FROM users WHERE key = ?", (key,))
     return None if found is None else int(found)
+
+
+def active_user_id(store: Store, name: str) -> int:
+    """Return the id of an active user named so; `NotFound` or `CrmError` say why not."""
+    found = store.conn.execute(
+        "SELECT id, full_name, active FROM users WHERE key = ?", (name_key(name),)
+    ).fetchone()
+    if found is None:
+        raise NotFound(f"no user named {name.strip()!r}; add one with `crm user add`")
+    if not found[2]:
+        raise CrmError(f"user {found[1]!r} is deactivated")
+    return int(found[0])

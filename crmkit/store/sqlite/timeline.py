@@ -92,6 +92,7 @@ def timeline_items(
     agent: str | None = None,
     channel: str | None = None,
     now: str | None = None,
+    case: int | None = None,
 ) -> list[dict[str, Any]]:
     """Events (with their notes nested) and profile notes, newest first.
 
@@ -99,6 +100,7 @@ def timeline_items(
     when no kind is asked for or when `note` is. `agent` matches an event's agent and
     a note's author by name, case-insensitively; `channel` likewise (notes have none).
     `since` and `until` are canonical UTC text, `since` inclusive, `until` exclusive.
+    `case` keeps the events and profile notes of that case.
     """
     if limit is not None and limit < 1:
         raise CrmError("--limit must be 1 or more")
@@ -107,11 +109,20 @@ def timeline_items(
     spans = membership_spans(store, contact_id, since=low, until=high, now=moment)
     kind_list = list(kinds or [])
     user = _user(store, agent) if agent is not None else None
+    if case is not None and store.one("SELECT 1 FROM cases WHERE id = ?", (case,)) is None:
+        raise NotFound(f"no case with id {case}")
     filters, params = _event_filters(kind_list, user, channel)
+    if case is not None:
+        filters += " AND e.case_id = :case"
+        params["case"] = case
     events = _events(store, spans, filters, params, limit)
     notes: list[dict[str, Any]] = []
     if (not kind_list or "note" in kind_list) and channel is None:
-        notes = _profile_notes(store, contact_id, low, high, user, limit)
+        if case is not None:
+            # A note joined the case within a membership (`cases.attach_to_case`); an open
+            # one lasts, so that a note written this very second is not cut off.
+            spans = membership_spans(store, contact_id, since=low, until=high, now=LATEST)
+        notes = _profile_notes(store, spans, low, high, user, limit, case)
     items = sorted(
         [*events, *notes],
         key=lambda item: (item["occurred_at"], item["type"] == "event", item["id"]),
@@ -192,19 +203,31 @@ def _cut_off(
 
 def _profile_notes(
     store: Store,
-    contact_id: int,
+    spans: list[Span],
     low: str,
     high: str,
     author: tuple[int, str] | None,
     limit: int | None,
+    case: int | None,
 ) -> list[dict[str, Any]]:
-    sql = (
-        "SELECT n.id, n.body, n.author, n.created_at, c.name FROM notes AS n"
-        " JOIN contacts AS c ON c.id = n.contact_id"
-        " WHERE n.contact_id = :contact AND n.event_id IS NULL"
-        " AND n.created_at >= :low AND n.created_at < :high"
-    )
+    """The contact's own profile notes; with a `case`, that case's profile notes on the
+    timeline's spans (an organization's case holds its members' notes for it)."""
+    contact_id = spans[0][0]
     params: dict[str, Any] = {"contact": contact_id, "low": low, "high": high}
+    if case is None:
+        where = "n.contact_id = :contact AND n.created_at >= :low AND n.created_at < :high"
+    else:
+        where = (
+            "n.case_id = :case AND EXISTS (SELECT 1 FROM json_each(:spans) AS s"
+            " WHERE n.contact_id = json_extract(s.value, '$[0]')"
+            " AND n.created_at >= json_extract(s.value, '$[1]')"
+            " AND n.created_at < json_extract(s.value, '$[2]'))"
+        )
+        params.update(case=case, spans=json.dumps(spans))
+    sql = (
+        "SELECT n.id, n.body, n.author, n.created_at, n.contact_id, c.name FROM notes AS n"
+        f" JOIN contacts AS c ON c.id = n.contact_id WHERE {where} AND n.event_id IS NULL"
+    )
     if author is not None:
         sql += " AND n.author = :author"
         params["author"] = author[1]
@@ -220,10 +243,10 @@ def _profile_notes(
             "body": body,
             "author": author,
             "created_at": created_at,
-            "contact_id": contact_id,
+            "contact_id": owner,
             "contact_name": name,
         }
-        for note_id, body, author, created_at, name in store.conn.execute(sql, params)
+        for note_id, body, author, created_at, owner, name in store.conn.execute(sql, params)
     ]
 
 
