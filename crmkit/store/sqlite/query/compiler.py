@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from crmkit.errors import CrmError, InvalidValue
+from crmkit.errors import CrmError
 from crmkit.query.filters import Comparison
 from crmkit.store.sqlite.query.campaign_filters import CAMPAIGN_COMPILERS
 from crmkit.store.sqlite.query.custom_filters import compile_custom
@@ -41,6 +41,7 @@ from crmkit.store.sqlite.query.predicates import (
     text_predicates,
     value_error,
     with_negation,
+    yes_or_no,
 )
 from crmkit.values.names import fold_text
 
@@ -125,19 +126,7 @@ def _kind(
 def _flag(
     spec: FieldSpec, comparison: Comparison, schema: QuerySchema, settings: FilterSettings
 ) -> Predicate:
-    from crmkit.values.checkbox import parse_checkbox
-
-    if comparison.op not in ("=", "!="):
-        raise refuse(spec, comparison, "= or !=")
-    if len(comparison.values) != 1:
-        raise CrmError(f"filter {comparison.text!r} needs one value: yes or no")
-    try:
-        wanted = parse_checkbox(comparison.values[0])
-    except InvalidValue:
-        raise value_error(comparison, comparison.values[0], "not yes or no") from None
-    if comparison.op == "!=":
-        wanted = not wanted
-    return Predicate(f"c.{spec.column} = ?", (int(wanted),))
+    return Predicate(f"c.{spec.column} = ?", (int(yes_or_no(spec, comparison)),))
 
 
 def _number(

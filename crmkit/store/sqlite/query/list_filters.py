@@ -22,6 +22,7 @@ from crmkit.store.sqlite.query.predicates import (
     refuse,
     text_predicates,
     value_error,
+    yes_or_no,
 )
 from crmkit.values.names import fold_text, name_key
 
@@ -185,20 +186,10 @@ def _blacklisted(
     spec: FieldSpec, comparison: Comparison, schema: QuerySchema, settings: FilterSettings
 ) -> Predicate:
     """`blacklisted=yes`: a number of the contact is on the blacklist; `=no`: none is."""
-    from crmkit.values.checkbox import parse_checkbox
-
-    if comparison.op not in ("=", "!="):
-        raise refuse(spec, comparison, "= or !=")
-    if len(comparison.values) != 1:
-        raise CrmError(f"filter {comparison.text!r} needs one value: yes or no")
-    try:
-        wanted = parse_checkbox(comparison.values[0])
-    except InvalidValue:
-        raise value_error(comparison, comparison.values[0], "not yes or no") from None
     return _membership(
         "SELECT p.contact_id FROM blacklist b JOIN phones p ON p.number = b.number",
         (),
-        wanted == (comparison.op == "!="),
+        not yes_or_no(spec, comparison),
     )
 
 

@@ -229,3 +229,18 @@ def moment_predicates(
             raise value_error(comparison, value, "not a date or datetime") from None
         parts.append(apply(f"{{e}} {'=' if op == '!=' else op} ?", expr, moment))
     return with_negation(comparison, any_of(parts))
+
+
+def yes_or_no(spec: FieldSpec, comparison: Comparison) -> bool:
+    """Return what a yes/no filter (`vip=yes`, `blacklisted!=no`) asks for, `!=` applied."""
+    from crmkit.values.checkbox import parse_checkbox
+
+    if comparison.op not in ("=", "!="):
+        raise refuse(spec, comparison, "= or !=")
+    if len(comparison.values) != 1:
+        raise CrmError(f"filter {comparison.text!r} needs one value: yes or no")
+    try:
+        wanted = parse_checkbox(comparison.values[0])
+    except InvalidValue:
+        raise value_error(comparison, comparison.values[0], "not yes or no") from None
+    return wanted != (comparison.op == "!=")
