@@ -84,7 +84,7 @@ class CRM:
 
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self.store = store
-        self.settings = settings or Settings.from_env(db=str(store.path))
+        self.settings = settings or Settings.from_env(db=str(getattr(store, "address", store.path)))
         self.contacts = Contacts(store, self.settings)
         self.tags = Tags(store, self.settings)
         self.users = Users(store, self.settings)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from typer.testing import CliRunner, Result
 import crmkit
 from crmkit import CRM
 from crmkit.cli.app import app
+from tests.pg_server import Server, start_server
 
 DATA = Path(__file__).parent / "data"
 
@@ -38,8 +41,50 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
+# Test modules that run on both backends: each of their tests that uses a database
+# runs once on a SQLite file and once on a PostgreSQL database.
+BOTH_BACKENDS = frozenset(
+    {
+        "test_api",
+    }
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the tests of BOTH_BACKENDS modules on SQLite and on PostgreSQL."""
+    if "backend" in metafunc.fixturenames:
+        module = metafunc.module.__name__.rsplit(".", 1)[-1]
+        names = ["sqlite", "postgresql"] if module in BOTH_BACKENDS else ["sqlite"]
+        metafunc.parametrize("backend", names, indirect=True)
+
+
 @pytest.fixture()
-def db_path(tmp_path: Path) -> Path:
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend the test's database lives on: "sqlite" or "postgresql"."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Server]:
+    """A PostgreSQL server of this test run (see `pg_server`).
+
+    Its folder is outside pytest's temporary folders, which only root may enter,
+    so that the server's own user can reach it.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="crmkit-pg-"))
+    folder.chmod(0o755)
+    server = start_server(folder / "cluster")
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture()
+def db_path(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """The test's empty database: a file, or the address of a new PostgreSQL database."""
+    if backend == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        return server.new_database()  # type: ignore[return-value]
     return tmp_path / "crm.db"
 
 

@@ -57,7 +57,9 @@ def compile_custom(
         if op == "~":
             raise refuse(spec, comparison, "=, !=, >, >=, < or <=")
         if kind == "number":
-            return compare(expr, op, number_values(comparison), comparison)
+            # A number as a number on either backend (PostgreSQL reads JSON values as text).
+            number = Predicate(f"CAST(json_extract({source}, ?) AS REAL)", (path,))
+            return compare(number, op, number_values(comparison), comparison)
         if kind == "datetime":
             return moment_predicates(expr, comparison, settings)
         return moment_predicates(expr, comparison, settings, dates=True)
@@ -80,7 +82,7 @@ def _custom_checkbox(spec: FieldSpec, comparison: Comparison, expr: Predicate) -
         wanted = parse_checkbox(comparison.values[0]) != (comparison.op == "!=")
     except InvalidValue:
         raise value_error(comparison, comparison.values[0], "not yes or no") from None
-    return apply("coalesce({e}, 0) = ?", expr, int(wanted))
+    return apply("coalesce(CAST({e} AS INTEGER), 0) = ?", expr, int(wanted))
 
 
 def _options(spec: FieldSpec, comparison: Comparison) -> list[str]:

@@ -1,0 +1,1 @@
+"""The PostgreSQL backend: `PostgresStore` and its schema (extra `crmkit[postgres]`)."""

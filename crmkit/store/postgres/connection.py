@@ -1,0 +1,379 @@
+"""A PostgreSQL database seen as the storage layer sees a SQLite file.
+
+`PostgresStore` has the attributes and methods of `crmkit.store.sqlite.Store`
+(transactions nested as savepoints, `one`, `rows`, `conn`), so the modules of
+the storage layer run on it unchanged: `conn` is a `Connection` that takes
+their statements, translates them (`dialect.translate`) and returns rows that,
+like `sqlite3.Row`, are tuples readable by column name. Database errors come
+back as the `sqlite3` exceptions those modules already handle.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from crmkit.errors import CrmError
+from crmkit.store.postgres.dialect import translate
+
+__all__ = ["Connection", "Cursor", "PostgresStore", "Row"]
+
+
+class Row(tuple):  # type: ignore[type-arg]
+    """A result row: a tuple that is also read by column name, as `sqlite3.Row` is."""
+
+    _names: tuple[str, ...] = ()
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._names.index(key))
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+def _row_factory(cursor: Any) -> Any:
+    """psycopg's row maker for `Row`s named after the cursor's columns."""
+    names = tuple(column.name for column in cursor.description or ())
+    kind = type("Row", (Row,), {"_names": names})
+
+    def make(values: Sequence[Any]) -> Row:
+        return kind(values)  # type: ignore[no-any-return]
+
+    return make
+
+
+class Cursor:
+    """The part of `sqlite3.Cursor` the storage layer uses."""
+
+    row_factory: Any = None
+
+    def __init__(self, raw: Any, lastrowid: int | None = None) -> None:
+        self._raw = raw
+        self.lastrowid = lastrowid
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._raw.rowcount) if self._raw is not None else -1
+
+    @property
+    def description(self) -> Any:
+        return None if self._raw is None else self._raw.description
+
+    def fetchone(self) -> Any:
+        if self._raw is None or self._raw.description is None:
+            return None
+        return self._raw.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        if self._raw is None or self._raw.description is None:
+            return []
+        return list(self._raw.fetchall())
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        if self._raw is None or self._raw.description is None:
+            return []
+        return list(self._raw.fetchmany(size))
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._raw is None or self._raw.description is None:
+            return iter(())
+        return iter(self._raw)
+
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+
+
+# Tables whose rows get their id from the database: an INSERT into one without
+# an id returns it, as `cursor.lastrowid` does in SQLite.
+_ID_TABLES = frozenset(
+    {
+        "tags", "users", "custom_fields", "memberships", "imports", "notes", "files", "views",
+        "history", "merges", "erasures", "campaigns", "campaign_contacts", "field_groups",
+        "group_records", "cases", "events",
+    }
+)
+
+
+class Connection:
+    """The part of `sqlite3.Connection` the storage layer uses, over psycopg."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Any = ()) -> Cursor:
+        head = sql.lstrip()[:12].upper()
+        if head.startswith("PRAGMA"):
+            return Cursor(None)
+        translated = translate(sql)
+        if not translated.sql:
+            return Cursor(None)
+        text, values = translated.sql, _bind(params, translated.arrays)
+        returning = _returns_id(text)
+        if returning:
+            text += " RETURNING id"
+        cursor = self.raw.cursor(row_factory=_row_factory)
+        try:
+            cursor.execute(text, values, prepare=False)
+        except Exception as exc:
+            raise _sqlite_error(exc) from exc
+        if returning:
+            row = cursor.fetchone()
+            return Cursor(cursor, int(row[0]) if row else None)
+        return Cursor(cursor)
+
+    def executemany(self, sql: str, seq: Iterable[Any]) -> Cursor:
+        translated = translate(sql)
+        if not translated.sql:
+            return Cursor(None)
+        cursor = self.raw.cursor()
+        rows = [_bind(params, translated.arrays) for params in seq]
+        if not rows:
+            return Cursor(None)
+        try:
+            cursor.executemany(translated.sql, rows)
+        except Exception as exc:
+            raise _sqlite_error(exc) from exc
+        return Cursor(cursor)
+
+    def cursor(self) -> CursorMaker:
+        return CursorMaker(self)
+
+    def create_function(self, *args: Any, **kwargs: Any) -> None:
+        """Do nothing: the functions SQLite gets from Python are in the schema here."""
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+class CursorMaker:
+    """What `conn.cursor()` returns: a cursor whose `execute` goes through translation."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._last: Cursor | None = None
+        self.row_factory: Any = None
+
+    def execute(self, sql: str, params: Any = ()) -> Cursor:
+        self._last = self._conn.execute(sql, params)
+        return self._last
+
+    def executemany(self, sql: str, seq: Iterable[Any]) -> Cursor:
+        self._last = self._conn.executemany(sql, seq)
+        return self._last
+
+    def __getattr__(self, name: str) -> Any:
+        if self._last is None:
+            raise AttributeError(name)
+        return getattr(self._last, name)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._last or ())
+
+
+def _returns_id(text: str) -> str | None:
+    """The table an INSERT without an explicit id adds a row to, if that row gets one."""
+    upper = text.lstrip()[:40].upper()
+    if not upper.startswith("INSERT INTO") or " RETURNING " in text.upper():
+        return None
+    table = text.split()[2].split("(")[0].lower()
+    if table not in _ID_TABLES:
+        return None
+    columns = text[text.find("(") + 1 : text.find(")")] if "(" in text else ""
+    if "id" in {name.strip().lower() for name in columns.split(",")}:
+        return None
+    return table
+
+
+def _bind(params: Any, arrays: tuple[int | str, ...]) -> Any:
+    """The parameters for psycopg: JSON lists bound as arrays, flags as numbers."""
+    if isinstance(params, dict):
+        bound = {key: _value(value) for key, value in params.items()}
+        for name in arrays:
+            bound[name] = _array(bound[name])
+        return bound
+    values = [_value(value) for value in params]
+    for place in arrays:
+        assert isinstance(place, int)
+        values[place] = _array(values[place])
+    return values
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, memoryview):
+        return bytes(value)
+    return value
+
+
+def _array(value: Any) -> list[Any]:
+    """A JSON list (as SQLite's `json_each` reads it) as a Python list for an array."""
+    items = json.loads(value) if isinstance(value, str | bytes) else list(value)
+    return [str(item) if isinstance(item, str) else item for item in items]
+
+
+def _sqlite_error(exc: Exception) -> Exception:
+    """The `sqlite3` exception the storage layer expects for a database error."""
+    import psycopg
+
+    if isinstance(exc, psycopg.errors.IntegrityError):
+        return sqlite3.IntegrityError(str(exc).strip())
+    if isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.SerializationFailure):
+        return sqlite3.OperationalError(f"database is locked: {exc}".strip())
+    if isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
+        return sqlite3.OperationalError("attempt to write a readonly database")
+    if isinstance(exc, psycopg.Error):
+        return sqlite3.OperationalError(str(exc).strip())
+    return exc
+
+
+class PostgresStore:
+    """One connection to a PostgreSQL database with the current schema."""
+
+    def __init__(self, address: str, *, create: bool = True, busy_timeout: float = 30.0) -> None:
+        """Connect to `address` (a libpq URI) and bring its schema up to date."""
+        import psycopg
+
+        self.address = address
+        # Where messages say the database is (the address without a password).
+        self.path = _PrintedAddress(address)
+        self.source = "api"
+        self.read_only = False
+        self.dialect = "postgresql"
+        try:
+            raw = psycopg.connect(address, autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "refused"
+            raise CrmError(f"cannot connect to the database {self.path}: {reason}") from None
+        raw.execute(f"SET lock_timeout = '{int(busy_timeout * 1000)}ms'")
+        _register_loose_numbers(raw)
+        self.conn = Connection(raw)
+        self._depth = 0
+        from crmkit.store.postgres.schema import install_schema
+
+        self.migrated_from = install_schema(self, create=create)
+        self.interrupted_imports: list[int] = []
+
+    @property
+    def version(self) -> int:
+        from crmkit.store.postgres.schema import stored_version
+
+        return stored_version(self)
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Nothing to change here: references are checked at commit (see the schema)."""
+        yield
+
+    @contextmanager
+    def temp_on_disk(self) -> Iterator[None]:
+        yield
+
+    @contextmanager
+    def foreign_keys_off(self) -> Iterator[None]:
+        yield
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A transaction, or a savepoint inside an outer one; rolled back on error."""
+        if self._depth == 0:
+            self.conn.raw.execute("BEGIN")
+        else:
+            self.conn.raw.execute(f"SAVEPOINT sp{self._depth}")
+        self._depth += 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self.conn.raw.execute("ROLLBACK")
+            else:
+                self.conn.raw.execute(f"ROLLBACK TO SAVEPOINT sp{self._depth}")
+                self.conn.raw.execute(f"RELEASE SAVEPOINT sp{self._depth}")
+            raise
+        else:
+            self._depth -= 1
+            if self._depth == 0:
+                try:
+                    self.conn.raw.execute("COMMIT")
+                except Exception as exc:
+                    raise _write_error(self.path, exc) from None
+            else:
+                self.conn.raw.execute(f"RELEASE SAVEPOINT sp{self._depth}")
+
+    def check_writable(self) -> None:
+        """Writes are checked by the server, which says so when they are refused."""
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    def one(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def rows(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[Any]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class _PrintedAddress(str):
+    """The address as messages print it (no password); `str` like a path."""
+
+    def __new__(cls, address: str) -> _PrintedAddress:
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(address)
+        netloc = parts.netloc
+        if "@" in netloc and ":" in netloc.split("@")[0]:
+            user = netloc.split("@")[0].split(":")[0]
+            netloc = f"{user}:***@{netloc.split('@', 1)[1]}"
+        return super().__new__(cls, urlunsplit(parts._replace(netloc=netloc)))
+
+    @property
+    def parent(self) -> None:
+        return None
+
+    def exists(self) -> bool:
+        """Return False: no file on this machine is the database."""
+        return False
+
+
+def _write_error(path: str, exc: Exception) -> Exception:
+    import psycopg
+
+    if isinstance(exc, psycopg.errors.SerializationFailure):
+        return CrmError(f"the database {path} was changed by someone else; try again")
+    return _sqlite_error(exc)
+
+
+def _register_loose_numbers(raw: Any) -> None:
+    """Send numbers as untyped literals, so the server reads them as the column's type.
+
+    SQLite compares and stores loosely (an id given as text finds its row); the
+    storage layer relies on it, and an untyped parameter does the same here.
+    """
+    from psycopg.adapt import Dumper
+
+    class LooseDumper(Dumper):
+        oid = 0
+
+        def dump(self, obj: Any) -> bytes:
+            return str(obj).encode()
+
+    class LooseFloatDumper(Dumper):
+        oid = 0
+
+        def dump(self, obj: Any) -> bytes:
+            return repr(obj).encode()
+
+    raw.adapters.register_dumper(int, LooseDumper)
+    raw.adapters.register_dumper(float, LooseFloatDumper)
