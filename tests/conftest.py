@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -54,7 +55,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run the tests of BOTH_BACKENDS modules on SQLite and on PostgreSQL."""
     if "backend" in metafunc.fixturenames:
         module = metafunc.module.__name__.rsplit(".", 1)[-1]
-        names = ["sqlite", "postgresql"] if module in BOTH_BACKENDS else ["sqlite"]
+        both = module in BOTH_BACKENDS or os.environ.get("CRM_TEST_BACKENDS") == "all"
+        names = ["sqlite", "postgresql"] if both else ["sqlite"]
         metafunc.parametrize("backend", names, indirect=True)
 
 
