@@ -314,6 +314,18 @@ class PostgresStore:
     def in_transaction(self) -> bool:
         return self._depth > 0
 
+    def lock_contacts(self, ids: list[int]) -> None:
+        """Lock these contacts' rows until the transaction ends (in id order: no deadlock).
+
+        Another agent's edit of the same contact waits here instead of
+        overwriting what this transaction read and writes back.
+        """
+        if ids:
+            self.conn.raw.execute(
+                "SELECT id FROM contacts WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                (sorted(ids),),
+            )
+
     def one(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
         row = self.conn.execute(sql, params).fetchone()
         return None if row is None else row[0]

@@ -113,6 +113,14 @@ def merge_contacts(
     result: dict[str, Any] = {}
     try:
         with store.transaction() as conn:
+            # What was read above must still hold: an edit that came in between would
+            # otherwise be lost with the merged contacts.
+            store.lock_contacts([keep_id, *other_ids])
+            if _records(store, keep_id, other_ids) != (keep, others):
+                raise CrmError(
+                    f"contacts {keep_id}, {', '.join(map(str, other_ids))} were changed by"
+                    " someone else while merging; nothing was merged, try again"
+                )
             now = utc_now()
             cursor = conn.execute(
                 "INSERT INTO merges (at, user, keep_id, merged_ids, snapshot)"

@@ -106,6 +106,13 @@ def undo_import(
     origin = Origin(user, "undo", import_id)
     log = HistoryLog(store, origin, utc_now(), action=f"undo import {import_id}")
     with store.transaction() as conn:
+        # Contacts edited by someone else since the plan was made would lose the edit.
+        store.lock_contacts([*created, *result["restored"]])
+        if set(changed_since(store, "import", import_id)) - left:
+            raise CrmError(
+                f"contacts of import {import_id} were changed by someone else while undoing;"
+                " nothing was undone, try again"
+            )
         with log.watch(result["restored"]):
             for contact_id, changes in reversed(updates):
                 write_fields(store, contact_id, {field: old for field, old, _ in changes})
