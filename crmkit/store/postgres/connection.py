@@ -341,14 +341,9 @@ class _PrintedAddress(str):
     """The address as messages print it (no password); `str` like a path."""
 
     def __new__(cls, address: str) -> _PrintedAddress:
-        from urllib.parse import urlsplit, urlunsplit
+        import re
 
-        parts = urlsplit(address)
-        netloc = parts.netloc
-        if "@" in netloc and ":" in netloc.split("@")[0]:
-            user = netloc.split("@")[0].split(":")[0]
-            netloc = f"{user}:***@{netloc.split('@', 1)[1]}"
-        return super().__new__(cls, urlunsplit(parts._replace(netloc=netloc)))
+        return super().__new__(cls, re.sub(r"^(\w+://[^:/@]*):[^@/]*@", r"\1:***@", address))
 
     @property
     def parent(self) -> None:
