@@ -303,6 +303,11 @@ class DraftBuilder:
             return self._custom_handler(target.field)
         if kind == "undefined_field":
             return self._undefined_field_handler(target.sub or "")
+        if kind == "campaign_status":
+            assert target.field is not None
+            return _status_handler(target.field)
+        if kind == "record_part":
+            return _part_handler(name)
         raise AssertionError(f"no handler for target kind {kind}")
 
     def _phone_list(self, draft: ContactDraft, raw: Any) -> None:
@@ -450,6 +455,45 @@ class DraftBuilder:
         if isinstance(value, list):
             return matched
         return matched[0] if matched else None
+
+
+def _status_handler(statuses: CustomField) -> Handler:
+    """`campaign.status`: one of the campaign's statuses (`statuses.options`), any case."""
+    by_key = {name_key(status): status for status in statuses.options}
+
+    def status(draft: ContactDraft, raw: Any) -> None:
+        text = _text(raw)
+        if not text:
+            return
+        found = by_key.get(name_key(text))
+        if found is None:
+            raise InvalidValue(
+                f"not a status of campaign {statuses.label!r}: {', '.join(statuses.options)}"
+            )
+        draft.campaign_status = found
+
+    return status
+
+
+def _part_handler(name: str) -> Handler:
+    """A JSON record's `groups` ({key: [records]}) or `campaigns` ([enrollments])."""
+
+    def part(draft: ContactDraft, raw: Any) -> None:
+        if raw is None:
+            return
+        if name == "campaigns":
+            items = [raw]
+        else:
+            items = list(raw.values()) if isinstance(raw, dict) else [raw, None]
+        if not all(isinstance(item, list) for item in items) or not all(
+            isinstance(entry, dict) for item in items for entry in item
+        ):
+            shape = "{group: [records]}" if name == "groups" else "a list of campaigns"
+            raise InvalidValue(f"{name} must be {shape}, as crm export --format json writes it")
+        if raw:
+            draft.parts = {**(draft.parts or {}), name: raw}
+
+    return part
 
 
 def _text(raw: Any) -> str | None:
