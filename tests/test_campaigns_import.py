@@ -191,3 +191,33 @@ def test_a_merge_moves_enrollments_records_and_cases_and_undo_puts_them_back(
     assert crm.records[record.id].contact_id == other
     assert crm.cases[case.id].contact_id == other
     assert crm.contacts[other].to_record()["campaigns"][0]["name"] == NAME
+
+
+def test_statuses_an_import_gives_or_changes_are_campaign_events_undone_with_it(
+    ref_crm: CRM, tmp_path: Path
+) -> None:
+    ref_crm.campaigns.add(NAME)
+    first = ref_crm.imports.run(CALLERS, mapping=MAPPING)
+    anna = ref_crm.contacts.search("Anna")[0]
+    jan = ref_crm.contacts.search("Jan")[0]
+
+    def campaign_events(contact_id: int) -> list[tuple[str | None, str | None]]:
+        return [
+            (item.subject, item.channel)
+            for item in ref_crm.timeline(contact_id, kinds=["campaign"])
+        ]
+
+    # A status from the file is an event; an empty cell (the first status) is none.
+    assert campaign_events(anna.id) == [("Dzwonić", NAME)]
+    assert campaign_events(jan.id) == []
+    changed = tmp_path / "changed.csv"
+    changed.write_text(
+        CALLERS.read_text(encoding="utf-8").replace("601 234 568,", "601 234 568,Sprzedaż"),
+        encoding="utf-8",
+    )
+    third = ref_crm.imports.run(changed, mapping=MAPPING)
+    assert campaign_events(jan.id) == [("Nowy → Sprzedaż", NAME)]
+    ref_crm.imports.undo(third.import_id)
+    assert campaign_events(jan.id) == []
+    ref_crm.imports.undo(first.import_id)
+    assert list(ref_crm.campaigns.contacts(NAME)) == []

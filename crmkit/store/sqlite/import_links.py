@@ -38,6 +38,23 @@ _HISTORY_OF_SET = (
     " ON cc.campaign_id = ?7 AND cc.contact_id = t.contact_id"
     " WHERE t.status IS NOT NULL AND cc.status != t.status ORDER BY cc.contact_id"
 )
+# Each status the file changes or gives is an event on the timeline (kind `campaign`,
+# the campaign's name as its channel), as `crm campaign set` logs it; tagged with the
+# import, so that undoing it takes them out.
+_EVENTS_OF_SET = (
+    "INSERT INTO events (contact_id, kind, occurred_at, subject, channel, source, created_at,"
+    " import_id) SELECT cc.contact_id, 'campaign', ?1, cc.status || ' → ' || t.status, ?2,"
+    " 'campaign', ?1, ?3 FROM temp.import_enrollment t JOIN campaign_contacts cc"
+    " ON cc.campaign_id = ?4 AND cc.contact_id = t.contact_id"
+    " WHERE t.status IS NOT NULL AND cc.status != t.status ORDER BY cc.contact_id"
+)
+_EVENTS_OF_NEW = (
+    "INSERT INTO events (contact_id, kind, occurred_at, subject, channel, source, created_at,"
+    " import_id) SELECT t.contact_id, 'campaign', ?1, t.status, ?2, 'campaign', ?1, ?3"
+    " FROM temp.import_enrollment t WHERE t.status IS NOT NULL AND NOT EXISTS"
+    " (SELECT 1 FROM campaign_contacts e WHERE e.campaign_id = ?4 AND e.contact_id = t.contact_id)"
+    " ORDER BY t.contact_id"
+)
 # The rows to change are chosen once, from the import's contacts (not per enrolled row).
 _SET = (
     "UPDATE campaign_contacts SET status = (SELECT t.status FROM temp.import_enrollment t"
@@ -139,6 +156,9 @@ class ImportLinks:
             _HISTORY_OF_SET,
             (*start, field + "status", field + "callback", detail, campaign["id"]),
         )
+        logged = (self.now, campaign["name"], origin.source_id, campaign["id"])
+        conn.execute(_EVENTS_OF_SET, logged)
+        conn.execute(_EVENTS_OF_NEW, logged)
         self.statuses_set = conn.execute(_SET, (self.now, campaign["id"])).rowcount
         last = self.store.one("SELECT coalesce(max(id), 0) FROM campaign_contacts")
         first = campaign["statuses"][0]
