@@ -39,8 +39,15 @@ CLIENTS = 20
 def generate(rows: int, out: Path, seed: int) -> Path:
     if not out.exists():
         subprocess.run(
-            [sys.executable, str(BENCH / "gen_contacts.py"), str(rows), "--out", str(out),
-             "--seed", str(seed)],
+            [
+                sys.executable,
+                str(BENCH / "gen_contacts.py"),
+                str(rows),
+                "--out",
+                str(out),
+                "--seed",
+                str(seed),
+            ],
             check=True,
         )
     return out
@@ -55,8 +62,7 @@ def crm(db: str, *args: str) -> subprocess.CompletedProcess[str]:
 def prepare(db: str) -> None:
     """The reference data the mapping needs (as benchmarks/bench/setup.sh makes it)."""
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
-    subprocess.run(["bash", str(BENCH / "setup.sh"), db], check=True, env=env,
-                   capture_output=True)
+    subprocess.run(["bash", str(BENCH / "setup.sh"), db], check=True, env=env, capture_output=True)
 
 
 def timed_import(db: str, source: Path) -> float:
@@ -88,9 +94,19 @@ def lookups_during_import(db: str, numbers: list[str], second: Path) -> tuple[fl
     latencies: list[float] = []
     lock = threading.Lock()
     importing = subprocess.Popen(
-        [sys.executable, "-m", "crmkit", "--db", db, "import", str(second), "--mapping",
-         str(BENCH / "gen_map.yaml")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "crmkit",
+            "--db",
+            db,
+            "import",
+            str(second),
+            "--mapping",
+            str(BENCH / "gen_map.yaml"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
     def client(index: int) -> None:
@@ -120,7 +136,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--address", help="an empty PostgreSQL database to use")
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "crm-pg-bench")
+    parser.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "crm-pg-bench"
+    )
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     source = generate(args.rows, args.workdir / f"contacts-{args.rows}.csv", 7)
@@ -145,15 +163,22 @@ def main() -> None:
             numbers = numbers_of(source, 2000)
             p50, p99, count = lookups_during_import(db, numbers, second)
             results[name] = (seconds, p50, p99, count)
-            print(f"{name:<11} import {args.rows:,} rows: {seconds:7.1f} s;"
-                  f" {count:,} lookups by {CLIENTS} clients during an import:"
-                  f" p50 {p50:.2f} ms, p99 {p99:.2f} ms", flush=True)
+            print(
+                f"{name:<11} import {args.rows:,} rows: {seconds:7.1f} s;"
+                f" {count:,} lookups by {CLIENTS} clients during an import:"
+                f" p50 {p50:.2f} ms, p99 {p99:.2f} ms",
+                flush=True,
+            )
         ratio = results["PostgreSQL"][0] / results["SQLite"][0]
-        print(f"import PostgreSQL/SQLite: x{ratio:.2f} (target <= 1.00):"
-              f" {'met' if ratio <= 1 else 'missed'}")
+        print(
+            f"import PostgreSQL/SQLite: x{ratio:.2f} (target <= 1.00):"
+            f" {'met' if ratio <= 1 else 'missed'}"
+        )
         p99 = results["PostgreSQL"][2]
-        print(f"lookup p99 on PostgreSQL: {p99:.2f} ms (target < 20 ms):"
-              f" {'met' if p99 < 20 else 'missed'}")
+        print(
+            f"lookup p99 on PostgreSQL: {p99:.2f} ms (target < 20 ms):"
+            f" {'met' if p99 < 20 else 'missed'}"
+        )
     finally:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{sqlite_db}{suffix}").unlink(missing_ok=True)

@@ -55,7 +55,8 @@ def _import_file(folder: Path, writer: int, rows: int) -> Path:
     path = folder / f"import{writer}.csv"
     lines = ["external_id,first_name,last_name,phone.mobile"]
     lines += [
-        f"w{writer}-{row},Nowy{row},Importowany{writer},+4870{writer}{row:06d}" for row in range(rows)
+        f"w{writer}-{row},Nowy{row},Importowany{writer},+4870{writer}{row:06d}"
+        for row in range(rows)
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -86,7 +87,8 @@ def test_eight_writers_and_twenty_readers_lose_nothing(address: str, tmp_path: P
     def editor(field: str) -> Callable[[crmkit.CRM], None]:
         def work(crm: crmkit.CRM) -> None:
             for round_ in range(15):
-                _retry(lambda: crm.contacts.edit(1, **{field: f"{field}-{round_}"}))
+                value = f"{field}-{round_}"
+                _retry(lambda value=value: crm.contacts.edit(1, **{field: value}))
 
         return work
 

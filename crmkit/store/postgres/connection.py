@@ -93,9 +93,23 @@ class Cursor:
 # an id returns it, as `cursor.lastrowid` does in SQLite.
 _ID_TABLES = frozenset(
     {
-        "tags", "users", "custom_fields", "memberships", "imports", "notes", "files", "views",
-        "history", "merges", "erasures", "campaigns", "campaign_contacts", "field_groups",
-        "group_records", "cases", "events",
+        "tags",
+        "users",
+        "custom_fields",
+        "memberships",
+        "imports",
+        "notes",
+        "files",
+        "views",
+        "history",
+        "merges",
+        "erasures",
+        "campaigns",
+        "campaign_contacts",
+        "field_groups",
+        "group_records",
+        "cases",
+        "events",
     }
 )
 

@@ -91,13 +91,16 @@ def translate(sql: str) -> Translated:
         return Translated("", ())
     text = _JSON_LIST.sub(_any_array, text)
     text = _rewrite_functions(text)
-    text = _IS_PARAM.sub(lambda m: "IS DISTINCT FROM " if m.group(1) else "IS NOT DISTINCT FROM ",
-                         text)
+    text = _IS_PARAM.sub(
+        lambda m: "IS DISTINCT FROM " if m.group(1) else "IS NOT DISTINCT FROM ", text
+    )
     text = _REAL.sub("AS double precision", text)
     text = _KEY_WORDS.sub(r'"\1"', text)
     text = _FLAGS.sub(r"\1 (\2 <> 0)", text)
     text = _INDEXED_BY.sub("", text)
-    text = _CONSTANT_CONDITION.sub(lambda m: f"{m.group(1)} {'TRUE' if m.group(2) == '1' else 'FALSE'}", text)
+    text = _CONSTANT_CONDITION.sub(
+        lambda m: f"{m.group(1)} {'TRUE' if m.group(2) == '1' else 'FALSE'}", text
+    )
     match = _INSERT_OR.search(text)
     if match:
         text = _rewrite_insert_or(text, match)
