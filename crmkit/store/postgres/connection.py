@@ -127,6 +127,8 @@ class Connection:
         translated = translate(sql)
         if not translated.sql:
             return Cursor(None)
+        if translated.numbered and not isinstance(params, dict):
+            params = {f"p{place}": value for place, value in enumerate(params, 1)}
         text, values = translated.sql, _bind(params, translated.arrays)
         returning = _returns_id(text)
         if returning:
@@ -146,6 +148,8 @@ class Connection:
         if not translated.sql:
             return Cursor(None)
         cursor = self.raw.cursor()
+        if translated.numbered:
+            seq = ({f"p{n}": value for n, value in enumerate(params, 1)} for params in seq)
         rows = [_bind(params, translated.arrays) for params in seq]
         if not rows:
             return Cursor(None)

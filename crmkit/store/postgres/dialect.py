@@ -5,7 +5,7 @@ share; where SQLite spells a thing its own way, `translate` rewrites it:
 
 | SQLite                                  | PostgreSQL                               |
 |-----------------------------------------|------------------------------------------|
-| `?`, `:name`                            | `%s`, `%(name)s` (and `%` as `%%`)       |
+| `?`, `?1`, `:name`                      | `%s`, `%(p1)s`, `%(name)s` (`%` as `%%`) |
 | `BEGIN IMMEDIATE`                       | `BEGIN`                                  |
 | `INSERT OR IGNORE INTO ...`             | `INSERT INTO ... ON CONFLICT DO NOTHING` |
 | `INSERT OR REPLACE INTO t ...`          | `... ON CONFLICT (key) DO UPDATE ...`    |
@@ -50,7 +50,7 @@ PRIMARY_KEYS = {
 _FTS_WRITE = re.compile(r"INSERT\s+INTO\s+contacts_fts\s*\(", re.IGNORECASE)
 
 _JSON_LIST = re.compile(
-    r"(\bNOT\s+)?\bIN\s*\(\s*SELECT\s+value\s+FROM\s+json_each\(\s*(\?|:\w+)\s*\)\s*\)",
+    r"(\bNOT\s+)?\bIN\s*\(\s*SELECT\s+value\s+FROM\s+json_each\(\s*(\?\d*|:\w+)\s*\)\s*\)",
     re.IGNORECASE,
 )
 _INSERT_OR = re.compile(r"\bINSERT\s+OR\s+(IGNORE|REPLACE)\s+INTO\s+(\w+)", re.IGNORECASE)
@@ -79,6 +79,8 @@ class Translated:
 
     sql: str
     arrays: tuple[int | str, ...]
+    # Whether the statement numbers its parameters (`?1`, `?2`): they are bound by name.
+    numbered: bool = False
 
 
 @lru_cache(maxsize=2048)
@@ -210,6 +212,7 @@ def _bind_parameters(text: str) -> Translated:
     out: list[str] = []
     arrays: list[int | str] = []
     count = 0
+    numbered = False
     quote = ""
     index = 0
     while index < len(text):
@@ -229,6 +232,14 @@ def _bind_parameters(text: str) -> Translated:
             out.append(char)
         elif char == "%":
             out.append("%%")
+        elif char == "?" and text[index + 1 : index + 2].isdigit():
+            number = re.match(r"\d+", text[index + 1 :])
+            assert number is not None
+            numbered = True
+            if array:
+                arrays.append(f"p{number.group(0)}")
+            out.append(f"%(p{number.group(0)})s")
+            index += len(number.group(0))
         elif char == "?":
             if array:
                 arrays.append(count)
@@ -244,7 +255,7 @@ def _bind_parameters(text: str) -> Translated:
         else:
             out.append(char)
         index += 1
-    return Translated("".join(out), tuple(arrays))
+    return Translated("".join(out), tuple(arrays), numbered)
 
 
 def _name_start(text: str, index: int) -> bool:
