@@ -242,10 +242,20 @@ def _sqlite_error(exc: Exception) -> Exception:
 
     if isinstance(exc, psycopg.errors.IntegrityError):
         return sqlite3.IntegrityError(str(exc).strip())
-    if isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.SerializationFailure):
+    if isinstance(exc, psycopg.errors.LockNotAvailable):
         return sqlite3.OperationalError(f"database is locked: {exc}".strip())
-    if isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
-        return sqlite3.OperationalError("attempt to write a readonly database")
+    if isinstance(exc, psycopg.errors.TransactionRollback):
+        return CrmError("the data was changed by someone else at the same time; try again")
+    if isinstance(
+        exc, psycopg.errors.ReadOnlySqlTransaction | psycopg.errors.InsufficientPrivilege
+    ):
+        reason = str(exc).strip().splitlines()[0]
+        return CrmError(f"the database server refused: {reason}; nothing was changed")
+    if isinstance(exc, psycopg.OperationalError) and not isinstance(
+        exc, psycopg.errors.QueryCanceled
+    ):
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection lost"
+        return CrmError(f"lost the connection to the database server ({reason}); try again")
     if isinstance(exc, psycopg.Error):
         return sqlite3.OperationalError(str(exc).strip())
     return exc
