@@ -317,10 +317,15 @@ class PostgresStore:
         self._depth += 1
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             self._depth -= 1
             if self._depth == 0:
                 self.conn.raw.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                    raise CrmError(
+                        f"the database {self.path} is busy (another import or edit holds"
+                        " what this one needs); try again"
+                    ) from None
             else:
                 self.conn.raw.execute(f"ROLLBACK TO SAVEPOINT sp{self._depth}")
                 self.conn.raw.execute(f"RELEASE SAVEPOINT sp{self._depth}")
