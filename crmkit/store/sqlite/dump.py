@@ -103,7 +103,7 @@ def _write_contents(store: Store, out: IO[str]) -> int:
     files = FileStore.for_store(store)
     count = 0
     for (sha256,) in store.conn.execute("SELECT DISTINCT sha256 FROM files ORDER BY sha256"):
-        files.blob_path(sha256)  # refuses anything but a hex digest before it is written out
+        files.check_digest(sha256)  # refuses anything but a hex digest before it is written out
         out.write(f'{{"file":"{sha256}","content":"')
         encoder = _Base64Writer(out)
         files.copy_to(sha256, cast("IO[bytes]", encoder))

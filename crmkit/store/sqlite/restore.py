@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hashlib
 import io
 import json
@@ -174,15 +173,7 @@ class _Loader:
 
     def discard_contents(self) -> None:
         """Remove the file contents this restore stored, after its transaction was undone."""
-        self.files.prune(self.store, self._written)
-        for sha256 in self._written:
-            try:
-                self.files.blob_path(sha256).parent.rmdir()
-            except OSError:
-                continue
-        if self._written:
-            with contextlib.suppress(OSError):
-                self.files.root.rmdir()
+        self.files.discard(self.store, self._written)
 
     # -- rows ---------------------------------------------------------------------------
 
