@@ -59,6 +59,8 @@ def restore_dump(store: Store, lines: Iterable[str], name: str) -> dict[str, Any
         with store.temp_on_disk(), store.transaction() as conn, digest_triggers_paused(conn):
             _refuse_unless_empty(store)
             loader.load(numbered)
+            if getattr(store, "dialect", "sqlite") == "postgresql":
+                _number_past_restored_ids(store)
             indexed = rebuild_search_index(store)
     except UnicodeDecodeError:
         loader.discard_contents()
@@ -118,6 +120,20 @@ def _refuse_unless_empty(store: Store) -> None:
         raise CrmError(
             f"the database {store.path} is not empty (it holds {named});"
             " a dump is restored only into an empty database: name a new file with --db"
+        )
+
+
+def _number_past_restored_ids(store: Store) -> None:
+    """Move each id sequence past the restored ids, so new rows get new ids (PostgreSQL)."""
+    identities = store.rows(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND is_identity = 'YES'"
+    )
+    for table, column in identities:
+        store.one(
+            f"SELECT setval(pg_get_serial_sequence(?, ?),"
+            f' coalesce(max("{column}"), 0) + 1, false) FROM "{table}"',
+            (f'"{table}"', column),
         )
 
 
