@@ -47,6 +47,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 BOTH_BACKENDS = frozenset(
     {
         "test_api",
+        "test_backup",
+        "test_dump",
+        "test_files",
     }
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import Result
@@ -29,8 +30,8 @@ def test_backup_takes_what_was_committed_while_a_write_runs(
     crm: CRM, db_path: Path, tmp_path: Path
 ) -> None:
     crm.contacts.add(first_name="Anna")
-    writer = sqlite3.connect(db_path, isolation_level=None)
-    writer.execute("BEGIN IMMEDIATE")
+    writer = _writer(db_path)
+    writer.execute("BEGIN" if isinstance(db_path, str) else "BEGIN IMMEDIATE")
     writer.execute("UPDATE contacts SET first_name = 'Half'")
     try:
         crm.backup(tmp_path / "kopia.db")
@@ -40,6 +41,15 @@ def test_backup_takes_what_was_committed_while_a_write_runs(
     with crmkit.open(tmp_path / "kopia.db", create=False) as copy:
         assert [c.first_name for c in copy.contacts] == ["Anna"]
         assert copy.store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def _writer(db_path: Path) -> Any:
+    """Another connection to the test's database, outside any transaction."""
+    if isinstance(db_path, str):
+        import psycopg
+
+        return psycopg.connect(db_path, autocommit=True)
+    return sqlite3.connect(db_path, isolation_level=None)
 
 
 def test_backup_never_overwrites(crm: CRM, tmp_path: Path) -> None:

@@ -274,13 +274,3 @@ def test_exported_file_from_fixture_imports_back(base: CRM, tmp_path: Path) -> N
     report = again.imports.run(str(DATA / "export.csv"))
     assert (report.created, report.rejected, report.warnings) == (5, 0, 0)
     assert exported_default(again).encode("utf-8") == (DATA / "export.csv").read_bytes()
-
-
-def test_the_id_range_of_a_large_export_reads_only_the_ends_of_the_table(base: CRM) -> None:
-    from crmkit.store.sqlite import export as export_module
-
-    conn = base.store.conn
-    plan = [row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + export_module._ID_RANGE)]
-    assert plan and not any(step.startswith("SCAN contacts") for step in plan)
-    ids = [row[0] for row in conn.execute("SELECT id FROM contacts")]
-    assert conn.execute(export_module._ID_RANGE).fetchone() == (min(ids), max(ids))

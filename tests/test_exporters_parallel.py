@@ -73,3 +73,11 @@ def test_a_failing_helper_is_an_error(many: CRM, tmp_path: Path) -> None:
         parallel.write_csv_in_parallel(
             io.StringIO(), tmp_path / "missing.db", reader, parallel.id_chunks([[1, 2]], iter([3]))
         )
+
+
+def test_the_id_range_of_a_large_export_reads_only_the_ends_of_the_table(many: CRM) -> None:
+    conn = many.store.conn
+    plan = [row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + export_module._ID_RANGE)]
+    assert plan and not any(step.startswith("SCAN contacts") for step in plan)
+    ids = [row[0] for row in conn.execute("SELECT id FROM contacts")]
+    assert conn.execute(export_module._ID_RANGE).fetchone() == (min(ids), max(ids))

@@ -119,6 +119,7 @@ class Connection:
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
+        self._streams = 0
 
     def execute(self, sql: str, params: Any = ()) -> Cursor:
         head = sql.lstrip()[:12].upper()
@@ -161,6 +162,29 @@ class Connection:
 
     def cursor(self) -> CursorMaker:
         return CursorMaker(self)
+
+    def stream(self, sql: str, params: Any = (), size: int = 1000) -> Iterator[list[Any]]:
+        """Yield the rows of a query `size` at a time from a server-side cursor.
+
+        The client never holds the whole result, and other statements may run on
+        this connection between two chunks (an export reads the list tables so).
+        """
+        translated = translate(sql)
+        self._streams += 1
+        name = f"crm_stream_{self._streams}"
+        try:
+            self.raw.execute(
+                f"DECLARE {name} NO SCROLL CURSOR WITH HOLD FOR {translated.sql}",
+                _bind(params, translated.arrays),
+            )
+        except Exception as exc:
+            raise _sqlite_error(exc) from exc
+        try:
+            cursor = self.raw.cursor(row_factory=_row_factory)
+            while rows := cursor.execute(f"FETCH FORWARD {int(size)} FROM {name}").fetchall():
+                yield rows
+        finally:
+            self.raw.execute(f"CLOSE {name}")
 
     def create_function(self, *args: Any, **kwargs: Any) -> None:
         """Do nothing: the functions SQLite gets from Python are in the schema here."""

@@ -11,6 +11,7 @@ import base64
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import chain
 from typing import IO, Any, cast
 
 from crmkit.errors import CrmError
@@ -23,6 +24,7 @@ from crmkit.store.sqlite.dump_tables import (
     dumped_columns,
 )
 from crmkit.store.sqlite.files import FileStore
+from crmkit.store.sqlite.tabular import read_in_chunks
 from crmkit.values.datetimes import utc_now
 
 __all__ = ["write_dump", "encode_line"]
@@ -66,11 +68,18 @@ def encode_line(item: dict[str, Any]) -> str:
 
 @contextmanager
 def _read_snapshot(store: Store) -> Iterator[None]:
-    """Read every table from the same committed state; writers elsewhere carry on (WAL)."""
+    """Read every table from the same committed state; writers elsewhere carry on.
+
+    SQLite's WAL keeps the state of the read transaction; PostgreSQL's
+    repeatable-read transaction sees the snapshot of its first statement.
+    """
     if store.in_transaction:
         yield
         return
-    store.conn.execute("BEGIN DEFERRED")
+    if getattr(store, "dialect", "sqlite") == "postgresql":
+        store.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    else:
+        store.conn.execute("BEGIN DEFERRED")
     try:
         yield
     finally:
@@ -83,9 +92,10 @@ def _write_table(store: Store, table: DumpedTable, out: IO[str]) -> int:
     selected = ", ".join(f'"{column}"' for column in columns)
     prefix = f'{{"table":"{table.name}","row":'
     count = 0
-    for values in store.conn.execute(
-        f'SELECT {selected} FROM "{table.name}" ORDER BY {table.order}'
-    ):
+    rows = read_in_chunks(
+        store.conn, f'SELECT {selected} FROM "{table.name}" ORDER BY {table.order}'
+    )
+    for values in chain.from_iterable(rows):
         row = dict(zip(columns, values, strict=True))
         try:
             encoded = json.dumps(row, ensure_ascii=False, separators=(",", ":"))
@@ -103,7 +113,7 @@ def _write_contents(store: Store, out: IO[str]) -> int:
     files = FileStore.for_store(store)
     count = 0
     for (sha256,) in store.conn.execute("SELECT DISTINCT sha256 FROM files ORDER BY sha256"):
-        files.blob_path(sha256)  # refuses anything but a hex digest before it is written out
+        files.check_digest(sha256)  # refuses anything but a hex digest before it is written out
         out.write(f'{{"file":"{sha256}","content":"')
         encoder = _Base64Writer(out)
         files.copy_to(sha256, cast("IO[bytes]", encoder))

@@ -68,6 +68,11 @@ def export_selection(
     header = [spec.header for spec in specs]
     # Readers first: they register a function, which SQLite refuses while a query
     # (the selection's ids) is open.
+    if getattr(store, "dialect", "sqlite") != "sqlite":
+        # The joined-text and two-process shortcuts are SQLite's; this is the plain path.
+        plain = TabularReader(store.conn, specs, escape=escape)
+        rows = plain.rows_for_selection(selection)
+        return write_csv(out, header, rows, bom=bom, formatter=CsvFormatter(len(header)))
     reader, formatter = csv_reader(store.conn, specs, escape)
     if parallel_available(store.path):
         plain = TabularReader(store.conn, specs, escape=escape)

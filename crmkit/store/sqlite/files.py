@@ -19,7 +19,9 @@ untouched for an hour (younger ones may belong to a store still writing).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 import re
 import sys
@@ -27,13 +29,16 @@ import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from crmkit.errors import CrmError, NotFound
 from crmkit.files import IMAGE_TYPES, is_inside, open_input, safe_name, sniff_media_type
 from crmkit.store import Store
 from crmkit.store.sqlite.history import record_history
 from crmkit.values.datetimes import utc_now
+
+if TYPE_CHECKING:
+    from crmkit.store.postgres.files import DatabaseFileStore
 
 __all__ = [
     "FileStore",
@@ -61,16 +66,24 @@ _SELECT_FILE = (
 class FileStore:
     """The folder of stored contents; knows nothing about contacts."""
 
+    # Writes land in the folder, outside the database's transactions.
+    in_database = False
+
     def __init__(self, root: Path) -> None:
         self.root = root
 
     @classmethod
-    def for_store(cls, store: Store) -> FileStore:
-        """`crm.db` keeps its files in `crm.files/` next to it.
+    def for_store(cls, store: Store) -> FileStore | DatabaseFileStore:
+        """The stored contents of `store`: `crm.db` keeps them in `crm.files/` next to it.
 
         The database's own idea of its file is used (an absolute path), so a program
         that changes its working folder after opening a relative path still finds them.
+        A PostgreSQL base keeps them in the database (`DatabaseFileStore`).
         """
+        if getattr(store, "dialect", "sqlite") == "postgresql":
+            from crmkit.store.postgres.files import DatabaseFileStore
+
+            return DatabaseFileStore(store)
         row = store.conn.execute("PRAGMA database_list").fetchone()
         path = Path(row[2]) if row is not None and row[2] else store.path.resolve()
         return cls(path.with_name(path.stem + ".files"))
@@ -83,6 +96,11 @@ class FileStore:
         if path.exists() and not is_inside(path, self.root):
             raise CrmError(f"stored file {sha256[:12]}... points outside {self.root}; refusing it")
         return path
+
+    def check_digest(self, sha256: str) -> str:
+        """Return the digest, or refuse anything but one (see `blob_path`)."""
+        self.blob_path(sha256)
+        return sha256
 
     def put(self, source: IO[bytes]) -> tuple[str, int, bool]:
         """Store a stream's bytes; return (sha256, size, whether they were new)."""
@@ -101,15 +119,18 @@ class FileStore:
                 os.unlink(incoming)
             raise
 
-    def copy_from(self, other: FileStore, sha256: str) -> None:
+    def copy_from(self, other: FileStore | DatabaseFileStore, sha256: str) -> None:
         """Copy another store's content under the same name, bytes as they are (a backup).
 
         A file already there is replaced, in case an older version left it cut short.
         """
         target = self.blob_path(sha256)
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(other.blob_path(sha256), "rb") as source:
-            incoming = self._receive(source)[0]
+        if isinstance(other, FileStore):
+            with open(other.blob_path(sha256), "rb") as source:
+                incoming = self._receive(source)[0]
+        else:
+            incoming = self._receive(io.BytesIO(other.read_bytes(sha256)))[0]
         try:
             self._install(incoming, target)
         except BaseException:
@@ -226,6 +247,19 @@ class FileStore:
                     removed += 1
         return removed
 
+    def discard(self, store: Store, hashes: Iterable[str]) -> None:
+        """Remove contents a failed restore wrote, and the folders it made for them."""
+        hashes = list(hashes)
+        self.prune(store, hashes)
+        for sha256 in hashes:
+            try:
+                self.blob_path(sha256).parent.rmdir()
+            except OSError:
+                continue
+        if hashes:
+            with contextlib.suppress(OSError):
+                self.root.rmdir()
+
 
 def _sync_folder(folder: Path) -> None:
     """Flush a folder's entries to disk, so that a rename in it survives a power cut.
@@ -264,43 +298,56 @@ def add_file(
             raise CrmError(f"note {note_id} belongs to contact {owner}, not to {contact_id}")
     shown_name = safe_name(name if name is not None else Path(path).name if path else "file")
     files = FileStore.for_store(store)
-    with open_input(path, data) as source:
+    # Contents kept in the database are written in the same transaction as their row.
+    together = store.transaction() if files.in_database else contextlib.nullcontext()
+    with together, open_input(path, data) as source:
         head = source.peek(16)[:16] if hasattr(source, "peek") else b""
         media_type = sniff_media_type(head, shown_name)
         if avatar and media_type not in IMAGE_TYPES:
             raise CrmError(f"{shown_name} is not a PNG, JPEG, GIF or WebP image")
         sha256, size, new = files.put(source)
-    try:
-        with store.transaction() as conn:
-            replaced: list[str] = []
-            if avatar:
-                replaced = [
-                    row[0]
-                    for row in conn.execute(
-                        "SELECT sha256 FROM files WHERE contact_id = ? AND is_avatar = 1",
-                        (contact_id,),
-                    )
-                ]
-                conn.execute(
-                    "DELETE FROM files WHERE contact_id = ? AND is_avatar = 1", (contact_id,)
-                )
-            cursor = conn.execute(
-                "INSERT INTO files (contact_id, note_id, sha256, name, size, media_type, is_avatar,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (contact_id, note_id, sha256, shown_name, size, media_type, int(avatar), utc_now()),
+        try:
+            file_id, replaced = _insert_file(
+                store, contact_id, note_id, (sha256, shown_name, size, media_type), avatar, user
             )
-            file_id = int(cursor.lastrowid or 0)
-            record_history(
-                store, "avatar set" if avatar else "file add", contact_id, user, shown_name
-            )
-    except BaseException:
-        if new:
-            files.prune(store, [sha256])
-        raise
+        except BaseException:
+            if new and not files.in_database:
+                files.prune(store, [sha256])
+            raise
     files.prune(store, replaced)
     info = get_file_info(store, file_id)
     info["already_stored"] = not new
     return info
+
+
+def _insert_file(
+    store: Store,
+    contact_id: int,
+    note_id: int | None,
+    content: tuple[str, str, int, str],
+    avatar: bool,
+    user: str | None,
+) -> tuple[int, list[str]]:
+    """Add the file's row (replacing the avatar); return its id and the contents replaced."""
+    sha256, shown_name, size, media_type = content
+    with store.transaction() as conn:
+        replaced: list[str] = []
+        if avatar:
+            replaced = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT sha256 FROM files WHERE contact_id = ? AND is_avatar = 1",
+                    (contact_id,),
+                )
+            ]
+            conn.execute("DELETE FROM files WHERE contact_id = ? AND is_avatar = 1", (contact_id,))
+        cursor = conn.execute(
+            "INSERT INTO files (contact_id, note_id, sha256, name, size, media_type, is_avatar,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (contact_id, note_id, sha256, shown_name, size, media_type, int(avatar), utc_now()),
+        )
+        record_history(store, "avatar set" if avatar else "file add", contact_id, user, shown_name)
+    return int(cursor.lastrowid or 0), replaced
 
 
 def list_files(store: Store, contact_id: int) -> list[dict[str, Any]]:

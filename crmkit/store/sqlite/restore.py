@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hashlib
 import io
 import json
@@ -60,6 +59,8 @@ def restore_dump(store: Store, lines: Iterable[str], name: str) -> dict[str, Any
         with store.temp_on_disk(), store.transaction() as conn, digest_triggers_paused(conn):
             _refuse_unless_empty(store)
             loader.load(numbered)
+            if getattr(store, "dialect", "sqlite") == "postgresql":
+                _number_past_restored_ids(store)
             indexed = rebuild_search_index(store)
     except UnicodeDecodeError:
         loader.discard_contents()
@@ -122,6 +123,20 @@ def _refuse_unless_empty(store: Store) -> None:
         )
 
 
+def _number_past_restored_ids(store: Store) -> None:
+    """Move each id sequence past the restored ids, so new rows get new ids (PostgreSQL)."""
+    identities = store.rows(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND is_identity = 'YES'"
+    )
+    for table, column in identities:
+        store.one(
+            f"SELECT setval(pg_get_serial_sequence(?, ?),"
+            f' coalesce(max("{column}"), 0) + 1, false) FROM "{table}"',
+            (f'"{table}"', column),
+        )
+
+
 class _Loader:
     """The rows and contents of one dump, written as they are read."""
 
@@ -174,15 +189,7 @@ class _Loader:
 
     def discard_contents(self) -> None:
         """Remove the file contents this restore stored, after its transaction was undone."""
-        self.files.prune(self.store, self._written)
-        for sha256 in self._written:
-            try:
-                self.files.blob_path(sha256).parent.rmdir()
-            except OSError:
-                continue
-        if self._written:
-            with contextlib.suppress(OSError):
-                self.files.root.rmdir()
+        self.files.discard(self.store, self._written)
 
     # -- rows ---------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from crmkit.store import Store
     from crmkit.store.sqlite.query.selection import Selection
 
-__all__ = ["TabularReader", "CHUNK", "custom_text", "read_table"]
+__all__ = ["TabularReader", "CHUNK", "custom_text", "read_table", "read_in_chunks"]
 
 CHUNK = 1000
 _CUSTOM_CACHE_LIMIT = 4096
@@ -59,6 +59,23 @@ _LIST_SQL = {
     " WHERE m.organization_id {where}"
     " ORDER BY m.organization_id, m.since IS NOT NULL, m.since, m.id",
 }
+
+
+def read_in_chunks(
+    conn: sqlite3.Connection, sql: str, params: Sequence[Any] = (), size: int = CHUNK
+) -> Iterator[list[Any]]:
+    """Yield a query's rows `size` at a time, never the whole result at once.
+
+    A PostgreSQL connection reads through a server-side cursor (`stream`); a
+    SQLite cursor steps through the rows by itself.
+    """
+    stream = getattr(conn, "stream", None)
+    if stream is not None:
+        yield from stream(sql, params, size)
+        return
+    cursor = conn.execute(sql, params)
+    while rows := cursor.fetchmany(size):
+        yield rows
 
 
 def custom_text(value: Any, field_type: str | None) -> str:
@@ -100,15 +117,21 @@ class TabularReader:
         self.escape = escape
         # With keep_id, each row ends with the contact id (an int) after its cells.
         self.keep_id = keep_id
-        register_escaping(conn)
+        # SQLite tests which cells to escape (`guard_sql`); elsewhere Python does.
+        in_sql = isinstance(conn, sqlite3.Connection)
+        if in_sql:
+            register_escaping(conn)
+        self._guarded: list[int] = []
         select = []
-        for spec in self.columns:
+        for position, spec in enumerate(self.columns):
             if spec.kind != "sql":
                 select.append("''")
-            elif escape and spec.guarded:
+            elif escape and spec.guarded and in_sql:
                 select.append(guard_sql(spec.sql))
             else:
                 select.append(f"coalesce({spec.sql}, '')")
+                if escape and spec.guarded:
+                    self._guarded.append(position)
         self._custom = [
             (position, spec.sub or "", spec.field_type)
             for position, spec in enumerate(self.columns)
@@ -168,11 +191,7 @@ class TabularReader:
         sql = f"{self._select} WHERE {where} ORDER BY {order}"
         if limit is not None:
             sql, params = sql + " LIMIT ?", (*params, limit)
-        cursor = self.conn.execute(sql, params)
-        while True:
-            rows = cursor.fetchmany(chunk)
-            if not rows:
-                return
+        for rows in read_in_chunks(self.conn, sql, params, chunk):
             yield from self._complete(rows)
 
     # -- filling a chunk ---------------------------------------------------------------
@@ -186,8 +205,12 @@ class TabularReader:
             for kind, slots in self._slots.items():
                 filled += self._gather(kind, slots, where, params)
         custom = self._custom
+        guarded = self._guarded
         for row in rows:
             cells = list(row[:width])
+            for position in guarded:
+                if cells[position].startswith(CANDIDATES):
+                    cells[position] = escape_cell(cells[position])
             if filled:
                 contact_id = row[width]
                 for position, texts in filled:

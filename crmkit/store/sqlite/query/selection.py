@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
+from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crmkit.errors import CrmError
@@ -35,6 +36,7 @@ from crmkit.store.sqlite.query.fulltext import (
     other_tier,
 )
 from crmkit.store.sqlite.query.lookup import LookupResult, lookup_phone
+from crmkit.store.sqlite.tabular import read_in_chunks
 
 if TYPE_CHECKING:
     from crmkit.store import Store
@@ -101,12 +103,13 @@ class Selection:
         remaining = self.limit
         for sql_pass in self.passes:
             limit_sql, limit_params = ("", ()) if remaining is None else (" LIMIT ?", (remaining,))
-            cursor = self.conn.execute(
+            chunks = read_in_chunks(
+                self.conn,
                 f"SELECT c.id FROM contacts c WHERE {sql_pass.where}"
                 f" ORDER BY {sql_pass.order}{limit_sql}",
                 (*sql_pass.params, *limit_params),
             )
-            for (contact_id,) in cursor:
+            for (contact_id,) in chain.from_iterable(chunks):
                 if remaining is not None:
                     if remaining <= 0:
                         return
