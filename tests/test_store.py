@@ -12,6 +12,7 @@ from crmkit.store import open_store
 from crmkit.store.sqlite.connection import Store, _split_statements
 from crmkit.store.sqlite.query.fulltext import ID_MASK
 from crmkit.store.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
+from tests.pg_server import Server
 
 
 def test_new_file_gets_current_schema_with_wal_and_foreign_keys(tmp_path: Path) -> None:
@@ -35,9 +36,25 @@ def test_open_store_opens_a_sqlite_file(tmp_path: Path) -> None:
         open_store(tmp_path / "other.db", create=False)
 
 
-def test_open_store_refuses_a_postgresql_address_for_now() -> None:
-    with pytest.raises(CrmError, match="PostgreSQL"):
-        open_store("postgresql://localhost/crm")
+def test_a_postgresql_address_opens_the_postgresql_backend(postgres_server: Server) -> None:
+    address = postgres_server.new_database("store")
+    with pytest.raises(CrmError, match=r"no crmkit database at .* \(run `crm init`"):
+        open_store(address, create=False)
+    store = open_store(address)
+    try:
+        assert (type(store).__name__, store.version) == ("PostgresStore", SCHEMA_VERSION)
+        assert str(store.path) == address
+    finally:
+        store.close()
+    again = open_store(address, create=False)
+    assert again.migrated_from == SCHEMA_VERSION
+    again.close()
+
+
+def test_an_unreachable_server_is_a_sentence(postgres_server: Server) -> None:
+    missing = postgres_server.address("no_such_base")
+    with pytest.raises(CrmError, match="cannot connect to the database .*no_such_base"):
+        open_store(missing)
 
 
 def test_newer_file_is_refused(tmp_path: Path) -> None:
