@@ -168,7 +168,10 @@ def test_renaming_an_organization_reindexes_its_people(base: CRM) -> None:
 def _index(crm: CRM) -> list[object]:
     from crmkit.store.sqlite.search_index import index_entries
 
-    keys = crm.store.conn.execute("SELECT * FROM contacts_fts_keys ORDER BY contact_id")
+    keys = crm.store.conn.execute(
+        "SELECT contact_id, doc, sort_key, hidden, name, body FROM contacts_fts_keys"
+        " ORDER BY contact_id"
+    )
     return [index_entries(crm.store), keys.fetchall()]
 
 

@@ -35,6 +35,7 @@ from crmkit.store.sqlite.query.fulltext import (
     other_tier,
 )
 from crmkit.store.sqlite.query.lookup import LookupResult, lookup_phone
+from crmkit.store.sqlite.query.pg_search import is_postgresql_conn, matching_sql, ranked_ids
 
 if TYPE_CHECKING:
     from crmkit.store import Store
@@ -146,7 +147,7 @@ def compile_query(
         predicates.append(Predicate("c.hidden = 0"))
     where = _all_of(predicates)
     if expression is not None:
-        where = _all_of([Predicate(_MATCHING, (ID_MASK, expression)), where])
+        where = _all_of([_matching(conn, expression), where])
     if query.sort:
         order, order_params = _order(query.sort, schema)
         passes = [SqlPass(where.sql, order, (*where.params, *order_params))]
@@ -179,6 +180,13 @@ def select_ids(
     return Selection(conn, [SqlPass(where, _NAME_SQL, (payload,))], limit)
 
 
+def _matching(conn: sqlite3.Connection, expression: str) -> Predicate:
+    """The condition that a contact's document matches the FTS5 query."""
+    if is_postgresql_conn(conn):
+        return Predicate(*matching_sql(expression))
+    return Predicate(_MATCHING, (ID_MASK, expression))
+
+
 def _all_of(predicates: Sequence[Predicate]) -> Predicate:
     if not predicates:
         return Predicate("1")
@@ -201,6 +209,9 @@ def _order(sort: Sequence[str], schema: QuerySchema) -> tuple[str, tuple[Any, ..
             assert spec.custom is not None
             path = f"$.{spec.custom.key}"
             value = "json_extract(c.custom, ?)"
+            if spec.custom.type == "number":
+                # A number, not its text, on PostgreSQL too (where json_extract gives text).
+                value = f"CAST({value} AS REAL)"
             if spec.custom.type in ("number", "date", "datetime", "checkbox"):
                 terms.append(f"({value} IS NULL), {value}{direction}")
             else:
@@ -227,6 +238,9 @@ class _Ranked(NamedTuple):
 
 def _ranked_ids(conn: sqlite3.Connection, ranked: _Ranked, limit: int | None) -> Iterator[int]:
     """Name matches first, then the rest; each by folded name, then id."""
+    if is_postgresql_conn(conn):
+        yield from ranked_ids(conn, ranked.expression, ranked.filters, ranked.exclude_hidden, limit)
+        return
     remaining = limit
     for tier in (name_tier(ranked.expression), other_tier(ranked.expression)):
         if remaining is not None and remaining <= 0:
