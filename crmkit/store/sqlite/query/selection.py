@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crmkit.errors import CrmError
 from crmkit.query.filters import parse_filter
+from crmkit.store.sqlite.query import pg_search
 from crmkit.store.sqlite.query.compiler import (
     FilterSettings,
     Predicate,
@@ -35,7 +36,6 @@ from crmkit.store.sqlite.query.fulltext import (
     other_tier,
 )
 from crmkit.store.sqlite.query.lookup import LookupResult, lookup_phone
-from crmkit.store.sqlite.query.pg_search import is_postgresql_conn, matching_sql, ranked_ids
 
 if TYPE_CHECKING:
     from crmkit.store import Store
@@ -182,8 +182,8 @@ def select_ids(
 
 def _matching(conn: sqlite3.Connection, expression: str) -> Predicate:
     """The condition that a contact's document matches the FTS5 query."""
-    if is_postgresql_conn(conn):
-        return Predicate(*matching_sql(expression))
+    if pg_search.is_postgresql_conn(conn):
+        return Predicate(*pg_search.matching_sql(expression))
     return Predicate(_MATCHING, (ID_MASK, expression))
 
 
@@ -238,8 +238,10 @@ class _Ranked(NamedTuple):
 
 def _ranked_ids(conn: sqlite3.Connection, ranked: _Ranked, limit: int | None) -> Iterator[int]:
     """Name matches first, then the rest; each by folded name, then id."""
-    if is_postgresql_conn(conn):
-        yield from ranked_ids(conn, ranked.expression, ranked.filters, ranked.exclude_hidden, limit)
+    if pg_search.is_postgresql_conn(conn):
+        yield from pg_search.ranked_ids(
+            conn, ranked.expression, ranked.filters, ranked.exclude_hidden, limit
+        )
         return
     remaining = limit
     for tier in (name_tier(ranked.expression), other_tier(ranked.expression)):
