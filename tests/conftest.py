@@ -47,6 +47,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 BOTH_BACKENDS = frozenset(
     {
         "test_api",
+        "test_cli_search",
+        "test_exporters_tabular",
+        "test_query_compiler",
+        "test_query_filters",
+        "test_query_fulltext",
+        "test_query_lookup",
+        "test_query_selection",
+        "test_query_views",
     }
 )
 
