@@ -50,6 +50,14 @@ BOTH_BACKENDS = frozenset(
         "test_backup",
         "test_dump",
         "test_files",
+        "test_cli_search",
+        "test_exporters_tabular",
+        "test_query_compiler",
+        "test_query_filters",
+        "test_query_fulltext",
+        "test_query_lookup",
+        "test_query_selection",
+        "test_query_views",
     }
 )
 

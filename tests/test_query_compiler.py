@@ -168,7 +168,13 @@ def test_unknown_field_lists_custom_fields_too(base: CRM) -> None:
 
 def _snapshot(crm: CRM) -> list[object]:
     conn = crm.store.conn
-    tables = conn.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
+    if getattr(crm.store, "dialect", "sqlite") == "postgresql":
+        tables = conn.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns"
+            " WHERE table_schema = 'public' ORDER BY table_name, column_name"
+        ).fetchall()
+    else:
+        tables = conn.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
     rows = conn.execute("SELECT * FROM contacts ORDER BY id").fetchall()
     return [tables, rows]
 

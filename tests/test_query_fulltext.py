@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from crm_calls import search_ids
 from hypothesis import given
@@ -20,6 +22,7 @@ from crmkit.store.sqlite.query.fulltext import (
     name_rowid,
     split_letters_from_digits,
 )
+from crmkit.store.sqlite.query.pg_search import tsquery_text
 from crmkit.values.names import fold_text
 
 
@@ -67,6 +70,42 @@ def test_any_text_gives_a_safe_expression(text: str) -> None:
         # Every phrase is quoted, so FTS5 operators typed by a user stay words.
         for phrase in expression.split(" AND "):
             assert phrase.startswith('"') and phrase.endswith('"*')
+
+
+@pytest.mark.parametrize(
+    ("expression", "tsquery"),
+    [
+        ('"nowak"*', "('nowak':*)"),
+        ('"lodz"', "('lodz')"),
+        ("lodz", "('lodz')"),
+        ('"anna"* AND "now"*', "(('anna':*) & ('now':*))"),
+        ('"anna" "now"*', "(('anna') & ('now':*))"),
+        ('"anna nowak"*', "(('anna':A <-> 'nowak':*A) | ('anna':D <-> 'nowak':*D))"),
+        ('name : ("anna nowak"* AND "gl"*)', "(('anna':A <-> 'nowak':*A) & ('gl':*A))"),
+        ('("x"*) NOT name : ("x"*)', "(('x':*) & !('x':*A))"),
+        ('"a" OR "b" AND "c"', "(('a') | (('b') & ('c')))"),
+        ('"say ""hi"""', "(('say':A <-> 'hi':A) | ('say':D <-> 'hi':D))"),
+        ('"ŁÓDŹ"', "('lodz')"),
+    ],
+)
+def test_fts5_queries_as_tsqueries(expression: str, tsquery: str) -> None:
+    assert tsquery_text(expression) == tsquery
+
+
+@pytest.mark.parametrize("expression", ['"x" AND', '("x"', '"..."', "body2 : x", "NOT x"])
+def test_unreadable_fts5_queries_are_refused(expression: str) -> None:
+    with pytest.raises(ValueError):
+        tsquery_text(expression)
+
+
+@given(st.text(min_size=1))
+def test_any_text_gives_a_tsquery_of_quoted_words(text: str) -> None:
+    expression = match_expression(text)
+    if expression is not None:
+        for tsquery in (tsquery_text(expression), tsquery_text(f"name : ({expression})")):
+            # Only quoted words of letters and digits reach PostgreSQL's query parser.
+            outside = re.sub(r"'[^\W_]+'(:\*?A?D?)?", "", tsquery)
+            assert set(outside) <= set("()&|!<-> ")
 
 
 names = st.text(alphabet=st.sampled_from(list("abcxyz ąłżŻŁ-.09'\t~{é中")), max_size=10)
@@ -142,6 +181,14 @@ def test_search_skips_hidden_unless_asked(base: CRM) -> None:
     assert ids_by_name(base, search_ids(base, "lukasz", include_hidden=True)) == ["Łukasz Żółć"]
 
 
+@pytest.mark.parametrize(
+    "text", ["a'b", 'x"y', "o'brien & !now", "x <-> y | :*", "back\\slash", "żółć:*A", "中文 ß"]
+)
+def test_odd_text_searches_safely(base: CRM, text: str) -> None:
+    assert search_ids(base, text) == []
+    assert search_ids(base, text, sort=["name"]) == []
+
+
 def test_text_without_words_is_refused(base: CRM) -> None:
     with pytest.raises(CrmError, match="no letters or digits"):
         search_ids(base, "?!")
@@ -168,7 +215,10 @@ def test_renaming_an_organization_reindexes_its_people(base: CRM) -> None:
 def _index(crm: CRM) -> list[object]:
     from crmkit.store.sqlite.search_index import index_entries
 
-    keys = crm.store.conn.execute("SELECT * FROM contacts_fts_keys ORDER BY contact_id")
+    keys = crm.store.conn.execute(
+        "SELECT contact_id, doc, sort_key, hidden, name, body FROM contacts_fts_keys"
+        " ORDER BY contact_id"
+    )
     return [index_entries(crm.store), keys.fetchall()]
 
 

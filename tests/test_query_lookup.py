@@ -59,6 +59,17 @@ def test_not_a_number(base: CRM) -> None:
         base.contacts.lookup("call me")
 
 
+def test_lookup_is_a_probe_of_the_number_index(base: CRM) -> None:
+    from crmkit.store.sqlite.query import lookup
+
+    conn = base.store.conn
+    if getattr(base.store, "dialect", "sqlite") == "postgresql":
+        plan = [row[0] for row in conn.execute("EXPLAIN " + lookup._SQL, ("+48601234567",))]
+    else:
+        plan = [row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + lookup._SQL, ("x",))]
+    assert any("phones_number" in line for line in plan), plan
+
+
 def test_hidden_owners_are_counted_apart(base: CRM) -> None:
     lukasz = search_ids(base, "lukasz", include_hidden=True)[0]
     base.contacts.edit(lukasz, {"phone.mobile": "+48 500 100 200"})

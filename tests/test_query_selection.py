@@ -23,9 +23,9 @@ FIRST = ["Anna", "Ania", "Żaneta", "Zenon", "Łucja", "Lucyna", "Ewa", "Ewelina
 LAST = ["Nowak", "Nowakowska", "Kowal", "Kowalska", "Żak", "Zając", "Łoś", "Lis"]
 
 
-@pytest.fixture(scope="module")
-def crowd(tmp_path_factory: pytest.TempPathFactory) -> CRM:
-    """Four hundred people with colliding names, some hidden, in one database."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def crowd(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> CRM:
+    """Four hundred people with colliding names, some hidden, in one database (per backend)."""
     folder = tmp_path_factory.mktemp("crowd")
     rows = []
     chooser = random.Random(7)
@@ -39,7 +39,10 @@ def crowd(tmp_path_factory: pytest.TempPathFactory) -> CRM:
         writer = csv.writer(handle)
         writer.writerow(["first_name", "last_name", "address.city", "hidden", "tags"])
         writer.writerows(rows)
-    crm = crmkit.open(folder / "crowd.db")
+    if request.param == "postgresql":
+        crm = crmkit.open(request.getfixturevalue("postgres_server").new_database())
+    else:
+        crm = crmkit.open(folder / "crowd.db")
     crm.tags.add("VIP")
     report = crm.imports.run(str(source))
     assert report.created == 400

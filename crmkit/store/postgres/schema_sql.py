@@ -154,11 +154,17 @@ CREATE TABLE views (
     {_ID}, "user" TEXT NOT NULL, name TEXT NOT NULL, columns TEXT NOT NULL DEFAULT '[]',
     filters TEXT NOT NULL DEFAULT '[]', sort TEXT NOT NULL DEFAULT '[]', UNIQUE ("user", name)
 );
+CREATE FUNCTION crm_fts_words(value TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
+    SELECT regexp_replace(value COLLATE "und-x-icu", '[^[:alnum:]]+', ' ', 'g')
+$$;
 CREATE TABLE contacts_fts_keys (
-    contact_id BIGINT PRIMARY KEY, doc BIGINT NOT NULL, sort_key TEXT NOT NULL,
+    contact_id BIGINT PRIMARY KEY, doc BIGINT NOT NULL, sort_key TEXT COLLATE "C" NOT NULL,
     hidden BIGINT NOT NULL DEFAULT 0, name TEXT NOT NULL, body TEXT NOT NULL,
-    words TSVECTOR GENERATED ALWAYS AS
-        (setweight(to_tsvector('simple', name), 'A') || to_tsvector('simple', body)) STORED
+    -- Words split at whatever is not a letter or digit, as FTS5's tokenizer splits them
+    -- (PostgreSQL's parser would keep an e-mail address or a host name whole).
+    words TSVECTOR GENERATED ALWAYS AS (
+        setweight(to_tsvector('simple', crm_fts_words(name)), 'A')
+        || to_tsvector('simple', crm_fts_words(body))) STORED
 );
 CREATE INDEX contacts_fts_words ON contacts_fts_keys USING GIN (words);
 CREATE INDEX contacts_fts_doc ON contacts_fts_keys (doc);
@@ -253,6 +259,9 @@ CREATE FUNCTION crm_fold(value TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
     SELECT lower(translate(value,
         'ąćęłńóśźżĄĆĘŁŃÓŚŹŻáàâäãåçéèêëíìîïñòôöõúùûüýÿšžčřďťňůěÁÀÂÄÃÅÇÉÈÊËÍÌÎÏÑÒÔÖÕÚÙÛÜÝŠŽČŘĎŤŇŮĚ',
         'acelnoszzACELNOSZZaaaaaaceeeeiiiinoooouuuuyyszcrdtnueAAAAAACEEEEIIIINOOOOUUUUYSZCRDTNUE'))
+$$;
+CREATE FUNCTION crm_casefold(value TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
+    SELECT replace(replace(lower(value COLLATE "und-x-icu"), 'ß', 'ss'), 'ς', 'σ')
 $$;
 CREATE FUNCTION crm_json_path(path TEXT) RETURNS TEXT[] LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce(array_agg(btrim(part, '"') ORDER BY n), '{{}}')

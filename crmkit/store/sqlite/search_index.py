@@ -23,6 +23,7 @@ from typing import Any
 
 from crmkit.store.sqlite.bulk import insert_rows
 from crmkit.store.sqlite.connection import Store
+from crmkit.store.sqlite.query import pg_search
 from crmkit.store.sqlite.query.fulltext import (
     ID_MASK,
     bucket_rowid,
@@ -30,6 +31,7 @@ from crmkit.store.sqlite.query.fulltext import (
     name_bucket,
     split_letters_from_digits,
 )
+from crmkit.store.sqlite.query.pg_search import is_postgresql_conn
 from crmkit.values.names import fold_text
 from crmkit.values.phones import phone_search_tokens
 
@@ -197,6 +199,8 @@ def rebuild_search_index(store: Store, batch: int = 20000) -> int:
 
 def indexed_ids(store: Store, fts_query: str) -> list[int]:
     """Contact ids whose documents match an FTS5 query, by id (for checks and tests)."""
+    if is_postgresql_conn(store.conn):
+        return pg_search.indexed_ids(store.conn, fts_query)
     return sorted(
         rowid & ID_MASK
         for (rowid,) in store.conn.execute(
@@ -210,7 +214,10 @@ def index_entries(store: Store) -> list[tuple[int, str, int, str]]:
 
     The index keeps no copy of its documents, so this is the way to see what it
     holds: a document removed with the wrong text would leave terms behind here.
+    On PostgreSQL the entries are read from the documents' generated `words`.
     """
+    if is_postgresql_conn(store.conn):
+        return pg_search.index_entries(store.conn)
     store.conn.execute(
         "CREATE VIRTUAL TABLE IF NOT EXISTS temp.contacts_fts_instances"
         " USING fts5vocab(main, 'contacts_fts', 'instance')"

@@ -167,7 +167,11 @@ def export_columns(conn: sqlite3.Connection, schema: QuerySchema) -> list[Column
     columns for types nobody has.
     """
     used_types = {row[0] for row in conn.execute("SELECT DISTINCT type FROM phones")}
-    labels = [row[0] for row in conn.execute("SELECT DISTINCT label FROM emails ORDER BY label")]
+    # No label first, then by code point on every backend (PostgreSQL puts NULL last).
+    labels = sorted(
+        (row[0] for row in conn.execute("SELECT DISTINCT label FROM emails")),
+        key=lambda label: (label is not None, label or ""),
+    )
     specs = [_scalar("id", "id"), _scalar("kind", "kind"), _scalar("external_id", "external_id")]
     specs += [_scalar(name, name) for name in _SCALAR_TEXT[1:8]]
     specs += [ColumnSpec(f"phone.{t}", "phones", sub=t) for t in PHONE_TYPES if t in used_types]

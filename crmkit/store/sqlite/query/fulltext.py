@@ -11,6 +11,9 @@ the bucket is an order-preserving code of the first six characters of the
 folded name. FTS5 returns matches in rowid order, so a limited search reads
 the matches bucket by bucket, in name order, and stops early instead of
 sorting every match (a surname prefix matches a tenth of a large base).
+
+On PostgreSQL the same FTS5 query text is translated into a `tsquery` over
+the documents' `words` (`crmkit.store.sqlite.query.pg_search`).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crmkit.errors import CrmError
 from crmkit.query.filters import parse_filter
+from crmkit.store.sqlite.query import pg_search
 from crmkit.store.sqlite.query.compiler import (
     FilterSettings,
     Predicate,
@@ -149,7 +150,7 @@ def compile_query(
         predicates.append(Predicate("c.hidden = 0"))
     where = _all_of(predicates)
     if expression is not None:
-        where = _all_of([Predicate(_MATCHING, (ID_MASK, expression)), where])
+        where = _all_of([_matching(conn, expression), where])
     if query.sort:
         order, order_params = _order(query.sort, schema)
         passes = [SqlPass(where.sql, order, (*where.params, *order_params))]
@@ -182,6 +183,13 @@ def select_ids(
     return Selection(conn, [SqlPass(where, _NAME_SQL, (payload,))], limit)
 
 
+def _matching(conn: sqlite3.Connection, expression: str) -> Predicate:
+    """The condition that a contact's document matches the FTS5 query."""
+    if pg_search.is_postgresql_conn(conn):
+        return Predicate(*pg_search.matching_sql(expression))
+    return Predicate(_MATCHING, (ID_MASK, expression))
+
+
 def _all_of(predicates: Sequence[Predicate]) -> Predicate:
     if not predicates:
         return Predicate("1")
@@ -204,6 +212,9 @@ def _order(sort: Sequence[str], schema: QuerySchema) -> tuple[str, tuple[Any, ..
             assert spec.custom is not None
             path = f"$.{spec.custom.key}"
             value = "json_extract(c.custom, ?)"
+            if spec.custom.type == "number":
+                # A number, not its text, on PostgreSQL too (where json_extract gives text).
+                value = f"CAST({value} AS REAL)"
             if spec.custom.type in ("number", "date", "datetime", "checkbox"):
                 terms.append(f"({value} IS NULL), {value}{direction}")
             else:
@@ -230,6 +241,11 @@ class _Ranked(NamedTuple):
 
 def _ranked_ids(conn: sqlite3.Connection, ranked: _Ranked, limit: int | None) -> Iterator[int]:
     """Name matches first, then the rest; each by folded name, then id."""
+    if pg_search.is_postgresql_conn(conn):
+        yield from pg_search.ranked_ids(
+            conn, ranked.expression, ranked.filters, ranked.exclude_hidden, limit
+        )
+        return
     remaining = limit
     for tier in (name_tier(ranked.expression), other_tier(ranked.expression)):
         if remaining is not None and remaining <= 0:
