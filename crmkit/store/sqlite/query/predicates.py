@@ -72,7 +72,7 @@ def any_of(parts: Sequence[Predicate]) -> Predicate:
 
 def negate(predicate: Predicate) -> Predicate:
     """NOT, where an unknown (NULL) comparison counts as false, so NULL rows qualify."""
-    return Predicate(f"NOT coalesce({predicate.sql}, 0)", predicate.params)
+    return Predicate(f"NOT coalesce({predicate.sql}, FALSE)", predicate.params)
 
 
 def with_negation(comparison: Comparison, predicate: Predicate) -> Predicate:
