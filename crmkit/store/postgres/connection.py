@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from crmkit.errors import CrmError
-from crmkit.store.postgres.dialect import Translated, translate
+from crmkit.store.postgres.dialect import translate
 
 __all__ = ["Connection", "Cursor", "PostgresStore", "Row"]
 
@@ -115,7 +115,7 @@ class Connection:
         translated = translate(sql)
         if not translated.sql:
             return Cursor(None)
-        text, values = translated.sql, _bind(params, translated)
+        text, values = translated.sql, _bind(params, translated.arrays, translated.positions)
         returning = _returns_id(text)
         if returning:
             text += " RETURNING id"
@@ -139,7 +139,7 @@ class Connection:
         if not translated.sql:
             return Cursor(None)
         cursor = self.raw.cursor()
-        rows = [_bind(params, translated) for params in seq]
+        rows = [_bind(params, translated.arrays, translated.positions) for params in seq]
         if not rows:
             return Cursor(None)
         try:
@@ -198,17 +198,20 @@ def _returns_id(text: str) -> str | None:
     return table
 
 
-def _bind(params: Any, translated: Translated) -> Any:
-    """The parameters for psycopg: JSON lists bound as arrays, flags as numbers."""
+def _bind(params: Any, arrays: tuple[int | str, ...], positions: tuple[int, ...] = ()) -> Any:
+    """The parameters for psycopg: JSON lists bound as arrays, flags as numbers.
+
+    `positions` gives the number of the parameter each placeholder takes (`?1`).
+    """
     if isinstance(params, dict):
         bound = {key: _value(value) for key, value in params.items()}
-        for name in translated.arrays:
+        for name in arrays:
             bound[name] = _array(bound[name])
         return bound
     values = [_value(value) for value in params]
-    if translated.positions:
-        values = [values[number - 1] for number in translated.positions]
-    for place in translated.arrays:
+    if positions:
+        values = [values[number - 1] for number in positions]
+    for place in arrays:
         assert isinstance(place, int)
         values[place] = _array(values[place])
     return values
