@@ -47,6 +47,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 BOTH_BACKENDS = frozenset(
     {
         "test_api",
+        "test_cases",
+        "test_cli_campaigns",
+        "test_duplicates",
+        "test_groups",
+        "test_records",
+        "test_reference",
+        "test_store",
+        "test_timeline",
     }
 )
 

@@ -127,7 +127,14 @@ def _fill_name_keys(
             key = key_of(name, kind)
             if key:
                 rows.append(
-                    (contact_id, kind, key, fold(city), (postal_code or "").strip(" "), fold(street))
+                    (
+                        contact_id,
+                        kind,
+                        key,
+                        fold(city),
+                        (postal_code or "").strip(" "),
+                        fold(street),
+                    )
                 )
         if rows:
             store.conn.executemany("INSERT INTO crm_dup_names VALUES (?, ?, ?, ?, ?, ?)", rows)

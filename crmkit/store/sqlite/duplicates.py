@@ -18,7 +18,7 @@ import json
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import groupby
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from crmkit.store.sqlite.connection import Store
 from crmkit.values.names import fold_text, match_name_key
@@ -111,10 +111,10 @@ def shared_keys(store: Store, key: str) -> Iterator[tuple[str, list[tuple[int, s
     if getattr(store, "dialect", "sqlite") == "postgresql":
         from crmkit.store.postgres.duplicates import ASCII_EMAILS, folded_email_rows
 
-        rows = store.rows(ASCII_EMAILS if key == "email" else SHARED_KEYS[key])
+        found: list[Any] = store.rows(ASCII_EMAILS if key == "email" else SHARED_KEYS[key])
         if key == "email":
-            rows += folded_email_rows(store)
-        for value, group in groupby(rows, key=lambda row: row[0]):
+            found += folded_email_rows(store)
+        for value, group in groupby(found, key=lambda row: row[0]):
             yield value, [(contact_id, kind, raw) for _, raw, contact_id, kind in group]
         return
     queries = [SHARED_KEYS[key]]
@@ -147,7 +147,9 @@ def name_blocks(
     if getattr(store, "dialect", "sqlite") == "postgresql":
         from crmkit.store.postgres.duplicates import name_block_rows
 
-        for shared, rows in name_block_rows(store, free_domains, _name_key_or_empty, _fold_or_empty):
+        for shared, rows in name_block_rows(
+            store, free_domains, _name_key_or_empty, _fold_or_empty
+        ):
             yield shared, iter(rows)
         return
     conn = store.conn
