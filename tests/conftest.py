@@ -58,6 +58,14 @@ BOTH_BACKENDS = frozenset(
         "test_query_lookup",
         "test_query_selection",
         "test_query_views",
+        "test_cases",
+        "test_cli_campaigns",
+        "test_duplicates",
+        "test_groups",
+        "test_records",
+        "test_reference",
+        "test_store",
+        "test_timeline",
     }
 )
 

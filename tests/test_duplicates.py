@@ -227,10 +227,16 @@ def test_a_base_without_duplicates(crm: CRM) -> None:
     assert crm.contacts.duplicates(min_score=0.0) == []
 
 
-def test_finding_leaves_the_connection_as_it_was(crm: CRM, base: dict[str, int]) -> None:
+def test_finding_leaves_the_connection_as_it_was(
+    crm: CRM, base: dict[str, int], backend: str
+) -> None:
     assert crm.contacts.duplicates()
-    assert crm.store.one("PRAGMA temp_store") == 2  # memory, as the store keeps it
-    assert crm.store.one("SELECT count(*) FROM temp.sqlite_master") == 0
+    if backend == "postgresql":
+        temporary = "SELECT count(*) FROM pg_class WHERE relpersistence = 't'"
+        assert crm.store.one(temporary) == 0
+    else:
+        assert crm.store.one("PRAGMA temp_store") == 2  # memory, as the store keeps it
+        assert crm.store.one("SELECT count(*) FROM temp.sqlite_master") == 0
     with crm.store.transaction():
         assert len(crm.contacts.duplicates()) == 5
 
@@ -352,7 +358,13 @@ def test_command_says_when_there_are_none(crm: CRM, cli: Invoke) -> None:
     assert cli("duplicates", "-f", "csv").stdout.splitlines() == ["score,ids,names,reasons"]
 
 
-def test_command_needs_an_existing_base(cli: Invoke, db_path: Any) -> None:
+def test_command_needs_an_existing_base(cli: Invoke, db_path: Any, backend: str) -> None:
     result = cli("duplicates")
     assert result.exit_code == 1 and "no crmkit database" in result.stderr
-    assert not db_path.exists()
+    if backend == "postgresql":
+        import psycopg
+
+        with psycopg.connect(db_path) as conn:
+            assert conn.execute("SELECT to_regclass('crm_schema')").fetchone() == (None,)
+    else:
+        assert not db_path.exists()

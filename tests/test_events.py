@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from timeline_builders import event, person
+from timeline_builders import content_stored, event, person
 
 import crmkit
 from crmkit import CRM, CrmError, InvalidValue, NotFound
 from crmkit import events as events_module
 from crmkit.events import parse_direction, parse_event_duration, parse_kind
 from crmkit.model import EVENT_KINDS
-from crmkit.store.sqlite.files import FileStore
 from crmkit.timeline import format_duration
 
 
@@ -178,13 +177,12 @@ def test_delete_event_takes_its_notes_and_their_files(crm: CRM) -> None:
     attached = crm.files.add(
         anna, data=b"recording", name="call.wav", note_id=note["id"]
     ).to_record()
-    blob = FileStore.for_store(crm.store).blob_path(attached["sha256"])
-    assert blob.exists()
+    assert content_stored(crm, attached["sha256"])
     deleted = crm.events.delete(call).to_record()
     assert deleted["id"] == call and [n["body"] for n in deleted["notes"]] == ["Oddzwonić"]
     assert crm.store.one("SELECT count(*) FROM notes") == 0
     assert crm.store.one("SELECT count(*) FROM files") == 0
-    assert not blob.exists()
+    assert not content_stored(crm, attached["sha256"])
     assert [item.id for item in crm.timeline(anna)] == [keep]
     with pytest.raises(NotFound, match=f"no event with id {call}"):
         crm.events.delete(call)

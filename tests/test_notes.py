@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from crm_calls import timeline_records
-from timeline_builders import event, organization, person
+from timeline_builders import content_stored, event, organization, person
 
 import crmkit
 from crmkit import CRM, CrmError, NotFound
-from crmkit.store.sqlite.files import FileStore
 from crmkit.store.sqlite.notes import add_note, get_note
 
 
@@ -93,9 +92,9 @@ def test_delete_note_removes_it_and_its_files(crm: CRM) -> None:
         anna, data=b"%PDF-1.4 umowa", name="umowa.pdf", note_id=note["id"]
     ).to_record()
     kept = crm.files.add(anna, data=b"other", name="inne.txt").to_record()
-    blob = FileStore.for_store(crm.store).blob_path(attached["sha256"])
+    assert content_stored(crm, attached["sha256"])
     deleted = crm.notes.delete(note["id"]).to_record()
     assert deleted["body"] == "Skan umowy w załączniku"
     assert [f.id for f in crm.files.list(anna)] == [kept["id"]]
-    assert not blob.exists()
+    assert not content_stored(crm, attached["sha256"])
     assert crm.timeline(anna) == []

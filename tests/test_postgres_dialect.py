@@ -12,7 +12,7 @@ from crmkit.store.postgres.dialect import translate
     [
         ("SELECT id FROM contacts WHERE id = ?", "SELECT id FROM contacts WHERE id = %s"),
         ("SELECT :a, :b_2 FROM t", "SELECT %(a)s, %(b_2)s FROM t"),
-        ("SELECT ?2, ?1, ?2", "SELECT %(p2)s, %(p1)s, %(p2)s"),
+        ("SELECT ?2, ?1, ?2", "SELECT %s, %s, %s"),
         (
             "SELECT 'a?b', x::text FROM t WHERE y LIKE '50%'",
             "SELECT 'a?b', x::text FROM t WHERE y LIKE '50%%'",
@@ -75,8 +75,8 @@ def test_a_statement_is_said_in_postgresql(sqlite: str, postgresql: str) -> None
 def test_json_lists_are_marked_to_bind_as_arrays() -> None:
     translated = translate("SELECT 1 FROM t WHERE a = ? AND id IN (SELECT value FROM json_each(?))")
     assert translated.arrays == (1,)
-    numbered = translate("SELECT ?1 WHERE id IN (SELECT value FROM json_each(?2))")
-    assert (numbered.arrays, numbered.numbered) == (("p2",), True)
+    numbered = translate("SELECT ?2 WHERE id IN (SELECT value FROM json_each(?1))")
+    assert (numbered.arrays, numbered.positions) == ((1,), (2, 1))
 
 
 def test_writes_to_the_fts5_index_have_nothing_to_do() -> None:

@@ -57,6 +57,11 @@ def test_an_unreachable_server_is_a_sentence(postgres_server: Server) -> None:
         open_store(missing)
 
 
+def test_open_store_says_when_no_postgresql_server_answers() -> None:
+    with pytest.raises(CrmError, match="cannot connect to the database postgresql://"):
+        open_store("postgresql://crm@localhost:1/crm")
+
+
 def test_newer_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "crm.db"
     with sqlite3.connect(path) as conn:
@@ -193,8 +198,8 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
         Store(tmp_path / "nope" / "crm.db")
 
 
-def test_transaction_rolls_back_on_error_and_nests(tmp_path: Path) -> None:
-    store = Store(tmp_path / "crm.db")
+def test_transaction_rolls_back_on_error_and_nests(db_path: Path) -> None:
+    store = open_store(db_path)
     with pytest.raises(RuntimeError), store.transaction() as conn:
         conn.execute("INSERT INTO tags (name, key) VALUES ('A', 'a')")
         raise RuntimeError("boom")
@@ -207,8 +212,8 @@ def test_transaction_rolls_back_on_error_and_nests(tmp_path: Path) -> None:
     assert [r[0] for r in store.conn.execute("SELECT name FROM tags")] == ["A"]
 
 
-def test_deleting_a_contact_cascades(tmp_path: Path) -> None:
-    store = Store(tmp_path / "crm.db")
+def test_deleting_a_contact_cascades(db_path: Path) -> None:
+    store = open_store(db_path)
     with store.transaction() as conn:
         conn.execute(
             "INSERT INTO contacts (id, kind, name, created_at, updated_at)"

@@ -26,6 +26,10 @@ def _ids(items: list[dict]) -> list[int]:
 @pytest.fixture()
 def acme(crm: CRM) -> dict[str, int]:
     """Acme with Anna (member 2024-01-01 to 2024-06-01) and Jan (member since 2024-03-01)."""
+    return _make_acme(crm)
+
+
+def _make_acme(crm: CRM) -> dict[str, int]:
     ids = {
         "acme": organization(crm, "Acme"),
         "anna": person(crm, "Anna", "Nowak"),
@@ -197,18 +201,22 @@ def test_limited_organization_timeline_is_the_top_of_the_full_one(
         assert timeline_items(crm.store, org, limit=limit, now=NOW) == full[:limit]
 
 
-def test_queries_use_the_contact_time_index(crm: CRM, acme: dict[str, int]) -> None:
-    traced: list[str] = []
-    crm.store.conn.set_trace_callback(traced.append)
-    timeline_items(crm.store, acme["acme"], limit=5, now=NOW)
-    timeline_items(crm.store, acme["anna"], limit=5, now=NOW)
-    crm.store.conn.set_trace_callback(None)
-    event_queries = [sql for sql in traced if "FROM events" in sql or "events AS e" in sql]
-    assert len(event_queries) >= 3
-    for sql in event_queries:
-        plan = " | ".join(row[3] for row in crm.store.conn.execute("EXPLAIN QUERY PLAN " + sql))
-        assert "events_contact_time" in plan, plan
-        assert "SCAN e" not in plan, plan
+def test_queries_use_the_contact_time_index(tmp_path: Path) -> None:
+    """SQLite's plans (a SQLite file: the statements are traced and explained by SQLite)."""
+    with crmkit.open(tmp_path / "crm.db") as crm:
+        acme = _make_acme(crm)
+        traced: list[str] = []
+        crm.store.conn.set_trace_callback(traced.append)
+        timeline_items(crm.store, acme["acme"], limit=5, now=NOW)
+        timeline_items(crm.store, acme["anna"], limit=5, now=NOW)
+        crm.store.conn.set_trace_callback(None)
+        event_queries = [sql for sql in traced if "FROM events" in sql or "events AS e" in sql]
+        assert len(event_queries) >= 3
+        for sql in event_queries:
+            rows = crm.store.conn.execute("EXPLAIN QUERY PLAN " + sql)
+            plan = " | ".join(row[3] for row in rows)
+            assert "events_contact_time" in plan, plan
+            assert "SCAN e" not in plan, plan
 
 
 def test_a_contact_with_100k_events_answers_at_once(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from crmkit import CRM
 
-__all__ = ["DATA", "person", "organization", "event", "event_count"]
+__all__ = ["DATA", "person", "organization", "event", "event_count", "content_stored"]
 
 DATA = Path(__file__).parent / "data" / "timeline"
 
@@ -32,3 +32,13 @@ def event(crm: CRM, contact_id: int, at: str, kind: str = "call", **fields: Any)
 
 def event_count(crm: CRM) -> int:
     return int(crm.store.one("SELECT count(*) FROM events"))
+
+
+def content_stored(crm: CRM, sha256: str) -> bool:
+    """Whether the base holds a stored file's bytes: a blob in its folder, or a row."""
+    from crmkit.store.sqlite.files import FileStore
+
+    files = FileStore.for_store(crm.store)
+    if getattr(files, "in_database", False):
+        return crm.store.one("SELECT 1 FROM file_contents WHERE sha256 = ?", (sha256,)) is not None
+    return bool(files.blob_path(sha256).exists())

@@ -117,6 +117,9 @@ _ID_TABLES = frozenset(
 class Connection:
     """The part of `sqlite3.Connection` the storage layer uses, over psycopg."""
 
+    # Rows written through this connection, as `sqlite3.Connection.total_changes` counts.
+    total_changes = 0
+
     def __init__(self, raw: Any) -> None:
         self.raw = raw
         self._streams = 0
@@ -128,9 +131,7 @@ class Connection:
         translated = translate(sql)
         if not translated.sql:
             return Cursor(None)
-        if translated.numbered and not isinstance(params, dict):
-            params = {f"p{place}": value for place, value in enumerate(params, 1)}
-        text, values = translated.sql, _bind(params, translated.arrays)
+        text, values = translated.sql, _bind(params, translated.arrays, translated.positions)
         returning = _returns_id(text)
         if returning:
             text += " RETURNING id"
@@ -139,25 +140,29 @@ class Connection:
             cursor.execute(text, values, prepare=False)
         except Exception as exc:
             raise _sqlite_error(exc) from exc
+        self._count_changes(cursor)
         if returning:
             row = cursor.fetchone()
             return Cursor(cursor, int(row[0]) if row else None)
         return Cursor(cursor)
+
+    def _count_changes(self, cursor: Any) -> None:
+        if cursor.description is None or cursor.statusmessage.startswith("INSERT"):
+            self.total_changes += max(cursor.rowcount, 0)
 
     def executemany(self, sql: str, seq: Iterable[Any]) -> Cursor:
         translated = translate(sql)
         if not translated.sql:
             return Cursor(None)
         cursor = self.raw.cursor()
-        if translated.numbered:
-            seq = ({f"p{n}": value for n, value in enumerate(params, 1)} for params in seq)
-        rows = [_bind(params, translated.arrays) for params in seq]
+        rows = [_bind(params, translated.arrays, translated.positions) for params in seq]
         if not rows:
             return Cursor(None)
         try:
             cursor.executemany(translated.sql, rows)
         except Exception as exc:
             raise _sqlite_error(exc) from exc
+        self._count_changes(cursor)
         return Cursor(cursor)
 
     def cursor(self) -> CursorMaker:
@@ -232,14 +237,19 @@ def _returns_id(text: str) -> str | None:
     return table
 
 
-def _bind(params: Any, arrays: tuple[int | str, ...]) -> Any:
-    """The parameters for psycopg: JSON lists bound as arrays, flags as numbers."""
+def _bind(params: Any, arrays: tuple[int | str, ...], positions: tuple[int, ...] = ()) -> Any:
+    """The parameters for psycopg: JSON lists bound as arrays, flags as numbers.
+
+    `positions` gives the number of the parameter each placeholder takes (`?1`).
+    """
     if isinstance(params, dict):
         bound = {key: _value(value) for key, value in params.items()}
         for name in arrays:
             bound[name] = _array(bound[name])
         return bound
     values = [_value(value) for value in params]
+    if positions:
+        values = [values[number - 1] for number in positions]
     for place in arrays:
         assert isinstance(place, int)
         values[place] = _array(values[place])

@@ -5,7 +5,8 @@ share; where SQLite spells a thing its own way, `translate` rewrites it:
 
 | SQLite                                  | PostgreSQL                               |
 |-----------------------------------------|------------------------------------------|
-| `?`, `?1`, `:name`                      | `%s`, `%(p1)s`, `%(name)s` (`%` as `%%`) |
+| `?`, `:name`                            | `%s`, `%(name)s` (and `%` as `%%`)       |
+| `?1` (a numbered parameter)             | `%s`, its value bound at each place      |
 | `BEGIN IMMEDIATE`                       | `BEGIN`                                  |
 | `INSERT OR IGNORE INTO ...`             | `INSERT INTO ... ON CONFLICT DO NOTHING` |
 | `INSERT OR REPLACE INTO t ...`          | `... ON CONFLICT (key) DO UPDATE ...`    |
@@ -79,8 +80,8 @@ class Translated:
 
     sql: str
     arrays: tuple[int | str, ...]
-    # Whether the statement numbers its parameters (`?1`, `?2`): they are bound by name.
-    numbered: bool = False
+    # For numbered parameters (`?1`): the number (from 1) of each `%s` in turn.
+    positions: tuple[int, ...] = ()
 
 
 @lru_cache(maxsize=2048)
@@ -211,8 +212,8 @@ def _bind_parameters(text: str) -> Translated:
     """Turn `?` and `:name` into psycopg's placeholders, outside quotes."""
     out: list[str] = []
     arrays: list[int | str] = []
+    positions: list[int] = []
     count = 0
-    numbered = False
     quote = ""
     index = 0
     while index < len(text):
@@ -232,19 +233,15 @@ def _bind_parameters(text: str) -> Translated:
             out.append(char)
         elif char == "%":
             out.append("%%")
-        elif char == "?" and text[index + 1 : index + 2].isdigit():
-            number = re.match(r"\d+", text[index + 1 :])
-            assert number is not None
-            numbered = True
-            if array:
-                arrays.append(f"p{number.group(0)}")
-            out.append(f"%(p{number.group(0)})s")
-            index += len(number.group(0))
         elif char == "?":
             if array:
                 arrays.append(count)
             out.append("%s")
             count += 1
+            number = re.match(r"\d+", text[index + 1 :])
+            if number is not None:
+                index += len(number.group(0))
+            positions.append(int(number.group(0)) if number else max(positions, default=0) + 1)
         elif char == ":" and index + 1 < len(text) and _name_start(text, index):
             name = re.match(r"\w+", text[index + 1 :])
             assert name is not None
@@ -255,7 +252,8 @@ def _bind_parameters(text: str) -> Translated:
         else:
             out.append(char)
         index += 1
-    return Translated("".join(out), tuple(arrays), numbered)
+    numbered = positions != list(range(1, len(positions) + 1))
+    return Translated("".join(out), tuple(arrays), tuple(positions) if numbered else ())
 
 
 def _name_start(text: str, index: int) -> bool:

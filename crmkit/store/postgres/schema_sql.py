@@ -265,7 +265,7 @@ CREATE FUNCTION crm_casefold(value TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS 
 $$;
 CREATE FUNCTION crm_json_path(path TEXT) RETURNS TEXT[] LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce(array_agg(btrim(part, '"') ORDER BY n), '{{}}')
-    FROM unnest(string_to_array(regexp_replace(substr(path, 2), '\[(\d+)\]', '.\1', 'g'), '.'))
+    FROM unnest(string_to_array(regexp_replace(substr(path, 2), '\\[(\\d+)\\]', '.\\1', 'g'), '.'))
         WITH ORDINALITY AS parts(part, n)
     WHERE part <> ''
 $$;
@@ -277,12 +277,29 @@ $$;
 CREATE FUNCTION json_extract(doc TEXT, path TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
     SELECT crm_json_text(doc::jsonb #> crm_json_path(path))
 $$;
+CREATE FUNCTION crm_json_type(value JSONB) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE jsonb_typeof(value) WHEN 'string' THEN 'text'
+        WHEN 'number' THEN CASE WHEN value::text ~ '[.eE]' THEN 'real' ELSE 'integer' END
+        WHEN 'boolean' THEN value::text ELSE jsonb_typeof(value) END
+$$;
+CREATE FUNCTION json_type(doc TEXT, path TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
+    SELECT crm_json_type(doc::jsonb #> crm_json_path(path))
+$$;
+CREATE FUNCTION json_type(doc TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
+    SELECT crm_json_type(doc::jsonb)
+$$;
+CREATE FUNCTION crm_json_items(node JSONB) RETURNS TABLE (item JSONB) LANGUAGE sql IMMUTABLE AS $$
+    SELECT element FROM jsonb_array_elements(CASE jsonb_typeof(node)
+        WHEN 'array' THEN node ELSE '[]'::jsonb END) WITH ORDINALITY AS a(element, n)
+    UNION ALL SELECT e.value FROM jsonb_each(CASE jsonb_typeof(node)
+        WHEN 'object' THEN node ELSE '{{}}'::jsonb END) AS e
+    UNION ALL SELECT node WHERE jsonb_typeof(node) NOT IN ('array', 'object')
+$$;
+-- As SQLite's: an array's items, an object's values, or a scalar itself.
 CREATE FUNCTION json_each(doc TEXT, path TEXT) RETURNS TABLE (value TEXT, type TEXT)
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT crm_json_text(item), CASE jsonb_typeof(item) WHEN 'number' THEN 'real'
-        WHEN 'string' THEN 'text' ELSE jsonb_typeof(item) END
-    FROM jsonb_array_elements(CASE jsonb_typeof(doc::jsonb #> crm_json_path(path))
-        WHEN 'array' THEN doc::jsonb #> crm_json_path(path) ELSE '[]'::jsonb END) AS item
+    SELECT crm_json_text(item), crm_json_type(item)
+    FROM crm_json_items(doc::jsonb #> crm_json_path(path)) AS i(item)
 $$;
 CREATE FUNCTION json_each(doc TEXT) RETURNS TABLE (value TEXT, type TEXT)
 LANGUAGE sql IMMUTABLE AS $$

@@ -38,7 +38,7 @@ __all__ = [
 _ENROLLED = (
     "SELECT cc.contact_id, c.name,"
     " (SELECT json_group_array(number) FROM"
-    "  (SELECT number FROM phones WHERE contact_id = cc.contact_id ORDER BY position)),"
+    "  (SELECT number FROM phones WHERE contact_id = cc.contact_id ORDER BY position) AS p),"
     " (SELECT address FROM emails WHERE contact_id = cc.contact_id ORDER BY position LIMIT 1),"
     " cc.status, u.full_name, cc.callback_at, cc.note, cc.enrolled_at, cc.updated_at"
     " FROM campaign_contacts cc JOIN contacts c ON c.id = cc.contact_id"
@@ -120,14 +120,15 @@ def enroll_contacts(
         missing = [
             row[0]
             for row in store.conn.execute(
-                "SELECT value FROM json_each(?) WHERE value NOT IN (SELECT id FROM contacts)",
+                "SELECT CAST(value AS INTEGER) FROM json_each(?)"
+                " WHERE CAST(value AS INTEGER) NOT IN (SELECT id FROM contacts)",
                 (payload,),
             )
         ]
         if missing:
             shown = ", ".join(str(contact_id) for contact_id in missing[:20])
             raise NotFound(f"no contact with id {shown}")
-        sources.append(("SELECT value AS id FROM json_each(?)", (payload,)))
+        sources.append(("SELECT CAST(value AS INTEGER) AS id FROM json_each(?)", (payload,)))
     if selection is not None:
         sources.extend(_selection_sources(selection))
     union = " UNION ".join(sql for sql, _ in sources)
@@ -137,7 +138,7 @@ def enroll_contacts(
     origin = Origin(user, store.source)
     changes = json.dumps([[_field(campaign, "status"), None, status]], ensure_ascii=False)
     with store.transaction() as conn:
-        selected = int(store.one(f"SELECT count(*) FROM ({union})", params))
+        selected = int(store.one(f"SELECT count(*) FROM ({union}) AS s", params))
         last = store.one("SELECT coalesce(max(id), 0) FROM campaign_contacts")
         cursor = conn.execute(
             "INSERT INTO campaign_contacts"

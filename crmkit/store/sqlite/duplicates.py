@@ -18,7 +18,7 @@ import json
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import groupby
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from crmkit.store.sqlite.connection import Store
 from crmkit.values.names import fold_text, match_name_key
@@ -108,6 +108,15 @@ def shared_keys(store: Store, key: str) -> Iterator[tuple[str, list[tuple[int, s
     A holder is (contact id, kind, the value as that contact has it), in id order;
     e-mail addresses are yielded in lower case.
     """
+    if getattr(store, "dialect", "sqlite") == "postgresql":
+        from crmkit.store.postgres.duplicates import ASCII_EMAILS, folded_email_rows
+
+        found: list[Any] = store.rows(ASCII_EMAILS if key == "email" else SHARED_KEYS[key])
+        if key == "email":
+            found += folded_email_rows(store)
+        for value, group in groupby(found, key=lambda row: row[0]):
+            yield value, [(contact_id, kind, raw) for _, raw, contact_id, kind in group]
+        return
     queries = [SHARED_KEYS[key]]
     if key == "email":
         store.conn.create_function("crm_dup_lower", 1, str.lower, deterministic=True)
@@ -135,6 +144,14 @@ def name_blocks(
     domain). Contacts with an empty name are left out. Read each kind's rows before
     taking the next.
     """
+    if getattr(store, "dialect", "sqlite") == "postgresql":
+        from crmkit.store.postgres.duplicates import name_block_rows
+
+        for shared, rows in name_block_rows(
+            store, free_domains, _name_key_or_empty, _fold_or_empty
+        ):
+            yield shared, iter(rows)
+        return
     conn = store.conn
     conn.create_function("crm_dup_fold", 1, _fold_or_empty, deterministic=True)
     conn.create_function("crm_dup_key", 2, _name_key_or_empty, deterministic=True)

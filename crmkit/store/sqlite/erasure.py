@@ -7,7 +7,9 @@ events, file names, history values, the raw cells of import problems, saved
 views and the records merges keep. All of it happens in one transaction with
 `secure_delete` on, so SQLite overwrites what it frees; the search index is
 optimized (FTS5 keeps deleted terms until its segments are merged) and the WAL
-is checkpointed and truncated. The erasure is recorded without personal data.
+is checkpointed and truncated. (On PostgreSQL the same rows are deleted and
+updated; the server keeps their old versions until its vacuum reclaims them.)
+The erasure is recorded without personal data.
 
 Salted hashes of the person's numbers, e-mails, PESEL and NIP go to the
 suppression list: an import row matching one is skipped.
@@ -112,7 +114,7 @@ def erase_contact(
     finally:
         conn.execute("PRAGMA secure_delete = OFF")
     FileStore.for_store(store).prune(store, files)
-    busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    busy = _checkpoint(store)
     return {
         "erasure_id": erasure_id,
         "contact_id": contact_id,
@@ -122,6 +124,18 @@ def erase_contact(
         "wal_cleared": not busy,
         "kept_events": keep_events,
     }
+
+
+def _checkpoint(store: Store) -> bool:
+    """Move the WAL into the file and empty it; return whether a reader kept it busy.
+
+    PostgreSQL has no such file of the base's own: the rows are deleted, and their
+    old versions wait in the server's tables and WAL for its vacuum and checkpoints.
+    """
+    if getattr(store, "dialect", "sqlite") == "postgresql":
+        return False
+    busy, _, _ = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return bool(busy)
 
 
 def _merged_records(store: Store, contact_id: int) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,8 @@ PLACES: tuple[tuple[str, str, str], ...] = (
     ("merges", "id", "snapshot"),
 )
 _SEPARATOR = r"[\s\-.()/]?"
+# Rows read at once where the values are tested in Python (PostgreSQL).
+_BATCH = 5000
 
 
 @dataclass
@@ -139,20 +141,25 @@ def find_places(
 
     The contacts' structured values are found by `find_contacts`; here the free
     text and copied values of `PLACES` are read (one regular-expression test per
-    non-empty value, in SQLite's own loop).
+    non-empty value, in SQLite's own loop; on PostgreSQL, batch by batch here).
     """
     conn = store.conn
-    conn.create_function(
-        "crm_mentions", 1, lambda text: text is not None and bool(pattern.search(str(text))),
-        deterministic=True,
-    )  # fmt: skip
+    postgresql = getattr(store, "dialect", "sqlite") == "postgresql"
+    if not postgresql:
+        conn.create_function(
+            "crm_mentions", 1, lambda text: text is not None and bool(pattern.search(str(text))),
+            deterministic=True,
+        )  # fmt: skip
     for table, key, column in PLACES:
         owner = ", contact_id" if table in ("notes", "events", "files") else ""
-        sql = (
-            f"SELECT {key}, {column}{owner} FROM {table}"
-            f" WHERE {column} IS NOT NULL AND crm_mentions({column})"
-        )
-        for row in conn.execute(sql):
+        if postgresql:
+            rows: Iterable[Any] = _mentions_read_here(store, pattern, table, key, column, owner)
+        else:
+            rows = conn.execute(
+                f"SELECT {key}, {column}{owner} FROM {table}"
+                f" WHERE {column} IS NOT NULL AND crm_mentions({column})"
+            )
+        for row in rows:
             if table == "contacts" and row[0] == skip_contact:
                 continue
             found = pattern.search(str(row[1]))
@@ -166,6 +173,28 @@ def find_places(
             if len(row) > 2:
                 place["contact_id"] = row[2]
             yield place
+
+
+def _mentions_read_here(
+    store: Store, pattern: re.Pattern[str], table: str, key: str, column: str, owner: str
+) -> Iterator[Any]:
+    """Yield the rows of a place whose value the pattern matches, tested in Python.
+
+    The server's regular expressions fold case by its own locale, not as Python's
+    do, so every non-empty value is read (in batches, by key) and tested here.
+    """
+    last = None
+    while True:
+        after = "" if last is None else f" AND {key} > ?"
+        batch = store.rows(
+            f"SELECT {key}, {column}{owner} FROM {table} WHERE {column} IS NOT NULL{after}"
+            f" ORDER BY {key} LIMIT {_BATCH}",
+            () if last is None else (last,),
+        )
+        yield from (row for row in batch if pattern.search(str(row[1])))
+        if len(batch) < _BATCH:
+            return
+        last = batch[-1][0]
 
 
 def find_contacts(store: Store, terms: Terms) -> list[int]:

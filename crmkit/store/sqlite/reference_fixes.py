@@ -135,7 +135,7 @@ def merge_tags(store: Store, source_id: int, into_id: int, user: str | None) -> 
         payload = json.dumps(chunk)
         store.conn.execute(
             "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id)"
-            " SELECT value, ? FROM json_each(?)",
+            " SELECT CAST(value AS INTEGER), ? FROM json_each(?)",
             (into_id, payload),
         )
         store.conn.execute(

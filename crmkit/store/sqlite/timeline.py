@@ -38,11 +38,13 @@ _EVENT_COLUMNS = (
     "e.id, e.kind, e.direction, e.occurred_at, e.duration, e.subject, e.body, e.channel,"
     " u.full_name, e.contact_id, c.name"
 )
-_SPAN_TABLE = (
-    "json_each(:spans) AS s"
-    " CROSS JOIN events AS e ON e.contact_id = json_extract(s.value, '$[0]')"
-    " AND e.occurred_at >= json_extract(s.value, '$[1]')"
-    " AND e.occurred_at < json_extract(s.value, '$[2]')"
+# The spans drive the join (CROSS JOIN keeps them the outer loop in SQLite); a span's
+# contact id is read back as a number, which PostgreSQL's `json_extract` does not.
+_SPAN_TABLE = "json_each(:spans) AS s CROSS JOIN events AS e"
+_IN_SPAN = (
+    "{alias}.contact_id = CAST(json_extract(s.value, '$[0]') AS INTEGER)"
+    " AND {alias}.{time} >= json_extract(s.value, '$[1]')"
+    " AND {alias}.{time} < json_extract(s.value, '$[2]')"
 )
 
 Span = tuple[int, str, str]
@@ -180,7 +182,8 @@ def _events(
             cut = _cut_off(store, spans, filters, values, limit)
             if cut is not None:
                 spans = [(cid, max(low, cut), high) for cid, low, high in spans if high > cut]
-        sql = select.format(source=_SPAN_TABLE, extra="")
+        in_span = _IN_SPAN.format(alias="e", time="occurred_at")
+        sql = select.format(source=_SPAN_TABLE, extra=f" AND {in_span}")
         rows = conn.execute(sql + tail, {**values, "spans": json.dumps(spans)})
     return [event_item(row, []) for row in rows]
 
@@ -191,9 +194,7 @@ def _cut_off(
     """The newest of the ranges' N-th newest event times: nothing older can make the top N."""
     sql = (
         "SELECT max((SELECT e.occurred_at FROM events AS e"
-        " WHERE e.contact_id = json_extract(s.value, '$[0]')"
-        " AND e.occurred_at >= json_extract(s.value, '$[1]')"
-        f" AND e.occurred_at < json_extract(s.value, '$[2]'){filters}"
+        f" WHERE {_IN_SPAN.format(alias='e', time='occurred_at')}{filters}"
         " ORDER BY e.occurred_at DESC LIMIT 1 OFFSET :offset))"
         " FROM json_each(:spans) AS s"
     )
@@ -219,9 +220,7 @@ def _profile_notes(
     else:
         where = (
             "n.case_id = :case AND EXISTS (SELECT 1 FROM json_each(:spans) AS s"
-            " WHERE n.contact_id = json_extract(s.value, '$[0]')"
-            " AND n.created_at >= json_extract(s.value, '$[1]')"
-            " AND n.created_at < json_extract(s.value, '$[2]'))"
+            f" WHERE {_IN_SPAN.format(alias='n', time='created_at')})"
         )
         params.update(case=case, spans=json.dumps(spans))
     sql = (
