@@ -47,6 +47,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 BOTH_BACKENDS = frozenset(
     {
         "test_api",
+        "test_bench_data",
+        "test_blacklist",
+        "test_campaigns",
+        "test_card",
+        "test_cli_timeline",
+        "test_crm",
+        "test_events",
+        "test_exporters_export",
+        "test_gdpr",
+        "test_notes",
+        "test_reference_fixes",
+        "test_roundtrip_new_base",
         "test_backup",
         "test_dump",
         "test_files",

@@ -243,3 +243,14 @@ def test_none_binds_as_null(tmp_path: Path) -> None:
     store = Store(tmp_path / "crm.db")
     found = store.conn.execute("SELECT ? IS NULL, typeof(?)", (None, None)).fetchone()
     assert found == (1, "null")
+
+
+def test_json_paths_read_alike_on_both_backends(db_path: Path) -> None:
+    store = open_store(db_path)
+    try:
+        read = store.one("SELECT json_extract(?, '$[1]')", ('[5, "a", {"k": 7}]',))
+        nested = store.one("SELECT json_extract(?, '$[2].k')", ('[5, "a", {"k": 7}]',))
+        keyed = store.one("SELECT json_extract(?, '$.budget')", ('{"budget": 1500}',))
+    finally:
+        store.close()
+    assert (read, str(nested), str(keyed)) == ("a", "7", "1500")

@@ -265,7 +265,7 @@ CREATE FUNCTION crm_casefold(value TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS 
 $$;
 CREATE FUNCTION crm_json_path(path TEXT) RETURNS TEXT[] LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce(array_agg(btrim(part, '"') ORDER BY n), '{{}}')
-    FROM unnest(string_to_array(regexp_replace(substr(path, 2), '\\[(\\d+)\\]', '.\\1', 'g'), '.'))
+    FROM unnest(string_to_array(regexp_replace(substr(path, 2), '\[(\d+)\]', '.\1', 'g'), '.'))
         WITH ORDINALITY AS parts(part, n)
     WHERE part <> ''
 $$;
