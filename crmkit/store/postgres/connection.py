@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from crmkit.errors import CrmError
-from crmkit.store.postgres.dialect import translate
+from crmkit.store.postgres.dialect import Translated, translate
 
 __all__ = ["Connection", "Cursor", "PostgresStore", "Row"]
 
@@ -105,6 +105,8 @@ class Connection:
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
+        # Rows written through this connection, as `sqlite3.Connection.total_changes` counts.
+        self.total_changes = 0
 
     def execute(self, sql: str, params: Any = ()) -> Cursor:
         head = sql.lstrip()[:12].upper()
@@ -113,7 +115,7 @@ class Connection:
         translated = translate(sql)
         if not translated.sql:
             return Cursor(None)
-        text, values = translated.sql, _bind(params, translated.arrays)
+        text, values = translated.sql, _bind(params, translated)
         returning = _returns_id(text)
         if returning:
             text += " RETURNING id"
@@ -122,23 +124,29 @@ class Connection:
             cursor.execute(text, values, prepare=False)
         except Exception as exc:
             raise _sqlite_error(exc) from exc
+        self._count_changes(cursor)
         if returning:
             row = cursor.fetchone()
             return Cursor(cursor, int(row[0]) if row else None)
         return Cursor(cursor)
+
+    def _count_changes(self, cursor: Any) -> None:
+        if cursor.description is None or cursor.statusmessage.startswith("INSERT"):
+            self.total_changes += max(cursor.rowcount, 0)
 
     def executemany(self, sql: str, seq: Iterable[Any]) -> Cursor:
         translated = translate(sql)
         if not translated.sql:
             return Cursor(None)
         cursor = self.raw.cursor()
-        rows = [_bind(params, translated.arrays) for params in seq]
+        rows = [_bind(params, translated) for params in seq]
         if not rows:
             return Cursor(None)
         try:
             cursor.executemany(translated.sql, rows)
         except Exception as exc:
             raise _sqlite_error(exc) from exc
+        self._count_changes(cursor)
         return Cursor(cursor)
 
     def cursor(self) -> CursorMaker:
@@ -190,15 +198,17 @@ def _returns_id(text: str) -> str | None:
     return table
 
 
-def _bind(params: Any, arrays: tuple[int | str, ...]) -> Any:
+def _bind(params: Any, translated: Translated) -> Any:
     """The parameters for psycopg: JSON lists bound as arrays, flags as numbers."""
     if isinstance(params, dict):
         bound = {key: _value(value) for key, value in params.items()}
-        for name in arrays:
+        for name in translated.arrays:
             bound[name] = _array(bound[name])
         return bound
     values = [_value(value) for value in params]
-    for place in arrays:
+    if translated.positions:
+        values = [values[number - 1] for number in translated.positions]
+    for place in translated.arrays:
         assert isinstance(place, int)
         values[place] = _array(values[place])
     return values
@@ -258,7 +268,9 @@ class PostgresStore:
         from crmkit.store.postgres.schema import install_schema
 
         self.migrated_from = install_schema(self, create=create)
-        self.interrupted_imports: list[int] = []
+        from crmkit.store.sqlite.imports import mark_interrupted
+
+        self.interrupted_imports = mark_interrupted(self)
 
     @property
     def version(self) -> int:
@@ -333,9 +345,11 @@ class _PrintedAddress(str):
 
         parts = urlsplit(address)
         netloc = parts.netloc
-        if "@" in netloc and ":" in netloc.split("@")[0]:
-            user = netloc.split("@")[0].split(":")[0]
-            netloc = f"{user}:***@{netloc.split('@', 1)[1]}"
+        if "@" not in netloc or ":" not in netloc.split("@")[0]:
+            # Nothing to hide; kept as given (urlunsplit would drop an empty host's `//`).
+            return super().__new__(cls, address)
+        user = netloc.split("@")[0].split(":")[0]
+        netloc = f"{user}:***@{netloc.split('@', 1)[1]}"
         return super().__new__(cls, urlunsplit(parts._replace(netloc=netloc)))
 
     @property

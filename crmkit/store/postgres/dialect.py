@@ -6,6 +6,7 @@ share; where SQLite spells a thing its own way, `translate` rewrites it:
 | SQLite                                  | PostgreSQL                               |
 |-----------------------------------------|------------------------------------------|
 | `?`, `:name`                            | `%s`, `%(name)s` (and `%` as `%%`)       |
+| `?1` (a numbered parameter)             | `%s`, its value bound at each place      |
 | `BEGIN IMMEDIATE`                       | `BEGIN`                                  |
 | `INSERT OR IGNORE INTO ...`             | `INSERT INTO ... ON CONFLICT DO NOTHING` |
 | `INSERT OR REPLACE INTO t ...`          | `... ON CONFLICT (key) DO UPDATE ...`    |
@@ -79,6 +80,8 @@ class Translated:
 
     sql: str
     arrays: tuple[int | str, ...]
+    # For numbered parameters (`?1`): the number (from 1) of each `%s` in turn.
+    positions: tuple[int, ...] = ()
 
 
 @lru_cache(maxsize=2048)
@@ -206,6 +209,7 @@ def _bind_parameters(text: str) -> Translated:
     """Turn `?` and `:name` into psycopg's placeholders, outside quotes."""
     out: list[str] = []
     arrays: list[int | str] = []
+    positions: list[int] = []
     count = 0
     quote = ""
     index = 0
@@ -231,6 +235,10 @@ def _bind_parameters(text: str) -> Translated:
                 arrays.append(count)
             out.append("%s")
             count += 1
+            number = re.match(r"\d+", text[index + 1 :])
+            if number is not None:
+                index += len(number.group(0))
+            positions.append(int(number.group(0)) if number else max(positions, default=0) + 1)
         elif char == ":" and index + 1 < len(text) and _name_start(text, index):
             name = re.match(r"\w+", text[index + 1 :])
             assert name is not None
@@ -241,7 +249,8 @@ def _bind_parameters(text: str) -> Translated:
         else:
             out.append(char)
         index += 1
-    return Translated("".join(out), tuple(arrays))
+    numbered = positions != list(range(1, len(positions) + 1))
+    return Translated("".join(out), tuple(arrays), tuple(positions) if numbered else ())
 
 
 def _name_start(text: str, index: int) -> bool:

@@ -154,6 +154,13 @@ class DeferredIndexes:
         self._definitions: list[str] = []
 
     def drop(self, names: Iterable[str]) -> None:
+        """Drop these indexes until `restore`.
+
+        Not on PostgreSQL: there a dropped index would lock its table for every
+        other client until the import commits.
+        """
+        if getattr(self.store, "dialect", "sqlite") == "postgresql":
+            return
         conn = self.store.conn
         for name in names:
             row = conn.execute(
