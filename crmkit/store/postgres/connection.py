@@ -107,8 +107,15 @@ class Connection:
         self.raw = raw
         # Rows written through this connection, as `sqlite3.Connection.total_changes` counts.
         self.total_changes = 0
+        self._trace: Any = None
+
+    def set_trace_callback(self, callback: Any) -> None:
+        """Call `callback` with each statement run from now on (as given, untranslated)."""
+        self._trace = callback
 
     def execute(self, sql: str, params: Any = ()) -> Cursor:
+        if self._trace is not None:
+            self._trace(sql)
         head = sql.lstrip()[:12].upper()
         if head.startswith("PRAGMA"):
             return Cursor(None)
@@ -142,6 +149,9 @@ class Connection:
         rows = [_bind(params, translated) for params in seq]
         if not rows:
             return Cursor(None)
+        if self._trace is not None:
+            for _ in rows:
+                self._trace(sql)
         try:
             cursor.executemany(translated.sql, rows)
         except Exception as exc:
@@ -301,10 +311,16 @@ class PostgresStore:
         self._depth += 1
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             self._depth -= 1
             if self._depth == 0:
                 self.conn.raw.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError) and "database is locked" in str(exc):
+                    # Another client held what this transaction writes past the lock timeout.
+                    raise CrmError(
+                        f"the database {self.path} is busy (another import or edit is running);"
+                        " try again"
+                    ) from None
             else:
                 self.conn.raw.execute(f"ROLLBACK TO SAVEPOINT sp{self._depth}")
                 self.conn.raw.execute(f"RELEASE SAVEPOINT sp{self._depth}")
