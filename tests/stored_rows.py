@@ -1,4 +1,4 @@
-"""Rows read straight from a test's database, without crmkit: a SQLite file or a PostgreSQL address."""
+"""Rows read straight from a test's database, without crmkit: a SQLite file or a PostgreSQL one."""
 
 from __future__ import annotations
 
