@@ -154,6 +154,10 @@ class Contacts:
             if definition.required and key in draft.custom and draft.custom[key] in (None, [], ""):
                 raise CrmError(f"required field {key!r} cannot be emptied")
         with self._store.transaction():
+            # Another agent's edit of this contact waits for ours (or ours for theirs);
+            # a contact merged or deleted meanwhile says so.
+            self._store.lock_contacts([contact_id])
+            self._record(contact_id)
             writer = ContactWriter(self._store, now=utc_now(), history=self._history())
             self._check_external_id(writer, draft, contact_id)
             writer.update(contact_id, draft, replace_links=True)

@@ -29,7 +29,7 @@ from crmkit.merges import Merges
 from crmkit.query.api import Views
 from crmkit.reference import Fields, Tags, Users
 from crmkit.settings import Settings
-from crmkit.store import Store, open_store
+from crmkit.store import Store, is_postgresql, open_store
 from crmkit.timeline_api import Events, Files, Notes
 
 if TYPE_CHECKING:
@@ -280,11 +280,24 @@ class CRM:
         Tables have readable titles, internal ones are hidden, contacts are faceted
         by stage, city, tags and guardians, canned queries look up a caller and a
         contact's timeline, and `/-/card/ID` is a contact's card. Raise `CrmError`
-        when Datasette is not installed.
+        when Datasette is not installed. A base on PostgreSQL is shown as a snapshot
+        taken when the command starts.
         """
         from crmkit.serve import serve
 
-        serve(self.path, host=host, port=port)
+        if not is_postgresql(str(self.path)):
+            serve(self.path, host=host, port=port)
+            return
+        # Datasette reads SQLite files: a base on PostgreSQL is shown as a snapshot, a
+        # SQLite copy made through a dump when the command starts.
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="crm-serve-") as folder:
+            snapshot = Path(folder) / "snapshot.db"
+            self.dump(Path(folder) / "base.jsonl")
+            with open(snapshot) as copy:
+                copy.restore(Path(folder) / "base.jsonl")
+            serve(snapshot, host=host, port=port)
 
     def export(
         self,

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+from crmkit.draft_parts import part_handler, status_handler, text_value
 from crmkit.errors import InvalidValue
 from crmkit.model import PHONE_TYPES, CustomField
 from crmkit.reference import add_field_option, add_tag, add_user
@@ -220,20 +221,20 @@ class DraftBuilder:
         if kind == "text":
 
             def text(draft: ContactDraft, raw: Any) -> None:
-                draft.scalars[name] = raw.strip() if raw.__class__ is str else _text(raw)
+                draft.scalars[name] = raw.strip() if raw.__class__ is str else text_value(raw)
 
             return text
         if kind == "address":
             part = target.sub or ""
 
             def address(draft: ContactDraft, raw: Any) -> None:
-                draft.scalars[part] = raw.strip() if raw.__class__ is str else _text(raw)
+                draft.scalars[part] = raw.strip() if raw.__class__ is str else text_value(raw)
 
             return address
         if kind == "identifier":
 
             def identifier(draft: ContactDraft, raw: Any) -> None:
-                value = _text(raw)
+                value = text_value(raw)
                 draft.scalars[name] = None if value is None else convert_identifier(name, value)
 
             return identifier
@@ -303,6 +304,11 @@ class DraftBuilder:
             return self._custom_handler(target.field)
         if kind == "undefined_field":
             return self._undefined_field_handler(target.sub or "")
+        if kind == "campaign_status":
+            assert target.field is not None
+            return status_handler(target.field)
+        if kind == "record_part":
+            return part_handler(name)
         raise AssertionError(f"no handler for target kind {kind}")
 
     def _phone_list(self, draft: ContactDraft, raw: Any) -> None:
@@ -335,7 +341,7 @@ class DraftBuilder:
 
     def _membership(self, item: Any) -> tuple[str, str | None, str | None]:
         if not isinstance(item, dict):
-            return (_text(item) or "", None, None)
+            return (text_value(item) or "", None, None)
         name = str(item.get("name") or "").strip()
         if not name:
             raise InvalidValue("a membership needs the organization's name")
@@ -450,17 +456,6 @@ class DraftBuilder:
         if isinstance(value, list):
             return matched
         return matched[0] if matched else None
-
-
-def _text(raw: Any) -> str | None:
-    """A JSON value as a text field's value: a list or an object is not one."""
-    if raw is None:
-        return None
-    if isinstance(raw, list):
-        raise InvalidValue("a list is not a text value")
-    if isinstance(raw, dict):
-        raise InvalidValue("an object is not a text value")
-    return str(raw).strip()
 
 
 def _looks_like_email(address: str) -> bool:

@@ -26,8 +26,17 @@ from crmkit.model import FIELD_TYPES, CustomField
 if TYPE_CHECKING:
     from crmkit.settings import Settings
     from crmkit.store import Store
+    from crmkit.targets import ConversionSettings
 
-__all__ = ["FieldGroup", "GroupRecord", "FieldGroups", "GroupRecords", "parse_group_field"]
+__all__ = [
+    "FieldGroup",
+    "GroupRecord",
+    "FieldGroups",
+    "GroupRecords",
+    "parse_group_field",
+    "group_fields",
+    "convert_record_value",
+]
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 # Names a filter reads as the group's own (`orders.count`, and what the record carries).
@@ -233,10 +242,9 @@ class GroupRecords:
 
     def _values(self, group: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
         """Return the values in canonical form (None: empty); `CrmError` names a bad one."""
-        from crmkit.targets import ConversionSettings, convert_custom
-        from crmkit.values.names import name_key
+        from crmkit.targets import ConversionSettings
 
-        fields = {entry["key"]: CustomField(id=0, **entry) for entry in group["fields"]}
+        fields = group_fields(group)
         settings = ConversionSettings(
             self._settings.region, self._settings.timezone, self._settings.dayfirst
         )
@@ -248,22 +256,33 @@ class GroupRecords:
                     f"group {group['key']!r} has no field {key!r}; fields: {', '.join(fields)}"
                 )
             try:
-                value = convert_custom(definition, raw, settings)
+                checked[definition.key] = convert_record_value(definition, raw, settings)
             except InvalidValue as exc:
                 raise CrmError(f"{group['key']}.{definition.key} = {raw!r}: {exc}") from None
-            if definition.type in ("select", "multiselect") and value is not None:
-                by_key = {name_key(option): option for option in definition.options}
-                chosen = value if isinstance(value, list) else [value]
-                unknown = [item for item in chosen if name_key(item) not in by_key]
-                if unknown:
-                    raise CrmError(
-                        f"{group['key']}.{definition.key}: {unknown[0]!r} is not an option"
-                        f" ({', '.join(definition.options)})"
-                    )
-                matched = [by_key[name_key(item)] for item in chosen]
-                value = matched if isinstance(value, list) else matched[0]
-            checked[definition.key] = value
         return checked
+
+
+def group_fields(group: dict[str, Any]) -> dict[str, CustomField]:
+    """Return a stored group's fields by key, as custom field definitions."""
+    return {entry["key"]: CustomField(id=0, **entry) for entry in group["fields"]}
+
+
+def convert_record_value(definition: CustomField, raw: Any, settings: ConversionSettings) -> Any:
+    """Return one value of a record in canonical form, read like a custom field's (select
+    options matched in any case); `InvalidValue` says why a value is not one."""
+    from crmkit.targets import convert_custom
+    from crmkit.values.names import name_key
+
+    value = convert_custom(definition, raw, settings)
+    if definition.type in ("select", "multiselect") and value is not None:
+        by_key = {name_key(option): option for option in definition.options}
+        chosen = value if isinstance(value, list) else [value]
+        unknown = [item for item in chosen if name_key(item) not in by_key]
+        if unknown:
+            raise InvalidValue(f"{unknown[0]!r} is not an option ({', '.join(definition.options)})")
+        matched = [by_key[name_key(item)] for item in chosen]
+        value = matched if isinstance(value, list) else matched[0]
+    return value
 
 
 def _group(row: dict[str, Any]) -> FieldGroup:

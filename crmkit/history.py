@@ -81,6 +81,8 @@ class UndoReport:
     skipped: list[int] = field(default_factory=list)
     skipped_fields: list[str] = field(default_factory=list)
     dry_run: bool = False
+    records: int = 0
+    enrollments: int = 0
 
     def to_record(self) -> dict[str, Any]:
         """Return the report as JSON-ready values."""
@@ -90,6 +92,8 @@ class UndoReport:
             "removed": self.removed,
             "restored": self.restored,
             "events": self.events,
+            "records": self.records,
+            "enrollments": self.enrollments,
             "skipped": self.skipped,
             "skipped_fields": self.skipped_fields,
             "dry_run": self.dry_run,
@@ -114,6 +118,16 @@ class UndoReport:
             f" and {_count(self.events, 'event')}, {again} the old values of"
             f" {_count(len(self.restored), 'contact')}."
         ]
+        more = [
+            _count(number, noun)
+            for number, noun in (
+                (self.records, "group record"),
+                (self.enrollments, "campaign enrollment"),
+            )
+            if number
+        ]
+        if more:
+            parts.append(f"{'Would remove' if self.dry_run else 'Removed'} {' and '.join(more)}.")
         if self.skipped:
             ids = ", ".join(str(contact_id) for contact_id in self.skipped)
             parts.append(f"Left as they are (changed since): {ids}.")

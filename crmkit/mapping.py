@@ -31,6 +31,8 @@ _SETTINGS = {
     "columns",
     "source",
     "preset",
+    "campaign",
+    "group",
 }
 _PRESETS = ("google", "outlook", "crmkit")
 
@@ -50,6 +52,8 @@ class Mapping:
     source: str = ""
     origin: str = "mapping"
     preset: str | None = None
+    campaign: str | None = None
+    group: str | None = None
 
     @property
     def settings(self) -> ConversionSettings:
@@ -67,14 +71,21 @@ class Mapping:
             "match": self.match,
             "columns": self.columns,
             **({"preset": self.preset} if self.preset else {}),
+            **({"campaign": self.campaign} if self.campaign else {}),
+            **({"group": self.group} if self.group else {}),
         }
 
     def resolve_contact_columns(
-        self, header: Sequence[str], fields: dict[str, CustomField]
+        self,
+        header: Sequence[str],
+        fields: dict[str, CustomField],
+        campaign: dict[str, Any] | None = None,
     ) -> tuple[list[tuple[str, Target]], list[str]]:
         """Pair each file column with its target; also the columns left out.
 
         Without explicit columns, headers that are target names map to themselves.
+        `campaign` is the campaign of the `campaign:` setting, whose statuses
+        `campaign.status` takes.
         """
         pairs: list[tuple[str, Target]] = []
         ignored: list[str] = []
@@ -99,12 +110,27 @@ class Mapping:
                 ignored.append(column)
             elif target_name is None:
                 pairs.append((column, Target(column, "ignore")))
+            elif target_name == "campaign.status":
+                pairs.append((column, self._campaign_status(column, campaign)))
             else:
                 try:
                     pairs.append((column, resolve_target(target_name, fields)))
                 except CrmError as exc:
                     raise CrmError(f"{self.origin}, column {column!r}: {exc}") from None
         return pairs, ignored
+
+    def _campaign_status(self, column: str, campaign: dict[str, Any] | None) -> Target:
+        """The target `campaign.status`: a choice among the campaign's statuses."""
+        if campaign is None:
+            raise CrmError(
+                f"{self.origin}, column {column!r}: target 'campaign.status' needs the setting"
+                " campaign: NAME (the campaign whose status the column holds)"
+            )
+        statuses = CustomField(
+            id=0, key="campaign.status", type="select", label=campaign["name"],
+            options=list(campaign["statuses"]),
+        )  # fmt: skip
+        return Target("campaign.status", "campaign_status", campaign["name"], statuses)
 
 
 def load_mapping(path: str | Path) -> Mapping:
@@ -142,17 +168,20 @@ def parse_mapping(data: Any, origin: str = "mapping") -> Mapping:
         )
     mapping = Mapping(origin=origin)
     target = data.get("target", "contacts")
-    if target not in ("contacts", "events"):
-        raise CrmError(f"{origin}: target must be contacts or events, not {target!r}")
+    if target not in ("contacts", "events", "records"):
+        raise CrmError(f"{origin}: target must be contacts, events or records, not {target!r}")
     mapping.target = target
-    kind = data.get("kind", "person" if target == "contacts" else "call")
+    _campaign_and_group(mapping, data)
+    kind = data.get("kind", {"contacts": "person", "events": "call"}.get(target))
     if target == "events" and kind not in EVENT_KINDS:
         raise CrmError(
             f"{origin}: kind must be an event kind ({', '.join(EVENT_KINDS)}), not {kind!r}"
         )
     if target == "contacts" and kind not in ("person", "organization"):
         raise CrmError(f"{origin}: kind must be person or organization, not {kind!r}")
-    mapping.kind = kind
+    if target == "records" and kind is not None:
+        raise CrmError(f"{origin}: kind is not a setting of target records (group names it)")
+    mapping.kind = kind or "person"
     mapping.region = _region(data.get("region", "PL"), origin)
     mapping.timezone = _zone(data.get("timezone", "UTC"), origin)
     dayfirst = data.get("dayfirst", True)
@@ -170,7 +199,7 @@ def parse_mapping(data: Any, origin: str = "mapping") -> Mapping:
         if preset not in _PRESETS:
             raise CrmError(f"{origin}: preset must be one of {', '.join(_PRESETS)}, not {preset!r}")
         if target != "contacts":
-            raise CrmError(f"{origin}: a preset reads contacts; it cannot go with target events")
+            raise CrmError(f"{origin}: a preset reads contacts; it cannot go with target {target}")
         if data.get("columns") is not None:
             raise CrmError(f"{origin}: a preset reads the columns itself; leave columns out")
         mapping.preset = preset
@@ -187,6 +216,25 @@ def parse_mapping(data: Any, origin: str = "mapping") -> Mapping:
         checked[str(column)] = target_name.strip() if isinstance(target_name, str) else None
     mapping.columns = checked
     return mapping
+
+
+def _campaign_and_group(mapping: Mapping, data: dict[str, Any]) -> None:
+    """Check `campaign:` (contacts only) and `group:` (records only, where it is needed)."""
+    origin, target = mapping.origin, mapping.target
+    for setting, wanted in (("campaign", "contacts"), ("group", "records")):
+        value = data.get(setting)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise CrmError(f"{origin}: {setting} must be a name, not {value!r}")
+        if target != wanted:
+            raise CrmError(f"{origin}: {setting} is a setting of target {wanted}, not {target}")
+        setattr(mapping, setting, value.strip())
+    if target == "records" and mapping.group is None:
+        raise CrmError(
+            f"{origin}: target records needs the setting group: KEY (the group of fields"
+            " whose records the file holds)"
+        )
 
 
 def _region(value: Any, origin: str) -> str:

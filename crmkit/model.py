@@ -276,6 +276,11 @@ class ImportReport:
     in the order of the file; `errors` and `warning_details` are each level alone.
     `sheet` is the workbook sheet read, `preset` the preset that read the columns
     (google, outlook, crmkit); the JSON summary names them after `file` when set.
+    A contact import with a `campaign:` setting names the campaign, how many contacts
+    it `enrolled` and how many got a new status (`statuses_set`); `enrolled` also
+    counts the enrollments JSON records brought, and `records_added` their group
+    records (an import of `target: records` counts its records as `created`). The
+    JSON summary holds these when they apply.
     """
 
     file: str
@@ -299,6 +304,10 @@ class ImportReport:
     sha256: str | None = None
     user: str | None = None
     mapping: dict[str, Any] | None = None
+    campaign: str | None = None
+    enrolled: int = 0
+    statuses_set: int = 0
+    records_added: int = 0
 
     @property
     def errors(self) -> list[RowProblem]:
@@ -326,6 +335,14 @@ class ImportReport:
                 **{key: value for key, value in shown.items() if value is not None},
                 **data,
             }
+        if self.campaign is not None:
+            data["campaign"] = self.campaign
+            data["enrolled"] = self.enrolled
+            data["statuses_set"] = self.statuses_set
+        elif self.enrolled:
+            data["enrolled"] = self.enrolled
+        if self.records_added:
+            data["records_added"] = self.records_added
         data["ignored_columns"] = list(self.ignored_columns)
         data["errors"] = [p.to_record() for p in self.errors]
         data["warning_details"] = [p.to_record() for p in self.warning_details]

@@ -2,7 +2,7 @@
 
 | variable       | meaning                                            | default    |
 |----------------|----------------------------------------------------|------------|
-| `CRM_DB`       | the database file                                  | `./crm.db` |
+| `CRM_DB`       | the database file, or a `postgresql://` address    | `./crm.db` |
 | `CRM_USER`     | the acting user (notes, views, import history)     | none       |
 | `CRM_REGION`   | region of phone numbers written without a country  | `PL`       |
 | `CRM_TIMEZONE` | zone of dates and times written without an offset  | `UTC`      |

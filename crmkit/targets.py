@@ -82,7 +82,7 @@ class Target:
 
     name: str
     kind: str  # text, address, identifier, flag, datetime, contact_kind, phone, email,
-    # tags, guardians, observers, organization, custom, ignore
+    # tags, guardians, observers, organization, custom, campaign_status, record_part, ignore
     sub: str | None = None
     field: CustomField | None = None
 
@@ -106,6 +106,10 @@ class ContactDraft:
     custom: dict[str, Any] = field(default_factory=dict)
     organizations: list[tuple[str, str | None, str | None]] | None = None
     empty_checkboxes: list[str] = field(default_factory=list)
+    # The row's status in the campaign of the mapping's `campaign:` setting.
+    campaign_status: str | None = None
+    # A JSON record's `groups` and `campaigns`, written once the contact is.
+    parts: dict[str, Any] | None = None
 
     def is_empty(self) -> bool:
         return not (
@@ -167,10 +171,13 @@ def resolve_target(name: str, fields: dict[str, CustomField]) -> Target:
     head, _, tail = clean.partition(".")
     if head == "address" and tail in ADDRESS_PARTS:
         return Target(clean, "address", tail)
-    if clean in ("id", "members", "campaigns", "groups", "cases"):
+    if clean in ("id", "members", "cases"):
         # Kept in tables of their own (an organization's members are its persons' links;
-        # campaigns, group records and cases have their commands and the dump).
+        # cases have their commands and the dump).
         return Target(clean, "ignore")
+    if clean in ("campaigns", "groups"):
+        # A JSON record's enrollments and group records, added once its contact is written.
+        return Target(clean, "record_part")
     if clean == "phones":
         return Target("phones", "phone_list")
     if clean == "emails":

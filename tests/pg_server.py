@@ -57,8 +57,14 @@ class Server:
         return self.address(name)
 
     def stop(self) -> None:
-        self._run(str(self.programs / "pg_ctl"), "-D", str(self.folder / "data"), "-m",
-                  "immediate", "stop")
+        self._run(
+            str(self.programs / "pg_ctl"),
+            "-D",
+            str(self.folder / "data"),
+            "-m",
+            "immediate",
+            "stop",
+        )
 
     def _run(self, *command: str) -> None:
         prefix = ["runuser", "-u", self.owner, "--"] if self.owner else []
@@ -86,14 +92,32 @@ def start_server(folder: Path) -> Server:
         shutil.chown(server.socket_dir, owner)
         os.chmod(folder, 0o755)
     data = folder / "data"
-    server._run(str(programs / "initdb"), "-D", str(data), "-U", "crm", "--auth=trust",
-                "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
+    server._run(
+        str(programs / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "crm",
+        "--auth=trust",
+        "--encoding=UTF8",
+        "--locale=C.UTF-8",
+        "--no-sync",
+    )
     options = (
         f"-k {server.socket_dir} -c listen_addresses='' -c fsync=off"
         " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
-    server._run(str(programs / "pg_ctl"), "-D", str(data), "-o", options, "-w",
-                "-l", str(folder / "server.log"), "start")
+    server._run(
+        str(programs / "pg_ctl"),
+        "-D",
+        str(data),
+        "-o",
+        options,
+        "-w",
+        "-l",
+        str(folder / "server.log"),
+        "start",
+    )
     return server
 
 

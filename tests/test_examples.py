@@ -347,3 +347,31 @@ def test_cleaning_up_after_the_shop_import(
     for args in (("undo", "merge", "2"), ("undo", "merge", "1"), ("undo", "import", "2")):
         assert cli_at(db, *args).exit_code == 0, args
     assert cli_at(db, "export", "--format", "jsonl").stdout == before
+
+
+def test_orders_load_as_records_of_the_example_clients(
+    csv_import: Imported, tmp_path: Path
+) -> None:
+    """The README's orders walkthrough: records found by old id or phone, nothing twice."""
+    db = _copy_db(csv_import.db, tmp_path / "crm.db")
+    with crmkit.open(db) as crm:
+        crm.groups.add(
+            "orders",
+            label="Zamówienia",
+            fields=[
+                "number:text",
+                "product:text",
+                "amount:number",
+                "ordered_at:date",
+                "status:select=nowe|wysłane|zwrócone",
+            ],
+        )
+        first = crm.imports.run(EXAMPLES / "orders.csv", mapping=EXAMPLES / "orders_map.yaml")
+        again = crm.imports.run(EXAMPLES / "orders.csv", mapping=EXAMPLES / "orders_map.yaml")
+        anna = crm.contacts.search("", filters=["external_id=K-1001"])[0]
+        amounts = sorted(record.fields["amount"] for record in crm.records.list(anna.id, "orders"))
+        big = {contact.id for contact in crm.contacts.search("", filters=["orders.amount>=1000"])}
+    assert (first.created, first.rejected, [p.row for p in first.problems]) == (6, 1, [8])
+    assert (again.created, again.skipped) == (0, 6)
+    assert amounts == [189.9, 1249.0]
+    assert anna.id in big

@@ -42,7 +42,7 @@ def test_missing_mapping_file_is_a_clear_error() -> None:
     [
         ([1, 2], "must be a YAML mapping"),
         ({"columns": {"A": "first_name"}, "colour": "red"}, "unknown setting 'colour'"),
-        ({"target": "deals", "columns": {"A": "name"}}, "target must be contacts or events"),
+        ({"target": "deals", "columns": {"A": "name"}}, "must be contacts, events or records"),
         ({"kind": "robot", "columns": {"A": "name"}}, "kind must be person or organization"),
         ({"region": "XX", "columns": {"A": "name"}}, "region 'XX'"),
         ({"timezone": "Mars/Olympus", "columns": {"A": "name"}}, "timezone 'Mars/Olympus'"),

@@ -102,7 +102,10 @@ def _print_version(value: bool) -> None:
 def _global(
     ctx: typer.Context,
     db: str = typer.Option(
-        None, "--db", help="Database file (default: $CRM_DB, else ./crm.db).", show_default=False
+        None,
+        "--db",
+        help="Database file, or postgresql:// address (default: $CRM_DB, else ./crm.db).",
+        show_default=False,
     ),
     acting_user: str = typer.Option(
         None, "--as", help="Acting user, for notes, views and import history (default: $CRM_USER)."

@@ -138,6 +138,15 @@ def print_report(report: ImportReport, fmt: OutputFormat) -> None:
         typer.echo(
             f"  organizations created for the organization links: {report.organizations_created}"
         )
+    if report.campaign is not None:
+        typer.echo(
+            f"  campaign {report.campaign!r}: enrolled {report.enrolled},"
+            f" status changed {report.statuses_set}"
+        )
+    elif report.enrolled:
+        typer.echo(f"  campaign enrollments added: {report.enrolled}")
+    if report.records_added:
+        typer.echo(f"  group records added: {report.records_added}")
     if report.ignored_columns:
         typer.echo(f"  ignored columns: {', '.join(report.ignored_columns)}")
     for problem in report.errors:

@@ -56,14 +56,15 @@ class Imports:
         stdin: IO[bytes] | None = None,
         include_erased: bool = False,
     ) -> ImportReport:
-        """Import contacts or events from a file and return the report.
+        """Import contacts, events or group records from a file and return the report.
 
         `path` is a CSV/TSV, JSON or JSON Lines file (`-` reads `stdin`), a
         workbook (.xlsx, .xls, .ods; `sheet` is a sheet's name or number from 1,
         by default the first whose header holds the mapping's columns) or a
-        vCard file; `mapping` a YAML mapping (its `target` says contacts or
-        events), else a `preset` (google, outlook, crmkit) reads it, by default
-        the one recognised from the header (`report.preset` names it). A mailbox
+        vCard file; `mapping` a YAML mapping (its `target` says contacts, events
+        or records of the group its `group` names), else a `preset` (google,
+        outlook, crmkit) reads it, by default the one recognised from the header
+        (`report.preset` names it). A mailbox
         (.mbox) or a folder of .eml files becomes `email` events on the contacts
         its messages name (see `crmkit.importers.mail`). Unknown tags, users,
         options and custom fields are warnings (one for each, however many rows it
@@ -120,10 +121,12 @@ class Imports:
     def undo(self, import_id: int, *, dry_run: bool = False, force: bool = False) -> UndoReport:
         """Take an import back and return what was done.
 
-        The contacts and events it created are removed and the contacts it updated
-        get the values they had before it. A contact changed since makes the undo
-        raise `CrmError` naming it; with `force` such contacts are left as they are
-        (`report.skipped`). `dry_run` reports and writes nothing.
+        The contacts, events and group records it created are removed, the
+        contacts it enrolled in a campaign are taken out, and the contacts it
+        updated get the values (and campaign statuses) they had before it. A
+        contact changed since makes the undo raise `CrmError` naming it; with
+        `force` such contacts are left as they are (`report.skipped`). `dry_run`
+        reports and writes nothing.
 
             >>> crm.imports.undo(3).removed
             [41, 42, 43]
@@ -140,6 +143,8 @@ class Imports:
             removed=done["removed"],
             restored=done["restored"],
             events=done["events"],
+            records=done["records"],
+            enrollments=done["enrollments"],
             skipped=done["skipped"],
             dry_run=dry_run,
         )
@@ -249,13 +254,25 @@ def _import_source(
     include_erased: bool,
     new_fields: list[FieldGuess],
 ) -> ImportReport:
-    """Import an opened file of contacts or events."""
+    """Import an opened file of contacts, events or group records."""
     from crmkit.importers.contacts import import_contacts
 
     if checked.target == "events":
         from crmkit.importers.events import import_events
 
         return import_events(
+            store,
+            source,
+            checked,
+            dry_run=dry_run,
+            all_or_nothing=all_or_nothing,
+            user=user,
+            progress=progress,
+        )
+    if checked.target == "records":
+        from crmkit.importers.records import import_records
+
+        return import_records(
             store,
             source,
             checked,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import islice
+from typing import Any
 
 from crmkit.drafts import DraftBuilder, UnknownPolicy
 from crmkit.errors import CrmError
@@ -41,6 +42,7 @@ from crmkit.store.sqlite.bulk import DeferredIndexes, indexes_to_defer
 from crmkit.store.sqlite.digest_triggers import digest_triggers_paused
 from crmkit.store.sqlite.erasure import Suppression
 from crmkit.store.sqlite.history import HistoryLog, Origin
+from crmkit.store.sqlite.import_links import ImportLinks
 from crmkit.store.sqlite.imports import ImportRun
 from crmkit.store.sqlite.reference import fields_by_key
 from crmkit.store.sqlite.row_digests import StoredDigests
@@ -95,7 +97,8 @@ def import_contacts(
     header = source.header
     if source.records and mapping.columns is None:
         header = record_targets(fields)
-    columns, ignored = mapping.resolve_contact_columns(header, fields)
+    campaign = _campaign(store, mapping)
+    columns, ignored = mapping.resolve_contact_columns(header, fields, campaign)
     if mapping.columns is None:
         columns = undefined_field_columns(columns)
     if mapping.columns is None and len(ignored) == len(header) and next(source.rows, None):
@@ -123,6 +126,7 @@ def import_contacts(
             )
             deferred = DeferredIndexes(store)
             suppression = None if include_erased else Suppression.load(store)
+            links = ImportLinks(store, origin, now, campaign)
             with digest_triggers_paused(store.conn):
                 feed = _open_feed(
                     store,
@@ -134,7 +138,7 @@ def import_contacts(
                     unknown,
                     helper,
                     now,
-                    persons_fast=suppression is None,
+                    persons_fast=suppression is None and campaign is None,
                 )
                 try:
                     _import_rows(
@@ -147,12 +151,16 @@ def import_contacts(
                         progress,
                         deferred,
                         suppression,
+                        links,
                     )
                 finally:
                     feed.close()
                 sha256 = feed.sha256
                 writer.flush()
                 deferred.restore()
+            links.finish()
+            log.problems(None, links.problems)
+            _count_links(report, links)
             log.summarize()
             report.organizations_created = writer.created - report.created
             if all_or_nothing and report.rejected:
@@ -166,6 +174,7 @@ def import_contacts(
             report.import_id = None
         if all_or_nothing and report.rejected:
             report.created = report.updated = report.organizations_created = 0
+            report.enrolled = report.statuses_set = report.records_added = 0
             status = "nothing written: rows were rejected"
             if dry_run:
                 report.status = status
@@ -177,6 +186,26 @@ def import_contacts(
     finally:
         run.release()
     return report
+
+
+def _campaign(store: Store, mapping: Mapping) -> dict[str, Any] | None:
+    """The campaign of the mapping's `campaign:` setting; `CrmError` if there is none."""
+    if mapping.campaign is None:
+        return None
+    from crmkit.store.sqlite.campaigns import campaign_row
+
+    try:
+        return campaign_row(store, mapping.campaign)
+    except CrmError as exc:
+        raise CrmError(f"{mapping.origin}: campaign: {exc}") from None
+
+
+def _count_links(report: ImportReport, links: ImportLinks) -> None:
+    """Put what the rows' links added on the report."""
+    report.campaign = links.campaign["name"] if links.campaign is not None else None
+    report.enrolled = links.enrolled
+    report.statuses_set = links.statuses_set
+    report.records_added = links.records.added
 
 
 def _define_fields(store: Store, guesses: list[FieldGuess], log: RowProblems) -> None:
@@ -268,6 +297,7 @@ def _import_rows(
     progress: Progress | None,
     deferred: DeferredIndexes,
     suppression: Suppression | None = None,
+    links: ImportLinks | None = None,
 ) -> None:
     report = run.report
     match = mapping.match
@@ -293,7 +323,17 @@ def _import_rows(
             writer.organizations.prefetch(cells)
         created, updated = report.created, report.updated
         _import_window(
-            window, source, feed, builder, writer, run, progress, deferred, mapping, suppression
+            window,
+            source,
+            feed,
+            builder,
+            writer,
+            run,
+            progress,
+            deferred,
+            mapping,
+            suppression,
+            links,
         )
         if prepare is not None:
             # The rows the helper reads next come prepared unless updates prevail.
@@ -360,6 +400,7 @@ def _import_window(
     deferred: DeferredIndexes,
     mapping: Mapping,
     suppression: Suppression | None,
+    links: ImportLinks | None = None,
 ) -> None:
     report = run.report
     # Counted in locals and set on the report once a window: an attribute of the report
@@ -372,7 +413,7 @@ def _import_window(
                 progress(feed.bytes_read, rows_read)
             if rows_read == _SAMPLE_ROWS:
                 _defer_indexes(source, feed, writer, deferred, mapping.match)
-            outcome = _import_row(row, feed, builder, writer, run, mapping, suppression)
+            outcome = _import_row(row, feed, builder, writer, run, mapping, suppression, links)
             if outcome == "updated":
                 updated += 1
             elif outcome == "created":
@@ -389,9 +430,10 @@ def _import_row(
     run: RowProblems,
     mapping: Mapping,
     suppression: Suppression | None = None,
+    links: ImportLinks | None = None,
 ) -> str | None:
     """Create or update the contact of one row: "created", "updated", or None if rejected
-    or skipped."""
+    or skipped. `links` is told the row's contact (see `ImportLinks`)."""
     line, draft, problems, prepared, digest, cells = row
     match = mapping.match
     if cells is not None:
@@ -402,6 +444,8 @@ def _import_row(
             writer.touch(unchanged, updated_at, draft.organizations)
             if (draft.kind or mapping.kind) == "organization":
                 writer.organizations.claim(unchanged)
+            if links is not None:
+                links.note(unchanged, draft.campaign_status, draft.parts)
             return "updated"
         # Not the contact the row was written to, or changed since: read it all.
         line, draft, problems, prepared, digest, _ = feed.parse_again(line, cells, digest)
@@ -443,10 +487,14 @@ def _import_row(
         writer.update(found[0], draft, kind=kind, digest=kept)
         if kind == "organization":
             writer.organizations.claim(found[0])
+        if links is not None:
+            links.note(found[0], draft.campaign_status, draft.parts)
         return "updated"
     created = writer.create(draft, kind, prepared, kept)
     if kind == "organization":
         writer.organizations.claim(created)
+    if links is not None:
+        links.note(created, draft.campaign_status, draft.parts)
     return "created"
 
 

@@ -23,7 +23,14 @@ from crmkit.values.datetimes import parse_datetime
 from crmkit.values.names import name_key
 from crmkit.values.phones import normalize_phone
 
-__all__ = ["RowReader", "Problem", "CONTACT_KEYS", "EVENT_TARGETS", "flatten_event_record"]
+__all__ = [
+    "RowReader",
+    "ContactFinder",
+    "Problem",
+    "CONTACT_KEYS",
+    "EVENT_TARGETS",
+    "flatten_event_record",
+]
 
 Problem = tuple[str, str | None, str | None, str]  # (level, column, value, reason)
 
@@ -43,6 +50,7 @@ EVENT_TARGETS: tuple[str, ...] = (
     "channel",
     "agent",
     "external_id",
+    "case",
     *CONTACT_KEYS,
 )
 _CACHE_LIMIT = 200_000
@@ -139,11 +147,7 @@ class RowReader:
                 self.fields.append(
                     (_SLOTS[target], position[column], column, {} if remember else None, read)
                 )
-        self.keys: list[tuple[str, int, str, dict[str, Any], Reader]] = [
-            (key, position[targets[key]], targets[key], {}, self._finder(key))
-            for key in CONTACT_KEYS
-            if key in targets
-        ]
+        self.contact = ContactFinder(store, mapping, targets, position)
         users: dict[str, int] = {key: _DEACTIVATED_AGENT for key in deactivated_users(store)}
         users.update(user_ids(store))
         self.agent: tuple[int, str, dict[str, Any], Reader] | None = None
@@ -152,7 +156,12 @@ class RowReader:
             self.agent = (position[targets["agent"]], targets["agent"], {}, agent_reader)
         self.when_column = targets["occurred_at"]
         default_kind = mapping.kind if mapping.kind in EVENT_KINDS else "call"
-        self.template: list[Any] = [None, default_kind, *[None] * 7, mapping.source, None, now]
+        # The values of INSERT_EVENT, then the event's case.
+        self.template: list[Any] = [
+            None, default_kind, *[None] * 7, mapping.source, None, now, None
+        ]  # fmt: skip
+        self.cases = CaseFinder(store) if "case" in targets else None
+        self.case_at = (position[targets["case"]], targets["case"]) if "case" in targets else None
 
     def read(self, cells: list[Any]) -> tuple[tuple[Any, ...] | None, list[Problem]]:
         if self.structured:
@@ -189,7 +198,7 @@ class RowReader:
                 problems.append(("error", column, str(raw), value.reason))
             else:
                 values[slot] = value
-        values[0] = self._contact(cells, problems)
+        values[0] = self.contact.find(cells, problems)
         if self.agent is not None:
             index, column, answers, read = self.agent
             agent = _answer(answers, read, cells[index])
@@ -200,13 +209,32 @@ class RowReader:
                 problems.append(("warning", column, str(cells[index]).strip(), reason))
             elif agent is not None:
                 values[8] = agent
+        if self.cases is not None and self.case_at is not None and values[0] is not None:
+            index, column = self.case_at
+            values[12] = self.cases.check(cells[index], values[0], values[3], column, problems)
         if values[0] is None or values[3] is None or problems and _has_error(problems):
             if values[3] is None and not any(p[1] == self.when_column for p in problems):
                 problems.append(("error", self.when_column, None, "occurred_at is empty"))
             return None, problems
         return tuple(values), problems
 
-    def _contact(self, cells: list[Any], problems: list[Problem]) -> int | None:
+
+class ContactFinder:
+    """Finds the one contact a row names by its contact keys (`CONTACT_KEYS`), tried in
+    order; the answer for each key's value is remembered (bounded)."""
+
+    def __init__(
+        self, store: Store, mapping: Mapping, targets: dict[str, str], position: dict[str, int]
+    ) -> None:
+        self.store = store
+        self.mapping = mapping
+        self.keys: list[tuple[str, int, str, dict[str, Any], Reader]] = [
+            (key, position[targets[key]], targets[key], {}, self._finder(key))
+            for key in CONTACT_KEYS
+            if key in targets
+        ]
+
+    def find(self, cells: list[Any], problems: list[Problem]) -> int | None:
         """The one contact the row's keys name, tried in order; else one problem saying why."""
         first_miss: Problem | None = None
         ambiguous: Problem | None = None
@@ -268,6 +296,58 @@ class RowReader:
             return value, found
 
         return _reader(find)
+
+
+class CaseFinder:
+    """Checks the case a row puts its event in: one that exists, is open, and is a case
+    of the event's contact or of an organization the contact was a member of then (as
+    `crm event add --case` allows)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.cases: dict[int, tuple[int, bool] | None] = {}
+
+    def check(
+        self, raw: Any, contact_id: int, at: str | None, column: str, problems: list[Problem]
+    ) -> int | None:
+        """Return the case id of a cell (None for a blank one); a problem says why not."""
+        text = _text(raw)
+        if text is None:
+            return None
+        if not text.isdigit():
+            problems.append(("error", column, text, "not a case id (a whole number)"))
+            return None
+        case_id = int(text)
+        if case_id not in self.cases:
+            if len(self.cases) >= _CACHE_LIMIT:
+                self.cases.clear()
+            row = self.store.conn.execute(
+                "SELECT contact_id, closed_at IS NOT NULL FROM cases WHERE id = ?", (case_id,)
+            ).fetchone()
+            self.cases[case_id] = None if row is None else (int(row[0]), bool(row[1]))
+        case = self.cases[case_id]
+        reason = None
+        if case is None:
+            reason = f"no case with id {case_id}"
+        elif case[1]:
+            reason = f"case {case_id} is closed"
+        elif case[0] != contact_id and not self._member(contact_id, case[0], at):
+            reason = f"case {case_id} is a case of contact {case[0]}, not of contact {contact_id}"
+        if reason is not None:
+            problems.append(("error", column, text, reason))
+            return None
+        return case_id
+
+    def _member(self, person_id: int, organization_id: int, at: str | None) -> bool:
+        if at is None:
+            return False
+        return bool(
+            self.store.one(
+                "SELECT 1 FROM memberships WHERE organization_id = ? AND person_id = ?"
+                " AND (since IS NULL OR since <= ?) AND (until IS NULL OR ? < until)",
+                (organization_id, person_id, at, at),
+            )
+        )
 
 
 def _answer(answers: dict[str, Any] | None, read: Reader, raw: Any) -> Any:

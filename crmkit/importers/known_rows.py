@@ -19,7 +19,9 @@ __all__ = ["row_digester", "identity_columns", "unchanged_contact", "external_id
 
 # Targets that an unchanged row is still checked or written by (see `unchanged_contact`),
 # besides its match keys.
-_IDENTITY_NAMES = frozenset({"kind", "external_id", "updated_at", "organization"})
+_IDENTITY_NAMES = frozenset(
+    {"kind", "external_id", "updated_at", "organization", "campaign.status"}
+)
 # The target kinds a match key is read from.
 _MATCH_KINDS = {"email": {"email", "email_list"}, "phone": {"phone", "phone_list"}}
 

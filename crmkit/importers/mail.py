@@ -135,6 +135,7 @@ def _store_events(
             SOURCE,
             external_id,
             utc_now(),
+            None,
         )
         if not insert_events(store, [row], report.import_id):
             report.skipped += 1

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from crmkit.errors import CrmError
-from crmkit.store.postgres.dialect import Translated, translate
+from crmkit.store.postgres.dialect import translate
 
 __all__ = ["Connection", "Cursor", "PostgresStore", "Row"]
 
@@ -93,9 +93,23 @@ class Cursor:
 # an id returns it, as `cursor.lastrowid` does in SQLite.
 _ID_TABLES = frozenset(
     {
-        "tags", "users", "custom_fields", "memberships", "imports", "notes", "files", "views",
-        "history", "merges", "erasures", "campaigns", "campaign_contacts", "field_groups",
-        "group_records", "cases", "events",
+        "tags",
+        "users",
+        "custom_fields",
+        "memberships",
+        "imports",
+        "notes",
+        "files",
+        "views",
+        "history",
+        "merges",
+        "erasures",
+        "campaigns",
+        "campaign_contacts",
+        "field_groups",
+        "group_records",
+        "cases",
+        "events",
     }
 )
 
@@ -122,7 +136,9 @@ class Connection:
         translated = translate(sql)
         if not translated.sql:
             return Cursor(None)
-        text, values = translated.sql, _bind(params, translated)
+        if translated.numbered and not isinstance(params, dict):
+            params = {f"p{place}": value for place, value in enumerate(params, 1)}
+        text, values = translated.sql, _bind(params, translated.arrays)
         returning = _returns_id(text)
         if returning:
             text += " RETURNING id"
@@ -146,7 +162,9 @@ class Connection:
         if not translated.sql:
             return Cursor(None)
         cursor = self.raw.cursor()
-        rows = [_bind(params, translated) for params in seq]
+        if translated.numbered:
+            seq = ({f"p{n}": value for n, value in enumerate(params, 1)} for params in seq)
+        rows = [_bind(params, translated.arrays) for params in seq]
         if not rows:
             return Cursor(None)
         if self._trace is not None:
@@ -208,17 +226,15 @@ def _returns_id(text: str) -> str | None:
     return table
 
 
-def _bind(params: Any, translated: Translated) -> Any:
+def _bind(params: Any, arrays: tuple[int | str, ...]) -> Any:
     """The parameters for psycopg: JSON lists bound as arrays, flags as numbers."""
     if isinstance(params, dict):
         bound = {key: _value(value) for key, value in params.items()}
-        for name in translated.arrays:
+        for name in arrays:
             bound[name] = _array(bound[name])
         return bound
     values = [_value(value) for value in params]
-    if translated.positions:
-        values = [values[number - 1] for number in translated.positions]
-    for place in translated.arrays:
+    for place in arrays:
         assert isinstance(place, int)
         values[place] = _array(values[place])
     return values
@@ -244,10 +260,20 @@ def _sqlite_error(exc: Exception) -> Exception:
 
     if isinstance(exc, psycopg.errors.IntegrityError):
         return sqlite3.IntegrityError(str(exc).strip())
-    if isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.SerializationFailure):
+    if isinstance(exc, psycopg.errors.LockNotAvailable):
         return sqlite3.OperationalError(f"database is locked: {exc}".strip())
-    if isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
-        return sqlite3.OperationalError("attempt to write a readonly database")
+    if isinstance(exc, psycopg.errors.TransactionRollback):
+        return CrmError("the data was changed by someone else at the same time; try again")
+    if isinstance(
+        exc, psycopg.errors.ReadOnlySqlTransaction | psycopg.errors.InsufficientPrivilege
+    ):
+        reason = str(exc).strip().splitlines()[0]
+        return CrmError(f"the database server refused: {reason}; nothing was changed")
+    if isinstance(exc, psycopg.OperationalError) and not isinstance(
+        exc, psycopg.errors.QueryCanceled
+    ):
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection lost"
+        return CrmError(f"lost the connection to the database server ({reason}); try again")
     if isinstance(exc, psycopg.Error):
         return sqlite3.OperationalError(str(exc).strip())
     return exc
@@ -280,7 +306,7 @@ class PostgresStore:
         self.migrated_from = install_schema(self, create=create)
         from crmkit.store.sqlite.imports import mark_interrupted
 
-        self.interrupted_imports = mark_interrupted(self)
+        self.interrupted_imports = mark_interrupted(self)  # type: ignore[arg-type]
 
     @property
     def version(self) -> int:
@@ -315,11 +341,10 @@ class PostgresStore:
             self._depth -= 1
             if self._depth == 0:
                 self.conn.raw.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError) and "database is locked" in str(exc):
-                    # Another client held what this transaction writes past the lock timeout.
+                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
                     raise CrmError(
-                        f"the database {self.path} is busy (another import or edit is running);"
-                        " try again"
+                        f"the database {self.path} is busy (another import or edit holds"
+                        " what this one needs); try again"
                     ) from None
             else:
                 self.conn.raw.execute(f"ROLLBACK TO SAVEPOINT sp{self._depth}")
@@ -342,6 +367,18 @@ class PostgresStore:
     def in_transaction(self) -> bool:
         return self._depth > 0
 
+    def lock_contacts(self, ids: list[int]) -> None:
+        """Lock these contacts' rows until the transaction ends (in id order: no deadlock).
+
+        Another agent's edit of the same contact waits here instead of
+        overwriting what this transaction read and writes back.
+        """
+        if ids:
+            self.conn.raw.execute(
+                "SELECT id FROM contacts WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                (sorted(ids),),
+            )
+
     def one(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
         row = self.conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
@@ -357,16 +394,9 @@ class _PrintedAddress(str):
     """The address as messages print it (no password); `str` like a path."""
 
     def __new__(cls, address: str) -> _PrintedAddress:
-        from urllib.parse import urlsplit, urlunsplit
+        import re
 
-        parts = urlsplit(address)
-        netloc = parts.netloc
-        if "@" not in netloc or ":" not in netloc.split("@")[0]:
-            # Nothing to hide; kept as given (urlunsplit would drop an empty host's `//`).
-            return super().__new__(cls, address)
-        user = netloc.split("@")[0].split(":")[0]
-        netloc = f"{user}:***@{netloc.split('@', 1)[1]}"
-        return super().__new__(cls, urlunsplit(parts._replace(netloc=netloc)))
+        return super().__new__(cls, re.sub(r"^(\w+://[^:/@]*):[^@/]*@", r"\1:***@", address))
 
     @property
     def parent(self) -> None:

@@ -5,8 +5,7 @@ share; where SQLite spells a thing its own way, `translate` rewrites it:
 
 | SQLite                                  | PostgreSQL                               |
 |-----------------------------------------|------------------------------------------|
-| `?`, `:name`                            | `%s`, `%(name)s` (and `%` as `%%`)       |
-| `?1` (a numbered parameter)             | `%s`, its value bound at each place      |
+| `?`, `?1`, `:name`                      | `%s`, `%(p1)s`, `%(name)s` (`%` as `%%`) |
 | `BEGIN IMMEDIATE`                       | `BEGIN`                                  |
 | `INSERT OR IGNORE INTO ...`             | `INSERT INTO ... ON CONFLICT DO NOTHING` |
 | `INSERT OR REPLACE INTO t ...`          | `... ON CONFLICT (key) DO UPDATE ...`    |
@@ -51,7 +50,7 @@ PRIMARY_KEYS = {
 _FTS_WRITE = re.compile(r"INSERT\s+INTO\s+contacts_fts\s*\(", re.IGNORECASE)
 
 _JSON_LIST = re.compile(
-    r"(\bNOT\s+)?\bIN\s*\(\s*SELECT\s+value\s+FROM\s+json_each\(\s*(\?|:\w+)\s*\)\s*\)",
+    r"(\bNOT\s+)?\bIN\s*\(\s*SELECT\s+value\s+FROM\s+json_each\(\s*(\?\d*|:\w+)\s*\)\s*\)",
     re.IGNORECASE,
 )
 _INSERT_OR = re.compile(r"\bINSERT\s+OR\s+(IGNORE|REPLACE)\s+INTO\s+(\w+)", re.IGNORECASE)
@@ -80,8 +79,8 @@ class Translated:
 
     sql: str
     arrays: tuple[int | str, ...]
-    # For numbered parameters (`?1`): the number (from 1) of each `%s` in turn.
-    positions: tuple[int, ...] = ()
+    # Whether the statement numbers its parameters (`?1`, `?2`): they are bound by name.
+    numbered: bool = False
 
 
 @lru_cache(maxsize=2048)
@@ -94,13 +93,16 @@ def translate(sql: str) -> Translated:
         return Translated("", ())
     text = _JSON_LIST.sub(_any_array, text)
     text = _rewrite_functions(text)
-    text = _IS_PARAM.sub(lambda m: "IS DISTINCT FROM " if m.group(1) else "IS NOT DISTINCT FROM ",
-                         text)
+    text = _IS_PARAM.sub(
+        lambda m: "IS DISTINCT FROM " if m.group(1) else "IS NOT DISTINCT FROM ", text
+    )
     text = _REAL.sub("AS double precision", text)
     text = _KEY_WORDS.sub(r'"\1"', text)
     text = _FLAGS.sub(r"\1 (\2 <> 0)", text)
     text = _INDEXED_BY.sub("", text)
-    text = _CONSTANT_CONDITION.sub(lambda m: f"{m.group(1)} {'TRUE' if m.group(2) == '1' else 'FALSE'}", text)
+    text = _CONSTANT_CONDITION.sub(
+        lambda m: f"{m.group(1)} {'TRUE' if m.group(2) == '1' else 'FALSE'}", text
+    )
     match = _INSERT_OR.search(text)
     if match:
         text = _rewrite_insert_or(text, match)
@@ -209,8 +211,8 @@ def _bind_parameters(text: str) -> Translated:
     """Turn `?` and `:name` into psycopg's placeholders, outside quotes."""
     out: list[str] = []
     arrays: list[int | str] = []
-    positions: list[int] = []
     count = 0
+    numbered = False
     quote = ""
     index = 0
     while index < len(text):
@@ -230,15 +232,19 @@ def _bind_parameters(text: str) -> Translated:
             out.append(char)
         elif char == "%":
             out.append("%%")
+        elif char == "?" and text[index + 1 : index + 2].isdigit():
+            number = re.match(r"\d+", text[index + 1 :])
+            assert number is not None
+            numbered = True
+            if array:
+                arrays.append(f"p{number.group(0)}")
+            out.append(f"%(p{number.group(0)})s")
+            index += len(number.group(0))
         elif char == "?":
             if array:
                 arrays.append(count)
             out.append("%s")
             count += 1
-            number = re.match(r"\d+", text[index + 1 :])
-            if number is not None:
-                index += len(number.group(0))
-            positions.append(int(number.group(0)) if number else max(positions, default=0) + 1)
         elif char == ":" and index + 1 < len(text) and _name_start(text, index):
             name = re.match(r"\w+", text[index + 1 :])
             assert name is not None
@@ -249,8 +255,7 @@ def _bind_parameters(text: str) -> Translated:
         else:
             out.append(char)
         index += 1
-    numbered = positions != list(range(1, len(positions) + 1))
-    return Translated("".join(out), tuple(arrays), tuple(positions) if numbered else ())
+    return Translated("".join(out), tuple(arrays), numbered)
 
 
 def _name_start(text: str, index: int) -> bool:

@@ -233,6 +233,13 @@ class Store:
     def in_transaction(self) -> bool:
         return self._depth > 0
 
+    def lock_contacts(self, ids: list[int]) -> None:
+        """Hold these contacts against other writers until the transaction ends.
+
+        Nothing to do in SQLite: a transaction holds the whole file's write lock
+        from its start. (A PostgreSQL store locks the rows.)
+        """
+
     # -- small helpers used everywhere ------------------------------------
 
     def one(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:

@@ -12,11 +12,12 @@ from crmkit.store.sqlite.events import INSERT_EVENT
 __all__ = ["contact_lookup", "load_all_phones", "insert_events"]
 
 # Rows already imported (same source and external id) are skipped; each event keeps
-# the id of the import that brought it, so that undoing the import removes it.
+# the id of the import that brought it, so that undoing the import removes it. A row
+# holds the values of INSERT_EVENT and the event's case (or None).
 _INSERT_NEW = (
     INSERT_EVENT.replace("INSERT", "INSERT OR IGNORE", 1)
-    .replace(" created_at)", " created_at, import_id)")
-    .replace("?)", "?, ?)")
+    .replace(" created_at)", " created_at, case_id, import_id)")
+    .replace("?)", "?, ?, ?)")
 )
 _LOOKUPS = {
     "contact.id": "SELECT id FROM contacts WHERE id = ?",

@@ -27,6 +27,7 @@ __all__ = [
     "delete_group_record",
     "group_record_rows",
     "group_record_row",
+    "encode_record_fields",
 ]
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode
@@ -86,21 +87,30 @@ def insert_group_record(
     """Add a record of `group` to a contact; return it."""
     if store.one("SELECT 1 FROM contacts WHERE id = ?", (contact_id,)) is None:
         raise NotFound(f"no contact with id {contact_id}")
-    order = [entry["key"] for entry in group["fields"]]
-    kept = {key: values[key] for key in order if values.get(key) is not None}
+    kept, text = encode_record_fields(group, values)
     now = utc_now()
     log = HistoryLog(store, Origin(user, store.source), now)
     with store.transaction() as conn:
         cursor = conn.execute(
             "INSERT INTO group_records (group_id, contact_id, fields, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (group["id"], contact_id, _encode(kept), now, now),
+            (group["id"], contact_id, text, now, now),
         )
         record_id = int(cursor.lastrowid or 0)
         changes = [[f"{group['key']}.{key}", None, value] for key, value in kept.items()]
         log.add("record add", contact_id, changes, {"group": group["key"], "record": record_id})
         log.flush()
     return group_record_row(store, record_id)
+
+
+def encode_record_fields(
+    group: dict[str, Any], values: Mapping[str, Any]
+) -> tuple[dict[str, Any], str]:
+    """Return a record's values in the group's field order, empty ones left out, and the
+    JSON text stored (the same values always give the same text)."""
+    order = [entry["key"] for entry in group["fields"]]
+    kept = {key: values[key] for key in order if values.get(key) is not None}
+    return kept, _encode(kept)
 
 
 def update_group_record(

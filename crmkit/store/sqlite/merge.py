@@ -1,7 +1,9 @@
 """Merging contacts into one, and taking a merge back exactly.
 
 A merge gives KEEP the united values (see `merged_values`), moves the others'
-events, notes, files and memberships to it, keeps their external ids as
+events, notes, files, memberships, group records and cases to it, and their places
+in campaigns KEEP is not in (in a campaign KEEP is in, its own place stays and the
+others' go, kept in the merge row for undo), keeps their external ids as
 aliases of KEEP (so that a re-import finds KEEP), deletes them and remembers
 that they were merged into KEEP. The merge row holds what undoing it needs:
 the others' records and the ids of every row that moved. Undo puts it all
@@ -36,6 +38,14 @@ _MOVED = (
     ("memberships", "organization_id"),
     ("group_records", "contact_id"),
     ("cases", "contact_id"),
+)
+
+
+# Campaign places: moved where KEEP is not in the campaign, else dropped (whole rows kept).
+_ENROLLMENTS = "campaign_contacts.contact_id"
+_DROPPED = "dropped enrollments"
+_ENROLLMENT_COLUMNS = (
+    "id, campaign_id, contact_id, status, agent_id, callback_at, note, enrolled_at, updated_at"
 )
 
 
@@ -113,6 +123,14 @@ def merge_contacts(
     result: dict[str, Any] = {}
     try:
         with store.transaction() as conn:
+            # What was read above must still hold: an edit that came in between would
+            # otherwise be lost with the merged contacts.
+            store.lock_contacts([keep_id, *other_ids])
+            if _records(store, keep_id, other_ids) != (keep, others):
+                raise CrmError(
+                    f"contacts {keep_id}, {', '.join(map(str, other_ids))} were changed by"
+                    " someone else while merging; nothing was merged, try again"
+                )
             now = utc_now()
             cursor = conn.execute(
                 "INSERT INTO merges (at, user, keep_id, merged_ids, snapshot)"
@@ -151,7 +169,7 @@ def merge_contacts(
             result = {
                 "merge_id": merge_id,
                 "record": get_record(store, keep_id),
-                "moved": {name: len(ids) for name, ids in moved.items()},
+                "moved": {name: len(ids) for name, ids in moved.items() if name != _DROPPED},
                 "merged_ids": list(other_ids),
             }
             if dry_run:
@@ -201,6 +219,7 @@ def _move_rows(
             ]
             moved.setdefault(f"{table}.{column}", []).extend([row_id, other] for row_id in ids)
             conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (keep_id, other))
+        _move_enrollments(store, keep_id, other, moved)
         for (alias,) in conn.execute(
             "SELECT external_id FROM contact_aliases WHERE contact_id = ?", (other,)
         ).fetchall():
@@ -221,6 +240,30 @@ def _move_rows(
                 (external_id, keep_id, merge_id),
             )
     return moved
+
+
+def _move_enrollments(
+    store: Store, keep_id: int, other: int, moved: dict[str, list[list[Any]]]
+) -> None:
+    """Move another contact's campaign places to KEEP where KEEP is not in the campaign;
+    drop the rest, whole rows kept under `dropped enrollments` for undo."""
+    conn = store.conn
+    for row in conn.execute(
+        f"SELECT {_ENROLLMENT_COLUMNS} FROM campaign_contacts WHERE contact_id = ? ORDER BY id",
+        (other,),
+    ).fetchall():
+        row_id, campaign_id = row[0], row[1]
+        if store.one(
+            "SELECT 1 FROM campaign_contacts WHERE campaign_id = ? AND contact_id = ?",
+            (campaign_id, keep_id),
+        ):
+            moved.setdefault(_DROPPED, []).append(list(row))
+            conn.execute("DELETE FROM campaign_contacts WHERE id = ?", (row_id,))
+        else:
+            moved.setdefault(_ENROLLMENTS, []).append([row_id, other])
+            conn.execute(
+                "UPDATE campaign_contacts SET contact_id = ? WHERE id = ?", (keep_id, row_id)
+            )
 
 
 def _linked(store: Store, contact_id: int) -> list[int]:
@@ -311,6 +354,17 @@ def _move_back(store: Store, moved: Mapping[str, list[list[Any]]]) -> None:
             conn.executemany(
                 "UPDATE merged_contacts SET into_id = ? WHERE contact_id = ?",
                 [(owner, contact_id) for contact_id, owner in rows],
+            )
+        elif kind == _ENROLLMENTS:
+            conn.executemany(
+                "UPDATE campaign_contacts SET contact_id = ? WHERE id = ?",
+                [(owner, row_id) for row_id, owner in rows],
+            )
+        elif kind == _DROPPED:
+            marks = ", ".join("?" * len(_ENROLLMENT_COLUMNS.split(",")))
+            conn.executemany(
+                f"INSERT OR IGNORE INTO campaign_contacts ({_ENROLLMENT_COLUMNS}) VALUES ({marks})",
+                [tuple(row) for row in rows],
             )
         else:
             table, column = kind.split(".")

@@ -50,9 +50,7 @@ def find_tag(store: Store, key: str) -> Tag | None:
 
 def insert_tag(store: Store, name: str, key: str) -> Tag:
     with store.transaction():
-        pk = store.conn.execute(
-            "INSERT INTO tags (name, key) VALUES (?, ?)", (name, key)
-        ).lastrowid
+        pk = store.conn.execute("INSERT INTO tags (name, key) VALUES (?, ?)", (name, key)).lastrowid
     return Tag(id=int(pk or 0), name=name)
 
 

@@ -3,7 +3,10 @@
 The history holds what import N did: an `add` entry (no values) for each
 contact it created, an `update` entry with each changed field's old and new
 value for each contact it changed, and `import_touches` the `updated_at` it
-set on contacts it found unchanged. Events it brought carry its id.
+set on contacts it found unchanged. Events and group records it brought carry
+its id. Its `campaign enroll` and `campaign set` entries say whom it enrolled in
+a campaign and whose status there it changed: those are taken out again and
+given their old status back.
 
 A contact that changed after the import (any later history entry) is left
 alone: undoing would throw that change away. Without `force` such contacts
@@ -23,11 +26,15 @@ from crmkit.store.sqlite.history import HistoryLog, Origin
 from crmkit.store.sqlite.record_fields import write_fields
 from crmkit.store.sqlite.search_index import refresh_search_index
 from crmkit.values.datetimes import utc_now
+from crmkit.values.names import name_key
 
 __all__ = ["undo_import", "changed_since"]
 
 # Statuses of imports that wrote something that can be taken back.
 _UNDOABLE = ("finished", "finished with rejected rows", "interrupted")
+# Entries of an import that are not changes of a contact's own fields.
+_CAMPAIGN_ACTIONS = ("campaign enroll", "campaign set")
+_OTHER_ACTIONS = ("add", "record add", *_CAMPAIGN_ACTIONS)
 
 
 def undo_import(
@@ -90,14 +97,25 @@ def undo_import(
     updates = [
         (contact_id, changes)
         for _, action, contact_id, changes in entries
-        if action != "add" and changes and contact_id not in left
+        if action not in _OTHER_ACTIONS and changes and contact_id not in left
+    ]
+    campaigns = [
+        (entry_id, action, contact_id, changes)
+        for entry_id, action, contact_id, changes in entries
+        if action in _CAMPAIGN_ACTIONS and contact_id not in left
     ]
     events = int(store.one("SELECT count(*) FROM events WHERE import_id = ?", (import_id,)))
+    records = _imported_records(store, import_id, left)
     result: dict[str, Any] = {
         "import_id": import_id,
         "removed": created,
-        "restored": sorted({contact_id for contact_id, _ in updates}),
+        "restored": sorted(
+            {contact_id for contact_id, _ in updates}
+            | {entry[2] for entry in campaigns if entry[1] == "campaign set"}
+        ),
         "events": events,
+        "records": len(records),
+        "enrollments": sum(1 for entry in campaigns if entry[1] == "campaign enroll"),
         "skipped": skipped,
         "dry_run": dry_run,
     }
@@ -106,10 +124,19 @@ def undo_import(
     origin = Origin(user, "undo", import_id)
     log = HistoryLog(store, origin, utc_now(), action=f"undo import {import_id}")
     with store.transaction() as conn:
+        # Contacts edited by someone else since the plan was made would lose the edit.
+        store.lock_contacts([*created, *result["restored"]])
+        if set(changed_since(store, "import", import_id)) - left:
+            raise CrmError(
+                f"contacts of import {import_id} were changed by someone else while undoing;"
+                " nothing was undone, try again"
+            )
         with log.watch(result["restored"]):
             for contact_id, changes in reversed(updates):
                 write_fields(store, contact_id, {field: old for field, old, _ in changes})
             _restore_touches(store, import_id, left)
+        _undo_campaigns(store, log, campaigns, set(created))
+        _delete_records(store, log, records, set(created))
         files = _delete_contacts(store, log, created)
         conn.execute("DELETE FROM events WHERE import_id = ?", (import_id,))
         conn.execute("UPDATE imports SET status = 'undone' WHERE id = ?", (import_id,))
@@ -154,6 +181,64 @@ def _restore_touches(store: Store, import_id: int, left: set[int]) -> None:
             f"UPDATE contacts SET updated_at = ? WHERE updated_at = ? AND id {IN_BATCH}",
             (before, after, json.dumps(wanted)),
         )
+
+
+def _imported_records(store: Store, import_id: int, left: set[int]) -> list[tuple[Any, ...]]:
+    """Return the group records import `import_id` added, but those of contacts left alone:
+    (id, contact, group key, values)."""
+    return [
+        row
+        for row in store.conn.execute(
+            "SELECT r.id, r.contact_id, g.key, r.fields FROM group_records r"
+            " JOIN field_groups g ON g.id = r.group_id WHERE r.import_id = ? ORDER BY r.id",
+            (import_id,),
+        )
+        if row[1] not in left
+    ]
+
+
+def _delete_records(
+    store: Store, log: HistoryLog, records: list[tuple[Any, ...]], removed: set[int]
+) -> None:
+    """Delete the import's group records, each recorded as `crm record delete` records it
+    (but on contacts about to go, which are recorded as removed)."""
+    for record_id, contact_id, group, fields in records:
+        if contact_id not in removed:
+            changes = [[f"{group}.{key}", value, None] for key, value in json.loads(fields).items()]
+            log.add(log.action, contact_id, changes, {"group": group, "record": record_id})
+    store.conn.executemany(
+        "DELETE FROM group_records WHERE id = ?", [(record[0],) for record in records]
+    )
+
+
+def _undo_campaigns(
+    store: Store, log: HistoryLog, entries: list[tuple[Any, ...]], removed: set[int]
+) -> None:
+    """Take out the contacts the import enrolled, and give back the statuses (and
+    call-backs) it replaced, newest entry first."""
+    conn = store.conn
+    ids = {name_key(name): ident for ident, name in conn.execute("SELECT id, name FROM campaigns")}
+    for entry_id, action, contact_id, changes in reversed(entries):
+        detail = store.one("SELECT detail FROM history WHERE id = ?", (entry_id,))
+        name = json.loads(detail or "{}").get("campaign")
+        campaign_id = ids.get(name_key(name)) if isinstance(name, str) else None
+        if campaign_id is None or contact_id in removed:
+            continue
+        where = (campaign_id, contact_id)
+        if action == "campaign enroll":
+            conn.execute(
+                "DELETE FROM campaign_contacts WHERE campaign_id = ? AND contact_id = ?", where
+            )
+            log.add(log.action, contact_id, [[field, new, None] for field, _, new in changes])
+            continue
+        old = {field.rsplit(".", 1)[1]: value for field, value, _ in changes}
+        conn.execute(
+            "UPDATE campaign_contacts SET status = coalesce(?, status),"
+            " callback_at = CASE WHEN ? THEN ? ELSE callback_at END, updated_at = ?"
+            " WHERE campaign_id = ? AND contact_id = ?",
+            (old.get("status"), "callback" in old, old.get("callback"), log.at, *where),
+        )
+        log.add(log.action, contact_id, [[field, new, old] for field, old, new in changes])
 
 
 def _delete_contacts(store: Store, log: HistoryLog, ids: list[int]) -> list[str]:
