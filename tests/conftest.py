@@ -100,6 +100,11 @@ def crm(db_path: Path) -> Iterator[CRM]:
 @pytest.fixture()
 def ref_crm(crm: CRM) -> CRM:
     """A database with the tags, users and fields that the fixture files use."""
+    return add_reference_data(crm)
+
+
+def add_reference_data(crm: CRM) -> CRM:
+    """Add the tags, users and fields that the fixture files use; return `crm`."""
     crm.tags.add("VIP", "Newsletter", "Lead", "Klient")
     for user in ("Jan Kowalski", "Piotr Maj"):
         crm.users.add(user)
