@@ -47,6 +47,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 BOTH_BACKENDS = frozenset(
     {
         "test_api",
+        "test_drafts",
+        "test_failures",
+        "test_formats_presets",
+        "test_formats_suggest",
+        "test_writer_children",
+        "test_writer_organizations",
+        "test_writer_unchanged",
     }
 )
 
