@@ -47,37 +47,44 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 BOTH_BACKENDS = frozenset(
     {
         "test_api",
+        "test_backup",
         "test_bench_data",
         "test_blacklist",
         "test_campaigns",
         "test_card",
+        "test_cases",
+        "test_cli_campaigns",
+        "test_cli_search",
         "test_cli_timeline",
         "test_crm",
+        "test_drafts",
+        "test_dump",
+        "test_duplicates",
         "test_events",
         "test_exporters_export",
-        "test_gdpr",
-        "test_notes",
-        "test_reference_fixes",
-        "test_roundtrip_new_base",
-        "test_backup",
-        "test_dump",
-        "test_files",
-        "test_cli_search",
         "test_exporters_tabular",
+        "test_failures",
+        "test_files",
+        "test_formats_presets",
+        "test_formats_suggest",
+        "test_gdpr",
+        "test_groups",
+        "test_notes",
         "test_query_compiler",
         "test_query_filters",
         "test_query_fulltext",
         "test_query_lookup",
         "test_query_selection",
         "test_query_views",
-        "test_cases",
-        "test_cli_campaigns",
-        "test_duplicates",
-        "test_groups",
         "test_records",
         "test_reference",
+        "test_reference_fixes",
+        "test_roundtrip_new_base",
         "test_store",
         "test_timeline",
+        "test_writer_children",
+        "test_writer_organizations",
+        "test_writer_unchanged",
     }
 )
 
@@ -131,6 +138,11 @@ def crm(db_path: Path) -> Iterator[CRM]:
 @pytest.fixture()
 def ref_crm(crm: CRM) -> CRM:
     """A database with the tags, users and fields that the fixture files use."""
+    return add_reference_data(crm)
+
+
+def add_reference_data(crm: CRM) -> CRM:
+    """Add the tags, users and fields that the fixture files use; return `crm`."""
     crm.tags.add("VIP", "Newsletter", "Lead", "Klient")
     for user in ("Jan Kowalski", "Piotr Maj"):
         crm.users.add(user)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
+from stored_rows import store_rows, stored_rows
 
 DATA = Path(__file__).parent / "data"
 
@@ -43,11 +43,9 @@ def import_basic(cli, *options: str):
 
 
 def snapshot(db_path: Path) -> list[tuple]:
-    with sqlite3.connect(db_path) as conn:
-        return (
-            conn.execute("SELECT * FROM contacts ORDER BY id").fetchall()
-            + conn.execute("SELECT count(*) FROM imports").fetchall()
-        )
+    return stored_rows(db_path, "SELECT * FROM contacts ORDER BY id") + stored_rows(
+        db_path, "SELECT count(*) FROM imports"
+    )
 
 
 def test_init_is_idempotent(cli) -> None:
@@ -59,8 +57,10 @@ def test_init_is_idempotent(cli) -> None:
 
 def test_newer_schema_is_refused(cli, db_path: Path) -> None:
     cli("init")
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("PRAGMA user_version = 99")
+    if isinstance(db_path, Path):
+        store_rows(db_path, "PRAGMA user_version = 99")
+    else:
+        store_rows(db_path, "UPDATE crm_schema SET version = 99")
     result = cli("tag", "list")
     assert result.exit_code == 1
     assert "newer than this crmkit understands" in result.stderr
@@ -193,8 +193,7 @@ def test_all_or_nothing_writes_no_contact_and_exits_3(cli, db_path: Path) -> Non
     setup_reference(cli)
     result = import_basic(cli, "--all-or-nothing")
     assert result.exit_code == 3, result.output
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM contacts").fetchone() == (0,)
+    assert stored_rows(db_path, "SELECT count(*) FROM contacts") == [(0,)]
 
 
 def test_delimiter_option_overrides_sniffing(cli, tmp_path: Path, db_path: Path) -> None:
@@ -208,8 +207,7 @@ def test_delimiter_option_overrides_sniffing(cli, tmp_path: Path, db_path: Path)
     )
     result = cli("import", str(path), "--mapping", str(mapping), "--delimiter", "|")
     assert result.exit_code == 0, result.output
-    with sqlite3.connect(db_path) as conn:
-        names = conn.execute("SELECT first_name, last_name FROM contacts ORDER BY id").fetchall()
+    names = stored_rows(db_path, "SELECT first_name, last_name FROM contacts ORDER BY id")
     assert names == [("Anna", "Nowak;;"), ("Jan", "Maj;;")]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import typer
 from search_builders import build_base
+from stored_rows import stored_rows
 from typer.testing import CliRunner
 
 from crmkit import CRM
@@ -55,16 +56,24 @@ def test_quick_lookup_prints_what_typer_prints(
 
 
 def test_quick_lookup_fails_as_typer_does(
-    base: CRM, db_path: Path, capsys: pytest.CaptureFixture[str]
+    base: CRM, db_path: Path, capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest
 ) -> None:
     for number, message in (("602 000 000", "no contact has +48602000000\n"),):
         with pytest.raises(SystemExit) as done:
             main(["--db", str(db_path), "lookup", number])
         assert done.value.code == 1 and capsys.readouterr().err == message
+    # A name given by mistake: a file that is not there, or a database without crmkit's tables.
+    if isinstance(db_path, Path):
+        typo: Path | str = db_path.parent / "typo.db"
+    else:
+        typo = request.getfixturevalue("postgres_server").new_database("typo")
     with pytest.raises(SystemExit) as done:
-        main(["--db", str(db_path.parent / "typo.db"), "lookup", "601 234 567"])
+        main(["--db", str(typo), "lookup", "601 234 567"])
     assert done.value.code == 1 and "no crmkit database at" in capsys.readouterr().err
-    assert not (db_path.parent / "typo.db").exists()
+    if isinstance(typo, Path):
+        assert not typo.exists()
+    else:
+        assert stored_rows(typo, "SELECT to_regclass('crm_schema')") == [(None,)]
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from crm_calls import import_history
 from processes import python_command, spawn
+from stored_rows import stored_rows
 from typer.testing import Result
 
 import crmkit
@@ -42,9 +43,28 @@ sys.stdin.read()
 
 def stored_status(db: Path, import_id: int) -> str:
     """The status as the table holds it, read without crmkit (which would mark it)."""
-    with closing(sqlite3.connect(db)) as conn:
-        row = conn.execute("SELECT status FROM imports WHERE id = ?", (import_id,)).fetchone()
-    return str(row[0])
+    [(status,)] = stored_rows(db, "SELECT status FROM imports WHERE id = ?", (import_id,))
+    return str(status)
+
+
+@contextmanager
+def busy(db: Path) -> Iterator[None]:
+    """Another client's transaction that holds the import history from being written."""
+    if isinstance(db, Path):
+        writer = sqlite3.connect(db, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+        return
+    import psycopg
+
+    with psycopg.connect(str(db)) as server:
+        server.execute("LOCK TABLE imports IN EXCLUSIVE MODE")
+        yield
+        server.rollback()
 
 
 def started_run(crm: CRM) -> ImportRun:
@@ -109,16 +129,11 @@ def test_a_busy_base_shows_a_dead_import_interrupted_and_marks_it_later(
     run = started_run(crm)
     import_id = run.report.import_id
     assert import_id is not None
-    run.release()  # as the kernel does when the process dies
-    writer = sqlite3.connect(db_path, isolation_level=None)
-    writer.execute("BEGIN IMMEDIATE")
-    try:
+    run.release()  # as the kernel (or the server) does when the process dies
+    with busy(db_path):
         with crmkit.open(db_path, busy_timeout=60) as other:
             assert other.imports[import_id].status == "interrupted"
         assert stored_status(db_path, import_id) == "running"
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
     with crmkit.open(db_path) as other:
         assert other.store.interrupted_imports == [import_id]
     assert stored_status(db_path, import_id) == "interrupted"
@@ -155,5 +170,4 @@ def test_an_import_that_fails_with_a_sentence_leaves_no_history(
     with pytest.raises(crmkit.CrmError):
         ref_crm.imports.run(path, encoding="utf-8")
     assert import_history(ref_crm) == [] and len(ref_crm.contacts) == 0
-    with closing(sqlite3.connect(ref_crm.path)) as conn:
-        assert conn.execute("SELECT count(*) FROM imports").fetchone() == (0,)
+    assert stored_rows(ref_crm.path, "SELECT count(*) FROM imports") == [(0,)]

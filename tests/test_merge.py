@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from typer.testing import Result
@@ -113,10 +114,12 @@ def test_dry_run_shows_the_result_and_changes_nothing(twins: tuple[CRM, int, int
     assert export(crm) == before and crm.merges.list() == []
 
 
-def test_a_reimport_by_external_id_updates_keep(twins: tuple[CRM, int, int, int]) -> None:
+def test_a_reimport_by_external_id_updates_keep(
+    twins: tuple[CRM, int, int, int], tmp_path: Path
+) -> None:
     crm, keep, other, _ = twins
     crm.contacts.merge(keep, other)
-    report = crm.imports.run(_csv(crm, "external_id,segment\nOLD-7,B2B\n"))
+    report = crm.imports.run(_csv(tmp_path, "external_id,segment\nOLD-7,B2B\n"))
     assert (report.created, report.updated) == (0, 1)
     assert crm.contacts[keep].segment == "B2B"
     assert crm.contacts[keep].external_id == "CRM-1"
@@ -203,7 +206,7 @@ def test_cli_merge_refusals(cli: Callable[..., Result]) -> None:
     assert cli("merges").output.strip() == "No merges yet."
 
 
-def _csv(crm: CRM, text: str) -> str:
-    path = crm.path.parent / "again.csv"
+def _csv(folder: Path, text: str) -> str:
+    path = folder / "again.csv"
     path.write_text(text, encoding="utf-8")
     return str(path)

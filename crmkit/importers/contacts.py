@@ -238,7 +238,9 @@ def _open_feed(
     if source.records:
         header = [column for column, _ in columns]
         return DraftFeed(source, record_rows(source, mapping, builder, header, report))
-    digester = row_digester(source.header, columns, mapping)
+    # The digests are SQLite's alone (see `row_digests`): other stores read every row.
+    sqlite = getattr(store, "dialect", "sqlite") == "sqlite"
+    digester = row_digester(source.header, columns, mapping) if sqlite else None
     if helper is None:
         helper = helper_available(source, unknown)
     if not helper or unknown == "create":
@@ -249,7 +251,7 @@ def _open_feed(
     # Imports that create persons only have no match keys, so `prepare` is None there.
     prepare = HelperSwitch() if mapping.match else None
     stored = identity = None
-    if mapping.match and str(store.path) != ":memory:":
+    if digester is not None and mapping.match and str(store.path) != ":memory:":
         # Rows a stored contact was written from are read for their identity first.
         stored = StoredDigests(store.path)
         identity = DraftBuilder(store, identity_columns(columns, mapping.match), mapping.settings)

@@ -123,8 +123,17 @@ class Connection:
     def __init__(self, raw: Any) -> None:
         self.raw = raw
         self._streams = 0
+        # Rows written through this connection, as `sqlite3.Connection.total_changes` counts.
+        self.total_changes = 0
+        self._trace: Any = None
+
+    def set_trace_callback(self, callback: Any) -> None:
+        """Call `callback` with each statement run from now on (as given, untranslated)."""
+        self._trace = callback
 
     def execute(self, sql: str, params: Any = ()) -> Cursor:
+        if self._trace is not None:
+            self._trace(sql)
         head = sql.lstrip()[:12].upper()
         if head.startswith("PRAGMA"):
             return Cursor(None)
@@ -158,6 +167,9 @@ class Connection:
         rows = [_bind(params, translated.arrays, translated.positions) for params in seq]
         if not rows:
             return Cursor(None)
+        if self._trace is not None:
+            for _ in rows:
+                self._trace(sql)
         try:
             cursor.executemany(translated.sql, rows)
         except Exception as exc:
@@ -320,7 +332,9 @@ class PostgresStore:
         from crmkit.store.postgres.schema import install_schema
 
         self.migrated_from = install_schema(self, create=create)
-        self.interrupted_imports: list[int] = []
+        from crmkit.store.sqlite.imports import mark_interrupted
+
+        self.interrupted_imports = mark_interrupted(self)  # type: ignore[arg-type]
 
     @property
     def version(self) -> int:

@@ -91,7 +91,16 @@ def grouped_statement(sql: str) -> tuple[str, int]:
 
 
 def insert_rows(conn: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Run the one-row INSERT `sql` for each row, a group of rows per statement."""
+    """Run the one-row INSERT `sql` for each row, a group of rows per statement.
+
+    On PostgreSQL a plain `INSERT INTO t (columns) VALUES (?, ...)` sends its
+    rows through one COPY instead (see `store.postgres.copy`).
+    """
+    if not isinstance(conn, sqlite3.Connection):
+        from crmkit.store.postgres.copy import copy_rows
+
+        if copy_rows(conn, sql, rows):
+            return
     grouped, size = grouped_statement(sql)
     count = len(rows)
     whole = count - count % size if size > 1 else 0
@@ -154,6 +163,13 @@ class DeferredIndexes:
         self._definitions: list[str] = []
 
     def drop(self, names: Iterable[str]) -> None:
+        """Drop these indexes until `restore`.
+
+        Not on PostgreSQL: there a dropped index would lock its table for every
+        other client until the import commits.
+        """
+        if getattr(self.store, "dialect", "sqlite") == "postgresql":
+            return
         conn = self.store.conn
         for name in names:
             row = conn.execute(

@@ -248,7 +248,13 @@ def ids_ever_used(store: Store) -> int:
     """Return the highest contact id the base has ever given out.
 
     New ids start above it, so that an id in the history never names two contacts.
+    On PostgreSQL, where clients write at once, the caller's transaction first
+    takes the lock of contact ids (see `store.postgres.locks`).
     """
+    if getattr(store, "dialect", "sqlite") == "postgresql":
+        from crmkit.store.postgres.locks import lock_contact_ids
+
+        lock_contact_ids(store)
     return int(
         store.one(
             "SELECT max(coalesce((SELECT max(id) FROM contacts), 0),"

@@ -43,6 +43,9 @@ lock file once, keeps it open while it holds a lock, and answers for its own
 imports from `_LockFile.held` instead of testing them. A forked child (the
 helper that reads an import's rows) does not inherit record locks, so it
 can neither keep an import alive nor release it.
+
+A PostgreSQL database has no file here: its imports hold advisory locks of the
+server instead, which it drops when the connection ends (`store.postgres.locks`).
 """
 
 from __future__ import annotations
@@ -126,6 +129,12 @@ def hold_import_lock(store: Store, import_id: int) -> None:
     Raise `CrmError` if another process holds it (its history row was taken
     from under it, which nothing here does).
     """
+    if _on_server(store):
+        from crmkit.store.postgres import locks
+
+        if not locks.hold_import_lock(store, import_id):
+            raise CrmError(f"import {import_id} of {store.path} is held by another process")
+        return
     database = database_file(store)
     if database is None:
         return
@@ -147,6 +156,11 @@ def hold_import_lock(store: Store, import_id: int) -> None:
 
 def release_import_lock(store: Store, import_id: int) -> None:
     """Release what `hold_import_lock` took; nothing if it is not held here."""
+    if _on_server(store):
+        from crmkit.store.postgres import locks
+
+        locks.release_import_lock(store, import_id)
+        return
     database = database_file(store)
     if database is None:
         return
@@ -165,6 +179,10 @@ def release_import_lock(store: Store, import_id: int) -> None:
 
 def import_alive(store: Store, import_id: int) -> bool:
     """Whether the process running import `import_id` still lives (see the module's text)."""
+    if _on_server(store):
+        from crmkit.store.postgres import locks
+
+        return locks.import_alive(store, import_id)
     database = database_file(store)
     if database is None:
         return True  # a base in memory dies with its process
@@ -185,6 +203,11 @@ def import_alive(store: Store, import_id: int) -> bool:
             return _held_elsewhere(fd, import_id)
         finally:
             os.close(fd)
+
+
+def _on_server(store: Store) -> bool:
+    """Whether the store is a PostgreSQL database, whose server keeps the locks."""
+    return getattr(store, "dialect", "sqlite") == "postgresql"
 
 
 def _held_elsewhere(fd: int, import_id: int) -> bool:

@@ -229,10 +229,15 @@ def mark_interrupted(store: Store) -> list[int]:
     ]
     if not dead:
         return []
-    waited = store.one("PRAGMA busy_timeout")
-    store.conn.execute("PRAGMA busy_timeout = 0")
+    on_server = getattr(store, "dialect", "sqlite") == "postgresql"
+    waited = None if on_server else store.one("PRAGMA busy_timeout")
+    if waited is not None:
+        store.conn.execute("PRAGMA busy_timeout = 0")
     try:
         with store.transaction() as conn:
+            if on_server:
+                # Nor waiting there: a row another transaction holds stays as it is.
+                conn.execute("SET LOCAL lock_timeout = '1ms'")
             # A row that finished since it was read keeps the status it was given.
             conn.executemany(
                 "UPDATE imports SET status = ? WHERE id = ? AND status = 'running'",
@@ -241,7 +246,8 @@ def mark_interrupted(store: Store) -> list[int]:
     except (CrmError, sqlite3.Error):
         pass
     finally:
-        store.conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
+        if waited is not None:
+            store.conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
     return dead
 
 

@@ -43,6 +43,15 @@ ORGANIZATIONS_BY_NAMES = (
 )
 
 
+def _same_name(stored: str, wanted: str) -> bool:
+    """Whether two names are equal as SQLite's NOCASE compares them.
+
+    PostgreSQL's `nocase` folds the case of every letter; what it finds is
+    narrowed here to what SQLite finds, so both stores link the same organization.
+    """
+    return stored == wanted or stored.translate(_NOCASE) == wanted.translate(_NOCASE)
+
+
 class OrganizationLinks:
     """Organization lookups and memberships of a contact writer (see `ContactWriter`)."""
 
@@ -128,13 +137,18 @@ class OrganizationLinks:
             # Buffered in this batch: by name, one a person's row linked (no NIP).
             return pending
         if key == "nip":
-            sql = "SELECT id, nip FROM contacts WHERE kind = 'organization' AND nip = ? ORDER BY id"
+            sql = (
+                "SELECT id, nip, NULL FROM contacts WHERE kind = 'organization' AND nip = ?"
+                " ORDER BY id"
+            )
         else:
             sql = (
-                f"SELECT id, nip FROM {_ORGANIZATION_NAMES} WHERE kind = 'organization'"
+                f"SELECT id, nip, name FROM {_ORGANIZATION_NAMES} WHERE kind = 'organization'"
                 " AND name = ? COLLATE NOCASE ORDER BY id"
             )
-        for org_id, stored_nip in self.conn.execute(sql, (value,)):
+        for org_id, stored_nip, name in self.conn.execute(sql, (value,)):
+            if name is not None and not _same_name(name, value):
+                continue
             if org_id not in claimed and (not nip or stored_nip in (None, "", nip)):
                 return int(org_id)
         return None
@@ -203,11 +217,17 @@ class OrganizationLinks:
             pending = self._orgs.get(name_key(value))
             if pending is None and value in self._org_lookups:
                 return self._org_lookups[value]
+            if pending is not None:
+                return pending
             sql = (
-                f"SELECT id FROM {_ORGANIZATION_NAMES} WHERE kind = 'organization'"
+                f"SELECT id, name FROM {_ORGANIZATION_NAMES} WHERE kind = 'organization'"
                 " AND name = ? COLLATE NOCASE"
                 " ORDER BY id"
             )
+            for org_id, name in self.conn.execute(sql, (value,)):
+                if _same_name(name, value):
+                    return int(org_id)
+            return None
         return pending if pending is not None else self.store.one(sql, (value,))
 
     def trim_caches(self) -> None:
