@@ -117,9 +117,6 @@ _ID_TABLES = frozenset(
 class Connection:
     """The part of `sqlite3.Connection` the storage layer uses, over psycopg."""
 
-    # Rows written through this connection, as `sqlite3.Connection.total_changes` counts.
-    total_changes = 0
-
     def __init__(self, raw: Any) -> None:
         self.raw = raw
         self._streams = 0
