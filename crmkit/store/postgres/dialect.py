@@ -21,6 +21,7 @@ share; where SQLite spells a thing its own way, `translate` rewrites it:
 | columns `user`, `row`                   | `"user"`, `"row"` (key words here)       |
 | `WHERE hidden` (a 0/1 column)           | `WHERE (hidden <> 0)`                    |
 | `WHERE 1`, `INDEXED BY index`           | `WHERE TRUE`, nothing                    |
+| `temp.table`                            | `pg_temp.table`                          |
 | `json_extract`, `json_each(doc, path)`  | functions of the same name in the schema |
 
 A statement is translated once and kept (`translate` is cached). `Translated`
@@ -65,6 +66,7 @@ _FLAGS = re.compile(
     r"(?!\s*(?:=|<>|!=|<|>|IS\b|IN\b|\|\||\+|-|\*|,|AS\b))",
     re.IGNORECASE,
 )
+_TEMP_SCHEMA = re.compile(r"(?<![\w.\"'])temp\.(?=\w)", re.IGNORECASE)
 _INDEXED_BY = re.compile(r"\s+INDEXED\s+BY\s+\w+", re.IGNORECASE)
 _CONSTANT_CONDITION = re.compile(r"\b(WHERE|AND|OR)\s+([01])\b(?!\s*[=<>!])", re.IGNORECASE)
 _KEY_WORDS = re.compile(r"(?<![:\w\"'])(user|row)(?![\w\"'])")
@@ -101,6 +103,7 @@ def translate(sql: str) -> Translated:
     text = _KEY_WORDS.sub(r'"\1"', text)
     text = _FLAGS.sub(r"\1 (\2 <> 0)", text)
     text = _INDEXED_BY.sub("", text)
+    text = _TEMP_SCHEMA.sub("pg_temp.", text)
     text = _CONSTANT_CONDITION.sub(
         lambda m: f"{m.group(1)} {'TRUE' if m.group(2) == '1' else 'FALSE'}", text
     )

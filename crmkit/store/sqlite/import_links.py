@@ -25,17 +25,15 @@ __all__ = ["ImportLinks"]
 _BATCH = 5000
 _NOTE_ENROLLMENT = (
     "INSERT INTO temp.import_enrollment (contact_id, status) VALUES (?, ?)"
-    " ON CONFLICT (contact_id) DO UPDATE SET status = coalesce(excluded.status, status)"
+    " ON CONFLICT (contact_id) DO UPDATE"
+    " SET status = coalesce(excluded.status, import_enrollment.status)"
 )
 _HISTORY = "INSERT INTO history (at, user, source, source_id, action, contact_id, changes, detail)"
 # Enrolled already, with another status in the file: an entry, then the new status. A new
 # status clears the call-back, as `crm campaign set` does: it belonged to the old one.
-_HISTORY_OF_SET = (
-    f"{_HISTORY} SELECT ?1, ?2, 'import', ?3, 'campaign set', cc.contact_id,"
-    " CASE WHEN cc.callback_at IS NULL THEN json_array(json_array(?4, cc.status, t.status))"
-    " ELSE json_array(json_array(?4, cc.status, t.status), json_array(?5, cc.callback_at, NULL))"
-    " END, ?6 FROM temp.import_enrollment t JOIN campaign_contacts cc"
-    " ON cc.campaign_id = ?7 AND cc.contact_id = t.contact_id"
+_CHANGED_PLACES = (
+    "SELECT cc.contact_id, cc.status, t.status, cc.callback_at FROM temp.import_enrollment t"
+    " JOIN campaign_contacts cc ON cc.campaign_id = ? AND cc.contact_id = t.contact_id"
     " WHERE t.status IS NOT NULL AND cc.status != t.status ORDER BY cc.contact_id"
 )
 # Each status the file changes or gives is an event on the timeline (kind `campaign`,
@@ -70,10 +68,8 @@ _ENROLL = (
     "  WHERE e.campaign_id = ?1 AND e.contact_id = t.contact_id)"
     " ORDER BY t.contact_id"
 )
-_HISTORY_OF_NEW = (
-    f"{_HISTORY} SELECT ?1, ?2, 'import', ?3, 'campaign enroll', contact_id,"
-    " json_array(json_array(?4, NULL, status)), ?5 FROM campaign_contacts"
-    " WHERE campaign_id = ?6 AND id > ?7 ORDER BY id"
+_NEW_PLACES = (
+    "SELECT contact_id, status FROM campaign_contacts WHERE campaign_id = ? AND id > ? ORDER BY id"
 )
 
 
@@ -149,13 +145,14 @@ class ImportLinks:
     def _enroll(self, campaign: dict[str, Any]) -> None:
         conn = self.store.conn
         origin = self.origin
-        start = (self.now, origin.user, origin.source_id)
         field = f"campaign.{campaign['name']}."
         detail = json.dumps({"campaign": campaign["name"]}, ensure_ascii=False)
-        conn.execute(
-            _HISTORY_OF_SET,
-            (*start, field + "status", field + "callback", detail, campaign["id"]),
-        )
+        status, callback = field + "status", field + "callback"
+        changed = [
+            (contact_id, [[status, old, new]] + ([[callback, at, None]] if at else []))
+            for contact_id, old, new, at in conn.execute(_CHANGED_PLACES, (campaign["id"],))
+        ]
+        self._log("campaign set", changed, detail)
         logged = (self.now, campaign["name"], origin.source_id, campaign["id"])
         conn.execute(_EVENTS_OF_SET, logged)
         conn.execute(_EVENTS_OF_NEW, logged)
@@ -163,7 +160,30 @@ class ImportLinks:
         last = self.store.one("SELECT coalesce(max(id), 0) FROM campaign_contacts")
         first = campaign["statuses"][0]
         self.enrolled = conn.execute(_ENROLL, (campaign["id"], first, self.now)).rowcount
-        conn.execute(_HISTORY_OF_NEW, (*start, field + "status", detail, campaign["id"], last))
+        added = [
+            (contact_id, [[status, None, new]])
+            for contact_id, new in conn.execute(_NEW_PLACES, (campaign["id"], last))
+        ]
+        self._log("campaign enroll", added, detail)
+
+    def _log(self, action: str, changes: list[tuple[int, list[list[Any]]]], detail: str) -> None:
+        """Write one history entry per contact: its changes, as the history keeps them."""
+        origin = self.origin
+        self.store.conn.executemany(
+            _HISTORY + " VALUES (?, ?, 'import', ?, ?, ?, ?, ?)",
+            [
+                (
+                    self.now,
+                    origin.user,
+                    origin.source_id,
+                    action,
+                    contact_id,
+                    json.dumps(change, ensure_ascii=False),
+                    detail,
+                )
+                for contact_id, change in changes
+            ],
+        )
 
     def _add_parts(self) -> None:
         """Add each JSON record's group records and enrollments, in file order."""
