@@ -329,9 +329,13 @@ class PostgresStore:
         from crmkit.store.postgres.schema import install_schema
 
         self.migrated_from = install_schema(self, create=create)
-        from crmkit.store.sqlite.imports import mark_interrupted
+        self.interrupted_imports: list[int] = []
+        # Most opens find no running import, and then load nothing more (a quick
+        # `crm lookup` must not pay for the import history's modules).
+        if self.one("SELECT 1 FROM imports WHERE status = 'running' LIMIT 1") is not None:
+            from crmkit.store.sqlite.imports import mark_interrupted
 
-        self.interrupted_imports = mark_interrupted(self)  # type: ignore[arg-type]
+            self.interrupted_imports = mark_interrupted(self)  # type: ignore[arg-type]
 
     @property
     def version(self) -> int:
