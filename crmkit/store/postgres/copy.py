@@ -74,7 +74,7 @@ def copy_plan(sql: str) -> Copy | None:
     return Copy(
         f"COPY {stage} ({quoted}) FROM STDIN",
         stage,
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage}"
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DROP"
         f" AS SELECT {quoted} FROM {table} WITH NO DATA",
         translate(
             f"INSERT OR {action.upper()} INTO {table} ({', '.join(columns)})"
@@ -108,6 +108,10 @@ def copy_rows(conn: Any, sql: str, rows: Sequence[Sequence[Any]]) -> bool:
     for kind in (int, float):
         cursor.adapters.register_dumper(kind, psycopg.adapters.get_dumper(kind, PyFormat.TEXT))
     cursor.adapters.register_dumper(bool, _FlagDumper)
+    if plan.stage and conn.raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        # The staging table lives until the transaction ends: give it one.
+        with conn.raw.transaction():
+            return copy_rows(conn, sql, rows)
     try:
         if plan.stage:
             cursor.execute(plan.create)
