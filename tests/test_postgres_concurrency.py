@@ -55,7 +55,7 @@ def _import_file(folder: Path, writer: int, rows: int) -> Path:
     path = folder / f"import{writer}.csv"
     lines = ["external_id,first_name,last_name,phone.mobile"]
     lines += [
-        f"w{writer}-{row},Nowy{row},Importowany{writer},+4870{writer}{row:06d}"
+        f"w{writer}-{row},Nowy{row},Importowany{writer},+4850{writer}{row:06d}"
         for row in range(rows)
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -143,7 +143,7 @@ def test_eight_writers_and_twenty_readers_lose_nothing(address: str, tmp_path: P
     with crmkit.open(address) as crm:
         contact = crm.contacts[1]
         # Both agents' last edits of the same contact are there: neither overwrote the other.
-        assert (contact.stage, contact.city) == ("stage-14", "city-14")
+        assert (contact.stage, contact.address.city) == ("stage-14", "city-14")
         assert len([item for item in crm.timeline(2, limit=100) if item.type == "note"]) == 40
         assert len(crm.contacts.search("importowany1", limit=1000)) == 150
         assert len(crm.contacts.search("importowany2", limit=1000)) == 150
