@@ -340,10 +340,13 @@ def heavy_modules_after(argv: list[str]) -> tuple[str, list[str]]:
     """Run the entry point in a fresh interpreter: its output, and the heavy modules loaded.
 
     Modules the interpreter had loaded before crmkit (a site hook may load tempfile,
-    say) are not counted: the entry point did not cost them.
+    say) are not counted: the entry point did not cost them. Nor are those the
+    PostgreSQL driver loads itself (psycopg imports tempfile), for a base there.
     """
+    driver = "import psycopg\n" if "postgresql://" in " ".join(argv) else ""
     code = (
         "import sys\n"
+        f"{driver}"
         "before = set(sys.modules)\n"
         "from crmkit.cli import entry\n"
         "try:\n"
