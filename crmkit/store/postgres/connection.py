@@ -14,6 +14,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from crmkit.errors import CrmError
@@ -36,10 +37,17 @@ class Row(tuple):  # type: ignore[type-arg]
         return list(self._names)
 
 
+@lru_cache(maxsize=1024)
+def _row_type(names: tuple[str, ...]) -> type[Row]:
+    """Return the `Row` class of results with these columns (made once per column list)."""
+    return type("Row", (Row,), {"_names": names})
+
+
 def _row_factory(cursor: Any) -> Any:
     """psycopg's row maker for `Row`s named after the cursor's columns."""
-    names = tuple(column.name for column in cursor.description or ())
-    kind = type("Row", (Row,), {"_names": names})
+    result = cursor.pgresult
+    count = 0 if result is None else result.nfields
+    kind = _row_type(tuple(result.fname(i).decode() for i in range(count)))
 
     def make(values: Sequence[Any]) -> Row:
         return kind(values)  # type: ignore[no-any-return]
@@ -55,6 +63,9 @@ class Cursor:
     def __init__(self, raw: Any, lastrowid: int | None = None) -> None:
         self._raw = raw
         self.lastrowid = lastrowid
+        # Whether the statement returned rows (psycopg rebuilds `description` on each read).
+        result = None if raw is None else raw.pgresult
+        self._rows = result is not None and result.nfields > 0
 
     @property
     def rowcount(self) -> int:
@@ -65,22 +76,22 @@ class Cursor:
         return None if self._raw is None else self._raw.description
 
     def fetchone(self) -> Any:
-        if self._raw is None or self._raw.description is None:
+        if not self._rows:
             return None
         return self._raw.fetchone()
 
     def fetchall(self) -> list[Any]:
-        if self._raw is None or self._raw.description is None:
+        if not self._rows:
             return []
         return list(self._raw.fetchall())
 
     def fetchmany(self, size: int = 1) -> list[Any]:
-        if self._raw is None or self._raw.description is None:
+        if not self._rows:
             return []
         return list(self._raw.fetchmany(size))
 
     def __iter__(self) -> Iterator[Any]:
-        if self._raw is None or self._raw.description is None:
+        if not self._rows:
             return iter(())
         return iter(self._raw)
 
@@ -143,7 +154,7 @@ class Connection:
             text += " RETURNING id"
         cursor = self.raw.cursor(row_factory=_row_factory)
         try:
-            cursor.execute(text, values, prepare=False)
+            cursor.execute(text, values)
         except Exception as exc:
             raise _sqlite_error(exc) from exc
         self._count_changes(cursor)
