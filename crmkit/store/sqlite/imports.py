@@ -126,7 +126,7 @@ class ImportRun:
     def begin(self) -> None:
         """Write the history row inside the import's transaction, unless `start` did."""
         if not self._recorded:
-            self._insert(dry_run=True)
+            self._insert(dry_run=self.report.dry_run)
 
     def _insert(self, dry_run: bool) -> None:
         report = self.report
