@@ -247,7 +247,18 @@ class Outcome:
     files: dict[str, bytes]
 
 
+# Whether an import records the `updated_at` it moved (table import_touches) depends
+# on whether the second turned since the contact's last change: timing, not backend.
+TIMING = [
+    (re.compile(r'^\{"table":"import_touches".*\n', re.M), ""),
+    (re.compile(r'"import_touches":\d+'), '"import_touches":<N>'),
+    (re.compile(r"\(\d+ rows in all\)"), "(<N> rows in all)"),
+]
+
+
 def _mask(text: str, addresses: list[str], today: str) -> str:
+    for pattern, replacement in TIMING:
+        text = pattern.sub(replacement, text)
     for address in addresses:
         text = text.replace(address, "<DB>")
     for pattern in NOW_PATTERNS:

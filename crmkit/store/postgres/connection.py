@@ -18,6 +18,7 @@ from typing import Any
 
 from crmkit.errors import CrmError
 from crmkit.store.postgres.dialect import translate
+from crmkit.store.postgres.sequences import rewind_sequences
 
 __all__ = ["Connection", "Cursor", "PostgresStore", "Row"]
 
@@ -370,6 +371,7 @@ class PostgresStore:
             self._depth -= 1
             if self._depth == 0:
                 self.conn.raw.execute("ROLLBACK")
+                rewind_sequences(self.conn.raw)
                 if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
                     raise CrmError(
                         f"the database {self.path} is busy (another import or edit holds"
