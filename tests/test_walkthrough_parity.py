@@ -39,7 +39,11 @@ SETUP = [
     ["user", "add", "Piotr Maj", "--email", "piotr.maj@example.pl"],
     ["user", "add", "Jan Kowalski", "--email", "jan.kowalski@example.pl"],
     ["field", "add", "industry", "--type", "multiselect", "--label", "Branża"]
-    + [arg for option in ("IT", "Handel", "Produkcja", "Usługi", "Logistyka") for arg in ("--option", option)],
+    + [
+        arg
+        for option in ("IT", "Handel", "Produkcja", "Usługi", "Logistyka")
+        for arg in ("--option", option)
+    ],
     ["field", "add", "marketing_consent", "--type", "checkbox", "--label", "Zgoda marketingowa"],
     ["field", "add", "budget", "--type", "number", "--label", "Budżet"],
 ]
@@ -70,7 +74,14 @@ SEARCH = [
     ["search", "lodz"],
     ["search", "601234", "--columns", "id,name,phones"],
     ["search", "--filter", "city=Gliwice", "--filter", "tag=VIP | Lead", "-c", "name,city,tags"],
-    ["search", "huta", "--filter", "custom.industry=handel", "-c", "name,organization,custom.industry"],
+    [
+        "search",
+        "huta",
+        "--filter",
+        "custom.industry=handel",
+        "-c",
+        "name,organization,custom.industry",
+    ],
     ["search", "--filter", "custom.industry=IT", "-c", "name,custom.industry", "--format", "json"],
     ["search", "--filter", "custom.budget>=1000", "-c", "name,custom.budget"],
     ["search", "--filter", "phone=22 113 14 15", "--filter", "email~NOWAKOWSKI", "-c", "name"],
@@ -144,14 +155,27 @@ CAMPAIGNS = [
     ["--as", "Anna Zając", "campaign", "set", CAMPAIGN, "2", "--status", "Umówiony"]
     + ["--agent", "Anna Zając", "--note", "Spotkanie w czwartek o 10"],
     ["--as", "Anna Zając", "campaign", "set", CAMPAIGN, "3", "--status", "Oddzwonić"]
-    + ["--agent", "Anna Zając", "--callback", "2025-10-02 16:00", "--note", "Prosi o telefon po 16"],
+    + [
+        "--agent",
+        "Anna Zając",
+        "--callback",
+        "2025-10-02 16:00",
+        "--note",
+        "Prosi o telefon po 16",
+    ],
     ["campaign", "set", CAMPAIGN, "8", "--status", "Może później"],
     ["campaign", "list", CAMPAIGN, "--due", "--agent", "Anna Zając", "--limit", "50"],
     ["campaign", "list", CAMPAIGN],
     ["show", "3"],
     ["timeline", "3", "--kind", "campaign"],
     ["campaign", "list", CAMPAIGN, "--status", "Nowy", "--format", "csv", "-c", "id,name,phone"],
-    ["export", "--filter", f"campaign.{CAMPAIGN}.status=Nowy | Dzwonić", "--columns", "name,phones,city"],
+    [
+        "export",
+        "--filter",
+        f"campaign.{CAMPAIGN}.status=Nowy | Dzwonić",
+        "--columns",
+        "name,phones,city",
+    ],
     ["search", "--filter", f"campaign.{CAMPAIGN}.callback<=2025-10-31"]
     + ["--filter", f"campaign.{CAMPAIGN}.agent=Anna Zając"],
     ["campaigns"],
@@ -174,7 +198,6 @@ CAMPAIGNS = [
     ["case", "list", "2", "--open"],
     ["case", "close", "1"],
     ["case", "list", "2"],
-    ["show", "2"],
 ]
 
 CLEANUP = [
@@ -196,9 +219,29 @@ CLEANUP = [
     ["search", "nowak", "-c", "id,name,phones,emails"],
     ["gdpr", "find", "601 234 567"],
     ["gdpr", "export", "2", "-o", "anna_nowak.zip"],
-    ["consent", "set", "2", "marketing", "--basis", "consent", "--given", "--source", "formularz WWW"]
+    [
+        "consent",
+        "set",
+        "2",
+        "marketing",
+        "--basis",
+        "consent",
+        "--given",
+        "--source",
+        "formularz WWW",
+    ]
     + ["--at", "2024-12-01 09:00"],
-    ["consent", "set", "2", "marketing", "--basis", "consent", "--withdrawn", "--at", "2025-01-10 12:00"],
+    [
+        "consent",
+        "set",
+        "2",
+        "marketing",
+        "--basis",
+        "consent",
+        "--withdrawn",
+        "--at",
+        "2025-01-10 12:00",
+    ],
     ["consent", "set", "3", "email", "--basis", "consent", "--given", "--at", "2025-01-11 12:00"],
     ["consent", "list", "2"],
     ["search", "--filter", "consent.email=given"],
@@ -226,6 +269,8 @@ CLEANUP = [
 ]
 
 BASE_NAMES = ("crm.db", "new.db", "third.db")
+# Not compared: the card of contact 2, whose campaign outcome and case note both
+# happen "now" and are listed in the order of their seconds, which timing decides.
 STEPS = SETUP + WALKTHROUGH + SEARCH + TIMELINE + CAMPAIGNS + CLEANUP
 
 # What legitimately differs between two runs: the moment of "now" and durations.
@@ -253,16 +298,27 @@ TIMING = [
     (re.compile(r'^\{"table":"import_touches".*\n', re.M), ""),
     (re.compile(r'"import_touches":\d+'), '"import_touches":<N>'),
     (re.compile(r"\(\d+ rows in all\)"), "(<N> rows in all)"),
+    (re.compile(r', \[\\"updated_at\\", \\"[^"\\]*\\", \\"[^"\\]*\\"\]'), ""),
+]
+# What an erasure keeps are hashes salted with a secret drawn at random.
+SALTED = [
+    (re.compile(r'"hash":"[0-9a-f]{64}"'), '"hash":<HASH>'),
+    (re.compile(r'"name":"suppression_salt","value":"[0-9a-f]+"'), '"name":"suppression_salt"'),
 ]
 
 
 def _mask(text: str, addresses: list[str], today: str) -> str:
-    for pattern, replacement in TIMING:
+    for pattern, replacement in TIMING + SALTED:
         text = pattern.sub(replacement, text)
     for address in addresses:
         text = text.replace(address, "<DB>")
     for pattern in NOW_PATTERNS:
-        text = pattern.sub(lambda m: "<NOW>" if m.group(0).startswith((today, today.replace("-", ""))) else m.group(0), text)
+        text = pattern.sub(
+            lambda m: (
+                "<NOW>" if m.group(0).startswith((today, today.replace("-", ""))) else m.group(0)
+            ),
+            text,
+        )
     return NOW_PATTERNS[-1].sub("<DURATION>", text)
 
 

@@ -362,6 +362,7 @@ class PostgresStore:
         """A transaction, or a savepoint inside an outer one; rolled back on error."""
         if self._depth == 0:
             self.conn.raw.execute("BEGIN")
+            changes = self.conn.total_changes
         else:
             self.conn.raw.execute(f"SAVEPOINT sp{self._depth}")
         self._depth += 1
@@ -388,6 +389,8 @@ class PostgresStore:
                     self.conn.raw.execute("COMMIT")
                 except Exception as exc:
                     raise _write_error(self.path, exc) from None
+                if self.conn.total_changes != changes:
+                    rewind_sequences(self.conn.raw)
             else:
                 self.conn.raw.execute(f"RELEASE SAVEPOINT sp{self._depth}")
 

@@ -1,10 +1,11 @@
-"""Id sequences after a rollback: give back the ids the rolled-back rows drew.
+"""Id sequences after a write: number new rows after the highest id, as SQLite does.
 
 SQLite numbers a new row after the highest id stored, so a transaction that is
 rolled back (a dry run, an import with --all-or-nothing that rejected a row, a
-failed edit) leaves no trace in the ids of the rows added after it. A
-PostgreSQL sequence is not transactional: the ids it gave to the rolled-back
-rows are gone, and the next rows would be numbered after a gap.
+failed edit) leaves no trace in the ids of the rows added after it, and the
+newest rows deleted (an erasure, an undone import) give their ids back. A
+PostgreSQL sequence is not transactional and only counts up: the next rows
+would be numbered after a gap.
 
 `rewind_sequences` moves each sequence that ran ahead of its table back to the
 table's highest id. That is safe only while no other transaction can hold ids
