@@ -28,6 +28,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 KONTAKTY = str(EXAMPLES / "kontakty.csv")
 MAP = str(EXAMPLES / "map.yaml")
 CAMPAIGN = "Jesień 2025"
+INDUSTRIES = ("IT", "Handel", "Produkcja", "Usługi", "Logistyka")
 
 # Each step: the arguments after `--db DB` (a leading "@new" or "@third" runs it on
 # another new base),
@@ -361,7 +362,7 @@ def _run(folder: Path, bases: dict[str, str], monkeypatch: pytest.MonkeyPatch) -
 
 def _differences(left: list[Outcome], right: list[Outcome], masks: list[str]) -> Iterator[str]:
     today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    for number, (one, other) in enumerate(zip(left, right), start=1):
+    for number, (one, other) in enumerate(zip(left, right, strict=True), start=1):
         parts = [("exit code", str(one.exit_code), str(other.exit_code))]
         parts += [("stdout", one.stdout, other.stdout), ("stderr", one.stderr, other.stderr)]
         for name in sorted(set(one.files) | set(other.files)):
@@ -390,7 +391,7 @@ def test_walkthrough_parity(
 ) -> None:
     _prepare(tmp_path / "sqlite")
     shutil.copytree(tmp_path / "sqlite", tmp_path / "postgresql")
-    names = dict(zip(("@db", "@new", "@third"), BASE_NAMES))
+    names = dict(zip(("@db", "@new", "@third"), BASE_NAMES, strict=True))
     sqlite = {key: str(tmp_path / "sqlite" / name) for key, name in names.items()}
     postgresql = {key: postgres_server.new_database("walk") for key in names}
     on_sqlite = _run(tmp_path / "sqlite", sqlite, monkeypatch)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from crmkit.store import Store
 from crmkit.store.sqlite.bulk import insert_rows
@@ -83,10 +83,12 @@ def _leave_out_imported(store: Store, rows: list[tuple[Any, ...]]) -> list[tuple
     if not external_ids:
         return rows
     known = set(
-        store.conn.raw.execute(
+        cast(Any, store.conn)
+        .raw.execute(
             "SELECT source, external_id FROM events WHERE external_id = ANY(%s)",
             (external_ids,),
-        ).fetchall()
+        )
+        .fetchall()
     )
     return [row for row in rows if (row[9], row[10]) not in known]
 
