@@ -144,6 +144,7 @@ def test_add_event_defaults_to_now(crm: CRM) -> None:
 )
 def test_add_event_refuses_bad_values(crm: CRM, kwargs: dict[str, str], message: str) -> None:
     anna = person(crm, "Anna", "Nowak")
+    kwargs = dict(kwargs)  # the parameters are shared by both backends' runs
     kind = kwargs.pop("kind")
     with pytest.raises(CrmError, match=message):
         crm.events.add(anna, kind=kind, **kwargs)
