@@ -19,6 +19,7 @@ from typing import Any
 
 from crmkit.errors import CrmError
 from crmkit.store.postgres.dialect import translate
+from crmkit.store.postgres.sequences import rewind_sequences
 
 __all__ = ["Connection", "Cursor", "PostgresStore", "Row"]
 
@@ -372,6 +373,7 @@ class PostgresStore:
         """A transaction, or a savepoint inside an outer one; rolled back on error."""
         if self._depth == 0:
             self.conn.raw.execute("BEGIN")
+            changes = self.conn.total_changes
         else:
             self.conn.raw.execute(f"SAVEPOINT sp{self._depth}")
         self._depth += 1
@@ -381,6 +383,7 @@ class PostgresStore:
             self._depth -= 1
             if self._depth == 0:
                 self.conn.raw.execute("ROLLBACK")
+                rewind_sequences(self.conn.raw)
                 if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
                     raise CrmError(
                         f"the database {self.path} is busy (another import or edit holds"
@@ -397,6 +400,8 @@ class PostgresStore:
                     self.conn.raw.execute("COMMIT")
                 except Exception as exc:
                     raise _write_error(self.path, exc) from None
+                if self.conn.total_changes != changes:
+                    rewind_sequences(self.conn.raw)
             else:
                 self.conn.raw.execute(f"RELEASE SAVEPOINT sp{self._depth}")
 

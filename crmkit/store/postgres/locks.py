@@ -18,7 +18,13 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["hold_import_lock", "import_alive", "lock_contact_ids", "release_import_lock"]
+__all__ = [
+    "hold_import_lock",
+    "import_alive",
+    "lock_contact_ids",
+    "lock_import_ids",
+    "release_import_lock",
+]
 
 # What the first number of a lock's key says is locked (the letters "ci" and "im").
 CONTACT_IDS = 0x6369
@@ -28,6 +34,11 @@ IMPORTS = 0x696D
 def lock_contact_ids(store: Any) -> None:
     """Wait for, then hold until the transaction ends, the right to give out contact ids."""
     store.conn.raw.execute("SELECT pg_advisory_xact_lock(%s, 0)", (CONTACT_IDS,))
+
+
+def lock_import_ids(store: Any) -> None:
+    """Wait for, then hold until the transaction ends, the right to number an import."""
+    store.conn.raw.execute("SELECT pg_advisory_xact_lock(%s, 0)", (IMPORTS,))
 
 
 def hold_import_lock(store: Any, import_id: int) -> bool:

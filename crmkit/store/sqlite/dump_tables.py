@@ -93,11 +93,14 @@ DERIVED_TABLES: tuple[str, ...] = ("contacts_fts", "contacts_fts_keys")
 
 def dumped_columns(store: Store, table: DumpedTable) -> list[str]:
     """Return the columns of `table` a dump holds: all but its derived ones, in schema order."""
+    derived = table.derived
     if getattr(store, "dialect", "sqlite") == "postgresql":
+        # SQLite's hidden rowid is a column there; a dump leaves it out on both.
+        derived = (*derived, "rowid") if table.order == "rowid" else derived
         sql = (
             "SELECT ordinal_position, column_name FROM information_schema.columns"
             " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position"
         )
     else:
         sql = "SELECT * FROM pragma_table_info(?)"
-    return [row[1] for row in store.conn.execute(sql, (table.name,)) if row[1] not in table.derived]
+    return [row[1] for row in store.conn.execute(sql, (table.name,)) if row[1] not in derived]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from crmkit.store import Store
 from crmkit.store.sqlite.bulk import insert_rows
@@ -66,11 +66,31 @@ def insert_events(store: Store, batch: list[tuple[Any, ...]], import_id: int | N
                 continue
             seen.add(external_id)
         rows.append((*row, import_id))
+    if getattr(store, "dialect", "sqlite") == "postgresql":
+        rows = _leave_out_imported(store, rows)
     rows.sort(key=_contact_and_time)
     conn = store.conn
     before = conn.total_changes
     insert_rows(conn, _INSERT_NEW, rows)
     return int(conn.total_changes - before)
+
+
+def _leave_out_imported(store: Store, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Return the rows not imported before (PostgreSQL). There a row that the insert
+    ignores still draws an id from the sequence, so a re-import would leave a gap in
+    the ids of the events added after it; SQLite numbers them on from the highest."""
+    external_ids = sorted({row[10] for row in rows if row[10] is not None})
+    if not external_ids:
+        return rows
+    known = set(
+        cast(Any, store.conn)
+        .raw.execute(
+            "SELECT source, external_id FROM events WHERE external_id = ANY(%s)",
+            (external_ids,),
+        )
+        .fetchall()
+    )
+    return [row for row in rows if (row[9], row[10]) not in known]
 
 
 def contact_lookup(store: Store, key: str) -> Callable[[Any], tuple[int, ...]]:

@@ -74,7 +74,7 @@ class ImportRun:
             return
         try:
             with self.store.transaction():
-                self._insert()
+                self._insert(dry_run=False)
                 hold_import_lock(self.store, self._import_id)
         except BaseException:
             if self.report.import_id is not None:
@@ -126,14 +126,16 @@ class ImportRun:
     def begin(self) -> None:
         """Write the history row inside the import's transaction, unless `start` did."""
         if not self._recorded:
-            self._insert()
+            self._insert(dry_run=self.report.dry_run)
 
-    def _insert(self) -> None:
+    def _insert(self, dry_run: bool) -> None:
         report = self.report
+        new_id = self._new_id(dry_run)
         cursor = self.store.conn.execute(
-            "INSERT INTO imports (target, file_name, mapping, user, started_at, status)"
-            " VALUES (?, ?, ?, ?, ?, 'running')",
+            "INSERT INTO imports (id, target, file_name, mapping, user, started_at, status)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'running')",
             (
+                new_id,
                 report.target,
                 report.file,
                 json.dumps(self.mapping, ensure_ascii=False) if self.mapping else None,
@@ -141,7 +143,24 @@ class ImportRun:
                 report.started_at,
             ),
         )
-        report.import_id = cursor.lastrowid
+        report.import_id = cursor.lastrowid if new_id is None else new_id
+
+    def _new_id(self, dry_run: bool) -> int | None:
+        """Return the id of a new history row on PostgreSQL (None: SQLite numbers it).
+
+        As in SQLite, the next import takes the number after the highest one: a dry
+        run, which rolls back, or a failed import, whose row is deleted, leaves no
+        gap. A dry run's row never commits, so it takes a number no import can have
+        (its connection's, negated) instead of waiting for other imports to start.
+        """
+        if getattr(self.store, "dialect", "sqlite") != "postgresql":
+            return None
+        if dry_run:
+            return -int(self.store.one("SELECT pg_backend_pid()"))
+        from crmkit.store.postgres.locks import lock_import_ids
+
+        lock_import_ids(self.store)
+        return int(self.store.one("SELECT coalesce(max(id), 0) + 1 FROM imports"))
 
     def problems(
         self, row: int | None, problems: list[tuple[str, str | None, str | None, str]]

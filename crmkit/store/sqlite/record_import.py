@@ -70,4 +70,15 @@ class RecordInserts:
         if self.rows:
             insert_rows(self.store.conn, _INSERT, self.rows)
             self.rows.clear()
+            if getattr(self.store, "dialect", "sqlite") == "postgresql":
+                self._number_past_records()
         self.log.flush()
+
+    def _number_past_records(self) -> None:
+        """Move the id sequence past the records written with their own ids (PostgreSQL),
+        so that `crm record add` numbers the next one as SQLite does."""
+        self.store.one(
+            "SELECT setval(pg_get_serial_sequence('group_records', 'id'), greatest(max(id),"
+            " coalesce(pg_sequence_last_value(pg_get_serial_sequence('group_records', 'id')"
+            "::regclass), 0))) FROM group_records"
+        )
