@@ -13,12 +13,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmkit.errors import CrmError
 from crmkit.store.postgres.dialect import translate
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 __all__ = ["Connection", "Cursor", "PostgresStore", "Row"]
 
@@ -156,6 +158,8 @@ class Connection:
 
     def start_sending_behind(self) -> None:
         if self._sender is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-copy")
 
     def stop_sending_behind(self) -> None:

@@ -108,7 +108,7 @@ def copy_rows(conn: Any, sql: str, rows: Sequence[Sequence[Any]]) -> bool:
     else:
         # The caller may empty its list once this returns.
         rows = list(rows)
-    if conn.send_behind(lambda raw: _send(raw, plan, rows)):
+    if conn.send_behind(lambda raw: _send(raw, plan, rows, check=True)):
         return True
     raw = conn.raw
     if plan.stage and raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
@@ -120,8 +120,12 @@ def copy_rows(conn: Any, sql: str, rows: Sequence[Sequence[Any]]) -> bool:
     return True
 
 
-def _send(raw: Any, plan: Copy, rows: Sequence[Sequence[Any]]) -> int:
-    """Copy `rows` as `plan` says, inside a transaction; return how many rows were written."""
+def _send(raw: Any, plan: Copy, rows: Sequence[Sequence[Any]], *, check: bool = False) -> int:
+    """Copy `rows` as `plan` says, inside a transaction; return how many rows were written.
+
+    With `check`, the references of the rows are checked at once rather than at
+    commit: from the second thread, while the next batch is being prepared.
+    """
     cursor = raw.cursor()
     # Numbers as text by psycopg's own compiled dumpers (the connection's send them
     # untyped, for statements), and yes/no as the 0 or 1 the schema's columns hold.
@@ -135,11 +139,13 @@ def _send(raw: Any, plan: Copy, rows: Sequence[Sequence[Any]]) -> int:
             write = copy.write_row
             for row in rows:
                 write(row)
-        if not plan.stage:
-            return len(rows)
-        cursor.execute(plan.move)
-        moved = max(cursor.rowcount, 0)
-        cursor.execute(f"TRUNCATE {plan.stage}")
-        return moved
+        written = len(rows)
+        if plan.stage:
+            cursor.execute(plan.move)
+            written = max(cursor.rowcount, 0)
+            cursor.execute(f"TRUNCATE {plan.stage}")
+        if check:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
+        return written
     except psycopg.Error as exc:
         raise _sqlite_error(exc) from exc
