@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmkit.errors import CrmError
 from crmkit.store.postgres.dialect import translate
 from crmkit.store.postgres.sequences import rewind_sequences
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 __all__ = ["Connection", "Cursor", "PostgresStore", "Row"]
 
@@ -130,11 +133,85 @@ class Connection:
     """The part of `sqlite3.Connection` the storage layer uses, over psycopg."""
 
     def __init__(self, raw: Any) -> None:
-        self.raw = raw
+        self._raw = raw
         self._streams = 0
         # Rows written through this connection, as `sqlite3.Connection.total_changes` counts.
-        self.total_changes = 0
+        self._changes = 0
         self._trace: Any = None
+        # Writes sent from a second thread during a bulk load (see `send_behind`).
+        self._sender: ThreadPoolExecutor | None = None
+        self._behind: list[Future[int]] = []
+
+    @property
+    def raw(self) -> Any:
+        """The psycopg connection, once the writes sent behind have gone through."""
+        if self._behind:
+            self.catch_up()
+        return self._raw
+
+    @property
+    def total_changes(self) -> int:
+        if self._behind:
+            self.catch_up()
+        return self._changes
+
+    @total_changes.setter
+    def total_changes(self, value: int) -> None:
+        self._changes = value
+
+    # -- writes sent behind ------------------------------------------------------------
+    #
+    # A bulk import spends about as long waiting for the server to store a batch
+    # as preparing the next one. During `PostgresStore.bulk_load()` a batch's
+    # COPYs go from a second thread, while this one goes on; whatever else uses
+    # the connection (a statement, a commit, `raw`) first waits for them, so the
+    # server sees everything in the order it was written. An error of a write
+    # sent behind comes out of the next use instead.
+
+    def start_sending_behind(self) -> None:
+        if self._sender is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-copy")
+
+    def stop_sending_behind(self) -> None:
+        if self._sender is not None:
+            try:
+                self.catch_up()
+            finally:
+                self._sender.shutdown()
+                self._sender = None
+
+    def send_behind(self, write: Callable[[Any], int]) -> bool:
+        """Run `write(psycopg connection)` (it returns the rows it wrote) from the second
+        thread; False (nothing done) outside a bulk load's transaction."""
+        if self._sender is None:
+            return False
+        if not self._behind:
+            import psycopg
+
+            if self._raw.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
+                return False
+        self._behind.append(self._sender.submit(write, self._raw))
+        return True
+
+    def catch_up(self) -> None:
+        """Wait for the writes sent behind; raise the first one's error."""
+        behind, self._behind = self._behind, []
+        error: BaseException | None = None
+        for future in behind:
+            try:
+                self._changes += future.result()
+            except BaseException as exc:  # noqa: BLE001 - raised below, once all are done
+                error = error or exc
+        if error is not None:
+            raise error
+
+    def drop_behind(self) -> None:
+        """Wait for the writes sent behind, forgetting their errors (before a rollback)."""
+        # The rollback that follows undoes them anyway.
+        with suppress(Exception):
+            self.catch_up()
 
     def set_trace_callback(self, callback: Any) -> None:
         """Call `callback` with each statement run from now on (as given, untranslated)."""
@@ -357,8 +434,15 @@ class PostgresStore:
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
-        """Nothing to change here: references are checked at commit (see the schema)."""
-        yield
+        """Send COPYs from a second thread meanwhile (see `Connection.send_behind`).
+
+        References are checked at commit (see the schema).
+        """
+        self.conn.start_sending_behind()
+        try:
+            yield
+        finally:
+            self.conn.stop_sending_behind()
 
     @contextmanager
     def temp_on_disk(self) -> Iterator[None]:
@@ -379,7 +463,9 @@ class PostgresStore:
         self._depth += 1
         try:
             yield self.conn
+            self.conn.catch_up()
         except BaseException as exc:
+            self.conn.drop_behind()
             self._depth -= 1
             if self._depth == 0:
                 self.conn.raw.execute("ROLLBACK")

@@ -94,7 +94,10 @@ class _FlagDumper(Dumper):
 
 
 def copy_rows(conn: Any, sql: str, rows: Sequence[Sequence[Any]]) -> bool:
-    """Send `rows` of the INSERT `sql` by COPY; False (nothing sent) if `sql` is not plain."""
+    """Send `rows` of the INSERT `sql` by COPY; False (nothing sent) if `sql` is not plain.
+
+    During a bulk load the rows go from a second thread (`Connection.send_behind`).
+    """
     plan = copy_plan(sql)
     if plan is None:
         return False
@@ -102,16 +105,33 @@ def copy_rows(conn: Any, sql: str, rows: Sequence[Sequence[Any]]) -> bool:
         return True
     if plan.key:
         rows = list({tuple(row[place] for place in plan.key): row for row in rows}.values())
-    cursor = conn.raw.cursor()
+    else:
+        # The caller may empty its list once this returns.
+        rows = list(rows)
+    if conn.send_behind(lambda raw: _send(raw, plan, rows, check=True)):
+        return True
+    raw = conn.raw
+    if plan.stage and raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        # The staging table lives until the transaction ends: give it one.
+        with raw.transaction():
+            conn.total_changes += _send(raw, plan, rows)
+    else:
+        conn.total_changes += _send(raw, plan, rows)
+    return True
+
+
+def _send(raw: Any, plan: Copy, rows: Sequence[Sequence[Any]], *, check: bool = False) -> int:
+    """Copy `rows` as `plan` says, inside a transaction; return how many rows were written.
+
+    With `check`, the references of the rows are checked at once rather than at
+    commit: from the second thread, while the next batch is being prepared.
+    """
+    cursor = raw.cursor()
     # Numbers as text by psycopg's own compiled dumpers (the connection's send them
     # untyped, for statements), and yes/no as the 0 or 1 the schema's columns hold.
     for kind in (int, float):
         cursor.adapters.register_dumper(kind, psycopg.adapters.get_dumper(kind, PyFormat.TEXT))
     cursor.adapters.register_dumper(bool, _FlagDumper)
-    if plan.stage and conn.raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-        # The staging table lives until the transaction ends: give it one.
-        with conn.raw.transaction():
-            return copy_rows(conn, sql, rows)
     try:
         if plan.stage:
             cursor.execute(plan.create)
@@ -119,12 +139,13 @@ def copy_rows(conn: Any, sql: str, rows: Sequence[Sequence[Any]]) -> bool:
             write = copy.write_row
             for row in rows:
                 write(row)
+        written = len(rows)
         if plan.stage:
             cursor.execute(plan.move)
-            conn.total_changes += max(cursor.rowcount, 0)
+            written = max(cursor.rowcount, 0)
             cursor.execute(f"TRUNCATE {plan.stage}")
-        else:
-            conn.total_changes += len(rows)
+        if check:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
+        return written
     except psycopg.Error as exc:
         raise _sqlite_error(exc) from exc
-    return True

@@ -122,6 +122,8 @@ class HistoryLog:
         A contact that no longer exists gets its old values with no new ones.
         """
         wanted = list(ids)
+        if not wanted:
+            return
         after = {record["id"]: record for record in iter_records(self.store, wanted)}
         for contact_id in wanted:
             changes = diff_records(before.get(contact_id), after.get(contact_id))

@@ -69,6 +69,7 @@ _INSERT_KEY = (
     "INSERT OR REPLACE INTO contacts_fts_keys (contact_id, doc, sort_key, hidden, name, body)"
     " VALUES (?, ?, ?, ?, ?, ?)"
 )
+_INSERT_NEW_KEY = _INSERT_KEY.replace("INSERT OR REPLACE", "INSERT", 1)
 # The index keeps no copy of its documents: removing one names the text it was made of.
 _REMOVE_DOCUMENTS = (
     "INSERT INTO contacts_fts (contacts_fts, rowid, name, body)"
@@ -119,6 +120,11 @@ def finish_documents(pending: Iterable[PendingDocument]) -> list[Key]:
 
 def _write_documents(conn: sqlite3.Connection, keys: list[Key]) -> None:
     """Store the key rows of contacts without a document, and index their text."""
+    if is_postgresql_conn(conn):
+        # No key row to replace: the rows go straight into the table, by COPY (the
+        # last of a contact's, as a REPLACE would keep), and the index follows them.
+        insert_rows(conn, _INSERT_NEW_KEY, list({key[0]: key for key in keys}.values()))
+        return
     insert_rows(conn, _INSERT_KEY, keys)
     conn.execute(_INDEX_KEYS, (json.dumps([key[0] for key in keys]),))
 
