@@ -26,7 +26,7 @@ from typing import Any
 import psycopg
 from psycopg.adapt import Dumper, PyFormat
 
-from crmkit.store.postgres.connection import _sqlite_error
+from crmkit.store.postgres.adapter import _sqlite_error
 from crmkit.store.postgres.dialect import PRIMARY_KEYS, translate
 
 __all__ = ["copy_rows"]

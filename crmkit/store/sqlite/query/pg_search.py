@@ -48,7 +48,7 @@ _QUERY = "to_tsquery('simple', ?)"
 
 def is_postgresql_conn(conn: Any) -> bool:
     """Whether a connection is the storage layer's view of a PostgreSQL database."""
-    from crmkit.store.postgres.connection import Connection
+    from crmkit.store.postgres.adapter import Connection
 
     return isinstance(conn, Connection)
 
