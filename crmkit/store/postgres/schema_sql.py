@@ -305,5 +305,32 @@ CREATE FUNCTION json_each(doc TEXT) RETURNS TABLE (value TEXT, type TEXT)
 LANGUAGE sql IMMUTABLE AS $$
     SELECT value, type FROM json_each(doc, '$')
 $$;
+CREATE FUNCTION crm_rewind_sequences() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    top bigint;
+BEGIN
+    FOR r IN
+        SELECT c.relname AS tab, a.attname AS col, s.seqrelid::regclass::text AS seq,
+            pg_sequence_last_value(s.seqrelid) AS last
+        FROM pg_sequence s
+        JOIN pg_depend d ON d.objid = s.seqrelid AND d.deptype = 'i'
+        JOIN pg_class c ON c.oid = d.refobjid
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid
+        WHERE c.relnamespace = current_schema()::regnamespace
+            AND pg_sequence_last_value(s.seqrelid) IS NOT NULL
+    LOOP
+        BEGIN
+            EXECUTE format('LOCK TABLE %I IN SHARE MODE NOWAIT', r.tab);
+            EXECUTE format('SELECT coalesce(max(%I), 0) FROM %I', r.col, r.tab) INTO top;
+            IF top < r.last THEN
+                PERFORM setval(r.seq, top + 1, false);
+            END IF;
+        EXCEPTION WHEN lock_not_available THEN
+            NULL;
+        END;
+    END LOOP;
+END
+$$;
 INSERT INTO crm_schema VALUES ({SCHEMA_VERSION});
 """

@@ -22,40 +22,16 @@ import psycopg
 
 __all__ = ["rewind_sequences"]
 
-# The tables whose sequence ran ahead of their highest id, with that id and the sequence.
-_AHEAD = """
-SELECT c.relname, a.attname, s.seqrelid::regclass::text
-FROM pg_sequence s
-JOIN pg_depend d ON d.objid = s.seqrelid AND d.deptype = 'i'
-JOIN pg_class c ON c.oid = d.refobjid
-JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid
-WHERE c.relnamespace = current_schema()::regnamespace
-  AND pg_sequence_last_value(s.seqrelid) IS NOT NULL
-"""
-
 
 def rewind_sequences(raw: Any) -> None:
     """Move the id sequences back to their tables' highest ids where no one else writes.
 
-    Best effort: on a connection that failed, the rollback's own error is the one to tell.
+    One call of the schema's `crm_rewind_sequences()`, which locks each table in
+    SHARE mode NOWAIT and leaves alone the ones it cannot lock at once. Best
+    effort: on a connection that failed, the rollback's own error is the one to tell.
     """
     try:
-        _rewind(raw)
+        raw.execute("SELECT crm_rewind_sequences()")
     except psycopg.Error:
         if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and not raw.closed:
-            raw.execute("ROLLBACK")
-
-
-def _rewind(raw: Any) -> None:
-    for table, column, sequence in raw.execute(_AHEAD).fetchall():
-        try:
-            raw.execute("BEGIN")
-            raw.execute(f'LOCK TABLE "{table}" IN SHARE MODE NOWAIT')
-            raw.execute(
-                f'SELECT setval(%s, coalesce(max("{column}"), 0) + 1, false) FROM "{table}"'
-                f' HAVING coalesce(max("{column}"), 0) < pg_sequence_last_value(%s::regclass)',
-                (sequence, sequence),
-            )
-            raw.execute("COMMIT")
-        except psycopg.errors.LockNotAvailable:
             raw.execute("ROLLBACK")
