@@ -1,10 +1,9 @@
 """Import contacts from a CSV/JSON/JSON Lines source.
 
-The whole import is one transaction: a dry run or an `--all-or-nothing`
-import with rejected rows rolls it back, and a file-level problem found half
-way (a line in the wrong encoding, say) leaves the database as it was. So does
-a process killed half way; its history row, committed before the transaction,
-then reads 'interrupted' (see `store.sqlite.imports`).
+The whole import is one transaction: a dry run, an `--all-or-nothing` import with
+rejected rows, a file-level problem found half way (a line in the wrong encoding) or
+a killed process leave the base as it was; the history row of a killed import, committed
+before the transaction, then reads 'interrupted' (see `store.sqlite.imports`).
 """
 
 from __future__ import annotations
