@@ -402,8 +402,7 @@ def _import_window(
     links: ImportLinks | None = None,
 ) -> None:
     report = run.report
-    # Counted in locals and set on the report once a window: an attribute of the report
-    # costs more to set than a local to add to, and this loop runs once a row.
+    # Counted in locals, set on the report once a window (cheaper than an attribute per row).
     rows_read, created, updated = report.rows_read, report.created, report.updated
     try:
         for row in window:
