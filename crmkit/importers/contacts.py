@@ -14,7 +14,7 @@ from typing import Any
 
 from crmkit.drafts import DraftBuilder, UnknownPolicy
 from crmkit.errors import CrmError
-from crmkit.importers.draft_feed import DraftFeed, HelperFeed, collection_paused, helper_available
+from crmkit.importers.draft_feed import DraftFeed, HelperFeed, helper_available
 from crmkit.importers.field_inference import FieldGuess
 from crmkit.importers.json_records import record_rows, record_targets
 from crmkit.importers.known_rows import (
@@ -33,6 +33,7 @@ from crmkit.importers.row_parsing import (
     parsed_rows,
     shared_rows,
 )
+from crmkit.importers.running import run_import
 from crmkit.mapping import Mapping
 from crmkit.model import ImportReport
 from crmkit.reference import add_field
@@ -62,8 +63,15 @@ _SAMPLE_ROWS = 2000
 _WINDOW = 1000
 
 
-class _Rollback(Exception):
-    """Raised inside the transaction to discard it (dry run, all-or-nothing)."""
+# The counts of an all-or-nothing import that wrote nothing.
+_EMPTIED = (
+    "created",
+    "updated",
+    "organizations_created",
+    "enrolled",
+    "statuses_set",
+    "records_added",
+)
 
 
 def import_contacts(
@@ -108,82 +116,66 @@ def import_contacts(
         )
     report.ignored_columns = ignored
     run = ImportRun(store, report, mapping.as_dict() if mapping.columns is not None else None, user)
-    sha256 = None
-    run.start(dry_run)
-    try:
-        with collection_paused(), store.bulk_load(), store.transaction():
-            run.begin()
-            log = RowProblems(run, unknown)
-            _define_fields(store, guesses, log)
-            builder = DraftBuilder(store, columns, mapping.settings, unknown=unknown)
-            written = contact_columns_written(target for _, target in columns)
-            now = report.started_at or utc_now()
-            origin = Origin(user, "import", report.import_id)
-            history = HistoryLog(store, origin, now, action="update")
-            writer = ContactWriter(
-                store, now=now, columns=written, keeps_digests=True, history=history
+    read: dict[str, str | None] = {"sha256": None}
+
+    def write() -> None:
+        log = RowProblems(run, unknown)
+        _define_fields(store, guesses, log)
+        builder = DraftBuilder(store, columns, mapping.settings, unknown=unknown)
+        written = contact_columns_written(target for _, target in columns)
+        now = report.started_at or utc_now()
+        origin = Origin(user, "import", report.import_id)
+        history = HistoryLog(store, origin, now, action="update")
+        writer = ContactWriter(store, now=now, columns=written, keeps_digests=True, history=history)
+        deferred = DeferredIndexes(store)
+        suppression = None if include_erased else Suppression.load(store)
+        links = ImportLinks(store, origin, now, campaign)
+        with digest_triggers_paused(store.conn):
+            feed = _open_feed(
+                store,
+                source,
+                mapping,
+                builder,
+                columns,
+                report,
+                unknown,
+                helper,
+                now,
+                persons_fast=suppression is None and campaign is None,
             )
-            deferred = DeferredIndexes(store)
-            suppression = None if include_erased else Suppression.load(store)
-            links = ImportLinks(store, origin, now, campaign)
-            with digest_triggers_paused(store.conn):
-                feed = _open_feed(
-                    store,
+            try:
+                _import_rows(
+                    feed,
                     source,
                     mapping,
                     builder,
-                    columns,
-                    report,
-                    unknown,
-                    helper,
-                    now,
-                    persons_fast=suppression is None and campaign is None,
+                    writer,
+                    log,
+                    progress,
+                    deferred,
+                    suppression,
+                    links,
                 )
-                try:
-                    _import_rows(
-                        feed,
-                        source,
-                        mapping,
-                        builder,
-                        writer,
-                        log,
-                        progress,
-                        deferred,
-                        suppression,
-                        links,
-                    )
-                finally:
-                    feed.close()
-                sha256 = feed.sha256
-                writer.flush()
-                deferred.restore()
-            links.finish()
-            log.problems(None, links.problems)
-            _count_links(report, links)
-            log.summarize()
-            report.organizations_created = writer.created - report.created
-            if all_or_nothing and report.rejected:
-                raise _Rollback
-            status = "finished" if not report.rejected else "finished with rejected rows"
-            run.finish(status, sha256)
-            if dry_run:
-                raise _Rollback
-    except _Rollback:
-        if dry_run:
-            report.import_id = None
-        if all_or_nothing and report.rejected:
-            report.created = report.updated = report.organizations_created = 0
-            report.enrolled = report.statuses_set = report.records_added = 0
-            status = "nothing written: rows were rejected"
-            if dry_run:
-                report.status = status
-            else:
-                run.record_rolled_back(status, sha256)
-    except BaseException as exc:
-        run.stop(exc)
-        raise
-    finally:
-        run.release()
+            finally:
+                feed.close()
+            read["sha256"] = feed.sha256
+            writer.flush()
+            deferred.restore()
+        links.finish()
+        log.problems(None, links.problems)
+        _count_links(report, links)
+        log.summarize()
+        report.organizations_created = writer.created - report.created
+
+    run_import(
+        store,
+        run,
+        write,
+        dry_run=dry_run,
+        all_or_nothing=all_or_nothing,
+        sha256=lambda: read["sha256"],
+        emptied=_EMPTIED,
+    )
     return report
 
 

@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from crmkit.errors import CrmError
-from crmkit.importers.draft_feed import collection_paused
 from crmkit.importers.event_rows import (
     CONTACT_KEYS,
     EVENT_TARGETS,
@@ -26,6 +25,7 @@ from crmkit.importers.event_rows import (
     flatten_event_record,
 )
 from crmkit.importers.readers import SourceFile
+from crmkit.importers.running import run_import
 from crmkit.mapping import Mapping
 from crmkit.model import ImportReport
 from crmkit.store import Store
@@ -38,10 +38,6 @@ Progress = Callable[[int, int], None]
 
 _BATCH = 50_000  # rows per insert; sorted within, see _insert
 _PROGRESS_EVERY = 2000
-
-
-class _Rollback(Exception):
-    """Raised inside the transaction to discard it (dry run, all-or-nothing)."""
 
 
 def resolve_event_columns(
@@ -117,33 +113,19 @@ def import_events(
     report.ignored_columns = ignored
     kept = {**mapping.as_dict(), "source": mapping.source} if mapping.columns is not None else None
     run = ImportRun(store, report, kept, user)
-    run.start(dry_run)
-    try:
-        with collection_paused(), store.bulk_load(), store.transaction():
-            run.begin()
-            rows = RowReader(store, mapping, targets, header, structured, report.started_at or "")
-            _import_rows(store, source, rows, run, progress)
-            if all_or_nothing and report.rejected:
-                raise _Rollback
-            status = "finished" if not report.rejected else "finished with rejected rows"
-            run.finish(status, source.sha256)
-            if dry_run:
-                raise _Rollback
-    except _Rollback:
-        if dry_run:
-            report.import_id = None
-        if all_or_nothing and report.rejected:
-            report.created = report.skipped = 0
-            status = "nothing written: rows were rejected"
-            if dry_run:
-                report.status = status
-            else:
-                run.record_rolled_back(status, source.sha256)
-    except BaseException as exc:
-        run.stop(exc)
-        raise
-    finally:
-        run.release()
+
+    def write() -> None:
+        rows = RowReader(store, mapping, targets, header, structured, report.started_at or "")
+        _import_rows(store, source, rows, run, progress)
+
+    run_import(
+        store,
+        run,
+        write,
+        dry_run=dry_run,
+        all_or_nothing=all_or_nothing,
+        sha256=lambda: source.sha256,
+    )
     return report
 
 

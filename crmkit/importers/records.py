@@ -27,9 +27,9 @@ from typing import Any
 
 from crmkit.errors import CrmError, InvalidValue
 from crmkit.groups import convert_record_value, group_fields
-from crmkit.importers.draft_feed import collection_paused
 from crmkit.importers.event_rows import CONTACT_KEYS, ContactFinder, Problem
 from crmkit.importers.readers import SourceFile, cell_count_problem
+from crmkit.importers.running import run_import
 from crmkit.mapping import Mapping
 from crmkit.model import CustomField, ImportReport
 from crmkit.store import Store
@@ -42,10 +42,6 @@ __all__ = ["import_records", "resolve_record_columns"]
 
 Progress = Callable[[int, int], None]
 _PROGRESS_EVERY = 2000
-
-
-class _Rollback(Exception):
-    """Raised inside the transaction to discard it (dry run, all-or-nothing)."""
 
 
 def resolve_record_columns(
@@ -122,35 +118,21 @@ def import_records(
     targets, ignored = resolve_record_columns(mapping, header, fields)
     report.ignored_columns = ignored
     run = ImportRun(store, report, mapping.as_dict() if mapping.columns is not None else None, user)
-    run.start(dry_run)
-    try:
-        with collection_paused(), store.bulk_load(), store.transaction():
-            run.begin()
-            origin = Origin(user, "import", report.import_id)
-            inserts = RecordInserts(store, origin, report.started_at or "")
-            rows = _RecordRows(store, mapping, targets, header, fields, source.records)
-            _import_rows(source, rows, group, inserts, run, progress)
-            if all_or_nothing and report.rejected:
-                raise _Rollback
-            status = "finished" if not report.rejected else "finished with rejected rows"
-            run.finish(status, source.sha256)
-            if dry_run:
-                raise _Rollback
-    except _Rollback:
-        if dry_run:
-            report.import_id = None
-        if all_or_nothing and report.rejected:
-            report.created = report.skipped = 0
-            status = "nothing written: rows were rejected"
-            if dry_run:
-                report.status = status
-            else:
-                run.record_rolled_back(status, source.sha256)
-    except BaseException as exc:
-        run.stop(exc)
-        raise
-    finally:
-        run.release()
+
+    def write() -> None:
+        origin = Origin(user, "import", report.import_id)
+        inserts = RecordInserts(store, origin, report.started_at or "")
+        rows = _RecordRows(store, mapping, targets, header, fields, source.records)
+        _import_rows(source, rows, group, inserts, run, progress)
+
+    run_import(
+        store,
+        run,
+        write,
+        dry_run=dry_run,
+        all_or_nothing=all_or_nothing,
+        sha256=lambda: source.sha256,
+    )
     return report
 
 

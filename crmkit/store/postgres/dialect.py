@@ -31,6 +31,7 @@ also says which parameters carry a JSON list to be bound as an array.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -168,43 +169,39 @@ def _call(name: str, inner: str, arguments: list[str]) -> str:
     return f"{name}({inner})"
 
 
-def _closing(text: str, opening: int) -> int:
-    """Return the place of the parenthesis that closes the one at `opening`."""
+def _outside_quotes(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """Yield (place, character, parenthesis depth after it) for what is not quoted."""
     depth = 0
     quote = ""
-    for index in range(opening, len(text)):
+    for index in range(start, len(text)):
         char = text[index]
         if quote:
             if char == quote:
                 quote = ""
-        elif char in "'\"":
+            continue
+        if char in "'\"":
             quote = char
         elif char == "(":
             depth += 1
         elif char == ")":
             depth -= 1
-            if depth == 0:
-                return index
+        yield index, char, depth
+
+
+def _closing(text: str, opening: int) -> int:
+    """Return the place of the parenthesis that closes the one at `opening`."""
+    for index, char, depth in _outside_quotes(text, opening):
+        if char == ")" and depth == 0:
+            return index
     raise ValueError(f"unbalanced parentheses in: {text}")
 
 
 def _split_arguments(inner: str) -> list[str]:
     """Split a call's arguments at its top-level commas."""
     parts: list[str] = []
-    depth = 0
-    quote = ""
     start = 0
-    for index, char in enumerate(inner):
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "," and depth == 0:
+    for index, char, depth in _outside_quotes(inner):
+        if char == "," and depth == 0:
             parts.append(inner[start:index].strip())
             start = index + 1
     parts.append(inner[start:].strip())
